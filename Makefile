@@ -1,0 +1,96 @@
+# huey — one flat Makefile.
+#   make            build bin/huey
+#   make test       install deps, build, unit + end-to-end tests
+#   make run        build, run the bundled example, print the summary
+#   make bench      throughput table (tools/bench.sh)
+#   make SANITIZE=1 test   the same under ASan + UBSan
+#
+# Every target that builds first runs tools/install-deps.sh (idempotent).
+
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+OPT     ?= -O2
+# Model code is exact double arithmetic: no contraction into FMA, no fast-math.
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP
+CPPFLAGS += -Isrc
+LDLIBS  += -lutf8proc -lpcre2-8 -lcrypto -lm
+
+BUILD   := build
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRC      := $(wildcard src/*.c)
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
+MAIN_OBJ := $(BUILD)/huey.o
+BIN      := bin/huey
+ifeq ($(SANITIZE),1)
+BIN      := bin/huey-san
+endif
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.o,$(UNIT_SRC)) $(BUILD)/tests/unit_main.o
+UNIT_BIN := $(BUILD)/unit-tests
+CMP_BIN  := $(BUILD)/json-compare
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps test unit e2e run bench clean
+all: $(BIN)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/install-deps.sh
+	@sh tools/install-deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BIN): $(LIB_OBJ) $(MAIN_OBJ) | $(DEPS_STAMP)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: each tests/unit/test_NAME.c defines register_NAME(); the list
+# of suites is generated so that adding a file is all it takes.
+$(BUILD)/tests/suites.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@for f in $(notdir $(basename $(UNIT_SRC))); do echo "SUITE($${f#test_})"; done > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/unit_main.o: tests/unit/unit_main.c $(BUILD)/tests/suites.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/tests $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+
+$(CMP_BIN): tests/json_compare.c $(BUILD)/util.o | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) -ljansson -lm
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+e2e: $(BIN) $(CMP_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) sh tests/e2e.sh
+
+test: unit e2e
+
+run: $(BIN)
+	$(BIN) run tests/data/example_conversation.txt --json out/example.json
+
+bench: $(BIN)
+	HUEY=$(BIN) sh tools/bench.sh
+
+clean:
+	rm -rf build bin out
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

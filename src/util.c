@@ -1,0 +1,110 @@
+/*
+ * util.c — fatal errors, warnings, checked allocation, clock, hashing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void (*util_abort_hook)(int code) = NULL;
+int util_rank = 0, util_nranks = 1;
+
+static void vmessage(const char *kind, const char *file, int line, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (util_nranks > 1)
+        fprintf(stderr, "huey: %s%s:%d: [rank %d] %s\n", kind, file, line, util_rank, msg);
+    else
+        fprintf(stderr, "huey: %s%s:%d: %s\n", kind, file, line, msg);
+    fflush(stderr);
+}
+
+_Noreturn void die_at(const char *file, int line, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("", file, line, fmt, ap);
+    va_end(ap);
+    if (util_abort_hook)
+        util_abort_hook(code);
+    exit(code);
+}
+
+void warn_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("warning: ", file, line, fmt, ap);
+    va_end(ap);
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("out of memory allocating %zu bytes", n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        die("out of memory allocating %zu x %zu bytes", n, size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        die("out of memory reallocating to %zu bytes", n);
+    return q;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *d = xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+void grow_array(void **p, size_t esz, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 8;
+    while (c < need)
+        c += c / 2 + 8;
+    *p = xrealloc(*p, c * esz);
+    *cap = c;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return hash_u64(h);
+}

@@ -1,0 +1,59 @@
+/*
+ * util.h — the one fatal-error path, checked allocation, small helpers.
+ *
+ * die() prints "huey: FILE:LINE: message" (plus the rank when P > 1) and
+ * exits; when MPI is up it aborts the whole job, so no rank hangs.
+ * Exit codes: 1 = input/runtime error, 2 = usage error.
+ */
+#ifndef HUEY_UTIL_H
+#define HUEY_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+/* Called by die() before exiting; comm sets it to MPI_Abort when P > 1. */
+extern void (*util_abort_hook)(int code);
+/* Rank shown in error messages when >= 0 and the job has several ranks. */
+extern int util_rank, util_nranks;
+
+_Noreturn void die_at(const char *file, int line, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void warn_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Input/runtime error (exit 1), usage error (exit 2). */
+#define die(...)       die_at(__FILE__, __LINE__, EXIT_INPUT, __VA_ARGS__)
+#define die_usage(...) die_at(__FILE__, __LINE__, EXIT_USAGE, __VA_ARGS__)
+#define warn(...)      warn_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Internal invariant; a failure is a bug in huey, not bad input. */
+#define check(cond) \
+    do { if (!(cond)) die_at(__FILE__, __LINE__, EXIT_INPUT, "internal check failed: %s", #cond); } while (0)
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Grow *p (element size esz) so that it holds at least need elements. */
+void grow_array(void **p, size_t esz, size_t *cap, size_t need);
+#define GROW(ptr, cap, need) grow_array((void **)&(ptr), sizeof *(ptr), &(cap), (need))
+
+/* Monotonic wall clock in seconds. */
+double now_seconds(void);
+
+/* 64-bit hash of bytes (FNV-1a followed by a murmur finaliser). */
+uint64_t hash_bytes(const void *p, size_t n);
+static inline uint64_t hash_u64(uint64_t x)
+{
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+#endif

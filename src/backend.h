@@ -1,0 +1,93 @@
+/*
+ * backend.h — what differs between CPU and GPU: where the connections
+ * live and the per-window work on them (design.md "Backends").
+ *
+ * The model (net.c) owns vocabulary, activations, the RNG and every
+ * decision; a backend owns the connection storage of the neurons it holds
+ * (by slot), each connection (i->j) kept twice: in i's outgoing row and, as
+ * a mirror, in j's incoming row, so the activation of a neuron is computed
+ * from its own rows alone. Per window the model calls:
+ *   window_begin  index the window's pairs (existence, out-target counts)
+ *   hebbian       update or create one connection (both copies)
+ *   step          fused decay / prune / activation over all rows
+ * and, at capacity, strength()/kill() for evictions.
+ */
+#ifndef HUEY_BACKEND_H
+#define HUEY_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+
+enum { MAX_WINDOW = 1024 + 1 };   /* window_size + speaker, upper bound for tables */
+
+/* The distinct living neurons of the current window (speaker included),
+ * in order of first appearance, with their first and last positions in the
+ * window list L (position 0 is the speaker). */
+typedef struct WindowView {
+    int n;
+    const int32_t *slot;     /* (n) */
+    const int64_t *id;       /* (n) */
+    const int32_t *first;    /* (n) */
+    const int32_t *last;     /* (n) */
+} WindowView;
+
+typedef enum {
+    STEP_MINMAX_DENSE,   /* §11a, id counter >= dense_activation_min_ids: only (min->max)-keyed weights */
+    STEP_MINMAX_ALL,     /* §11a, small networks: every connection, both directions */
+    STEP_INCOMING,       /* §11b: directed incoming sum + bias, window members clamped to 1 */
+} StepMode;
+
+typedef struct StepArgs {
+    StepMode mode;
+    int32_t nslots;          /* slots 0..nslots-1; living ones have id >= 0 */
+    const int64_t *id;       /* (nslots) neuron id per slot, -1 = free */
+    const double *a_in;      /* (nslots) activations after this window's decay */
+    double *a_out;           /* (nslots) new activations */
+    double bias;
+} StepArgs;
+
+typedef struct StepStats {
+    uint64_t decay_deleted;  /* removed by decay (<= 2*minimum_connection) */
+    uint64_t pruned;         /* removed by pruning (|w| < prune_threshold) */
+} StepStats;
+
+/* Called for every stored connection (outgoing copies), in slot order. */
+typedef void (*EdgeFn)(void *ctx, int32_t src, int32_t dst, double w, double m);
+
+typedef struct BackendOps {
+    const char *name;
+    void *(*create)(const Params *p);
+    void (*destroy)(void *st);
+    /* Slot s now holds a new neuron with empty rows. */
+    void (*add_neuron)(void *st, int32_t slot);
+    /* Remove every connection touching slot (neuron death, §5.2). */
+    void (*kill)(void *st, int32_t slot);
+    /* Sum of the weights of all connections touching slot, in the rows'
+     * fixed order (eviction importance; recomputed after any change). */
+    double (*strength)(void *st, int32_t slot);
+    void (*window_begin)(void *st, const WindowView *w);
+    bool (*edge_exists)(void *st, int di, int dj);      /* indices into the WindowView */
+    uint32_t (*out_targets)(void *st, int di);          /* out-target set size, stale ones included */
+    void (*hebbian)(void *st, int di, int dj, double ai, double aj);
+    void (*step)(void *st, const StepArgs *a, StepStats *s);
+    /* Queries for outputs. */
+    uint64_t (*connection_count)(void *st);
+    bool (*find)(void *st, int32_t src, int32_t dst, double *w, double *m);
+    double (*mass_sum)(void *st, int32_t slot);         /* Σ m of connections touching slot */
+    void (*for_each)(void *st, EdgeFn fn, void *ctx);
+    /* Every connection touching slot: outgoing row, then incoming row. */
+    void (*for_each_touching)(void *st, int32_t slot, EdgeFn fn, void *ctx);
+    size_t (*bytes)(void *st);                           /* memory held for connections */
+} BackendOps;
+
+typedef struct Backend {
+    const BackendOps *ops;
+    void *st;
+} Backend;
+
+extern const BackendOps backend_cpu_ops;
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * export.c — writes a learned network as JSON in the layout of the
+ * reference's expected outputs (see ../shared/data/README.md, "JSON keys").
+ */
+#include "export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "util.h"
+
+typedef struct EdgeRec {
+    int64_t i, j;
+    double w, m;
+} EdgeRec;
+
+typedef struct EdgeList {
+    const Net *n;
+    EdgeRec *e;
+    size_t len, cap;
+} EdgeList;
+
+static void collect_edge(void *ctx, int32_t src, int32_t dst, double w, double m)
+{
+    EdgeList *l = ctx;
+    GROW(l->e, l->cap, l->len + 1);
+    l->e[l->len++] = (EdgeRec){ l->n->id[src], l->n->id[dst], w, m };
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+    const EdgeRec *x = a, *y = b;
+    if (x->i != y->i)
+        return x->i < y->i ? -1 : 1;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+typedef struct NeuronRec {
+    int64_t id;
+    const char *word;
+    double value;     /* activation or concept mass */
+    bool living;
+} NeuronRec;
+
+static int cmp_by_id(const void *a, const void *b)
+{
+    const NeuronRec *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_by_mass(const void *a, const void *b)
+{
+    const NeuronRec *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value > y->value ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static NeuronRec *living_by_id(const Net *n, size_t *count)
+{
+    NeuronRec *r = xmalloc(((size_t)n->nliving + 1) * sizeof *r);
+    size_t k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0)
+            r[k++] = (NeuronRec){ n->id[s], n->word[s], n->act[s], n->has_act[s] != 0 };
+    qsort(r, k, sizeof *r, cmp_by_id);
+    *count = k;
+    return r;
+}
+
+static void write_input(JsonWriter *j, const Net *n, const RunInfo *ri)
+{
+    uint64_t exch = 0, done = 0, ws = 0;
+    for (size_t f = 0; f < ri->nfiles; f++) {
+        exch += ri->files[f].det.total_exchanges;
+        done += ri->files[f].utterances_done;
+        ws += ri->files[f].det.whitespace_words;
+    }
+    const InputFile *f0 = ri->nfiles ? &ri->files[0] : NULL;
+    json_begin_object(j);
+    json_key(j, "path");
+    if (ri->nfiles == 1) {
+        const char *base = strrchr(f0->path, '/');
+        json_string(j, base ? base + 1 : f0->path);
+    } else {
+        json_begin_array(j);
+        for (size_t f = 0; f < ri->nfiles; f++)
+            json_string(j, ri->files[f].path);
+        json_end_array(j);
+    }
+    json_key(j, "sha256");
+    if (ri->nfiles == 1) {
+        json_string(j, f0->det.sha256);
+    } else {
+        json_begin_array(j);
+        for (size_t f = 0; f < ri->nfiles; f++)
+            json_string(j, ri->files[f].det.sha256);
+        json_end_array(j);
+    }
+    json_key(j, "whitespace_words_in_file"); json_uint(j, ws);
+    json_key(j, "detection");
+    json_begin_object(j);
+    if (ri->nfiles == 1) {
+        json_key(j, "strategy"); json_string(j, f0->det.strategy);
+        json_key(j, "confidence"); json_double(j, f0->det.confidence);
+    } else {
+        json_key(j, "strategy"); json_string(j, "per_file");
+        json_key(j, "confidence"); json_null(j);
+    }
+    json_key(j, "total_exchanges"); json_uint(j, exch);
+    json_end_object(j);
+    json_key(j, "speakers");
+    json_begin_array(j);
+    for (size_t s = 0; s < n->nspeakers; s++)
+        json_string(j, n->speakers[s].name);
+    json_end_array(j);
+    json_key(j, "exchanges_total"); json_uint(j, exch);
+    json_key(j, "exchanges_processed"); json_uint(j, done);
+    json_key(j, "time_budget_hit"); json_bool(j, ri->stopped_early);
+    json_key(j, "words_processed"); json_uint(j, n->c.words);
+    json_key(j, "tokens_after_kill_filter"); json_uint(j, n->c.tokens);
+    json_key(j, "windows"); json_uint(j, n->c.windows);
+    if (ri->stopped_early) {
+        json_key(j, "stop_reason"); json_string(j, ri->stop_reason);
+    }
+    json_key(j, "files");
+    json_begin_array(j);
+    for (size_t f = 0; f < ri->nfiles; f++) {
+        const InputFile *in = &ri->files[f];
+        json_begin_object(j);
+        json_key(j, "path"); json_string(j, in->path);
+        json_key(j, "sha256"); json_string(j, in->det.sha256);
+        json_key(j, "bytes"); json_uint(j, in->det.bytes);
+        json_key(j, "whitespace_words_in_file"); json_uint(j, in->det.whitespace_words);
+        json_key(j, "strategy"); json_string(j, in->det.strategy);
+        json_key(j, "confidence"); json_double(j, in->det.confidence);
+        json_key(j, "exchanges_total"); json_uint(j, in->det.total_exchanges);
+        json_key(j, "exchanges_processed"); json_uint(j, in->utterances_done);
+        json_key(j, "words_processed"); json_uint(j, in->words);
+        json_key(j, "tokens_after_kill_filter"); json_uint(j, in->tokens);
+        json_key(j, "windows"); json_uint(j, in->windows);
+        json_end_object(j);
+    }
+    json_end_array(j);
+    json_end_object(j);
+}
+
+static void write_timing(JsonWriter *j, const Net *n, const RunInfo *ri)
+{
+    json_begin_object(j);
+    json_key(j, "processing_seconds"); json_double(j, ri->seconds);
+    double sec = ri->seconds > 0 ? ri->seconds : 1e-300;
+    json_key(j, "words_per_second"); json_double(j, (double)n->c.words / sec);
+    json_key(j, "tokens_per_second"); json_double(j, (double)n->c.tokens / sec);
+    json_key(j, "windows_per_second"); json_double(j, (double)n->c.windows / sec);
+    static const char *names[T_COUNT] = { "vocabulary", "hebbian", "decay_prune_activation", "evictions", "io" };
+    for (int t = 0; t < T_COUNT; t++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s_seconds", names[t]);
+        json_key(j, key);
+        json_double(j, n->timer[t]);
+    }
+    json_key(j, "connection_bytes"); json_uint(j, n->be.ops->bytes(n->be.st));
+    json_key(j, "backend"); json_string(j, n->be.ops->name);
+    json_end_object(j);
+}
+
+static void write_speakers(JsonWriter *j, Net *n)
+{
+    json_begin_object(j);
+    for (size_t s = 0; s < n->nspeakers; s++) {
+        SelfConcept sc;
+        net_self_concept(n, s, &sc);
+        json_key(j, n->speakers[s].name);
+        json_begin_object(j);
+        json_key(j, "neuron_id");
+        if (sc.speaker_neuron_id >= 0)
+            json_int(j, sc.speaker_neuron_id);
+        else
+            json_null(j);
+        json_key(j, "blocks_processed"); json_uint(j, n->speakers[s].blocks);
+        json_key(j, "self_concept_mass"); json_double(j, sc.mass);
+        json_key(j, "self_concept_neurons");
+        json_begin_object(j);
+        for (int k = 0; k < sc.nparts; k++) {
+            const SelfConceptPart *part = &sc.parts[k];
+            json_key(j, part->pronoun);
+            json_begin_object(j);
+            json_key(j, "neuron_id"); json_int(j, part->neuron_id);
+            json_key(j, "mass"); json_double(j, part->mass);
+            json_key(j, "connections");
+            json_begin_array(j);
+            for (int l = 0; l < part->nlinks; l++) {
+                const SelfConceptLink *lk = &part->links[l];
+                size_t len = strlen(lk->prefix) + strlen(lk->word);
+                char *label = xmalloc(len + 1);
+                strcpy(label, lk->prefix);
+                strcat(label, lk->word);
+                json_begin_array(j);
+                json_string(j, label);
+                json_double(j, lk->strength);
+                json_double(j, lk->mass);
+                json_end_array(j);
+                free(label);
+            }
+            json_end_array(j);
+            json_end_object(j);
+        }
+        json_end_object(j);
+        json_end_object(j);
+    }
+    json_end_object(j);
+}
+
+void export_json(Net *n, const RunInfo *ri, FILE *f)
+{
+    JsonWriter jw, *j = &jw;
+    json_init(j, f);
+
+    EdgeList el = { n, NULL, 0, 0 };
+    n->be.ops->for_each(n->be.st, collect_edge, &el);
+    qsort(el.e, el.len, sizeof *el.e, cmp_edge);
+    size_t nliv;
+    NeuronRec *liv = living_by_id(n, &nliv);
+
+    json_begin_object(j);
+    json_key(j, "params");
+    params_write_json(j, &n->p, ri->n_kill_words);
+    json_key(j, "input");
+    write_input(j, n, ri);
+    json_key(j, "timing");
+    write_timing(j, n, ri);
+
+    /* network counts */
+    double total_w = 0.0, total_m = 0.0;
+    for (size_t k = 0; k < el.len; k++) {
+        total_w += el.e[k].w;
+        total_m += el.e[k].m;
+    }
+    const char **stale = xmalloc((n->nconcepts + 1) * sizeof *stale);
+    size_t nstale = 0;
+    for (size_t k = 0; k < n->nconcepts; k++) {
+        int32_t s = net_slot_of_word(n, n->concepts[k].word);
+        if (s < 0 || n->id[s] != n->concepts[k].id)
+            stale[nstale++] = n->concepts[k].word;
+    }
+    qsort(stale, nstale, sizeof *stale, cmp_str);
+
+    /* activation entries: living ids with an entry, plus (incoming kernel)
+     * dead ids that still hold one */
+    size_t nacts = 0, acts_cap = nliv + 1;
+    NeuronRec *acts = xmalloc(acts_cap * sizeof *acts);
+    for (size_t k = 0; k < nliv; k++) {
+        int32_t s = net_slot_of_word(n, liv[k].word);
+        if (n->has_act[s])
+            acts[nacts++] = (NeuronRec){ liv[k].id, liv[k].word, n->act[s], true };
+    }
+    if (n->p.activation_kernel == KERNEL_INCOMING) {
+        size_t li = 0;
+        for (int64_t id = 0; id < n->k_last_step; id++) {
+            while (li < nliv && liv[li].id < id)
+                li++;
+            if (li < nliv && liv[li].id == id)
+                continue;
+            double a;
+            if (net_activation_of(n, id, &a)) {
+                GROW(acts, acts_cap, nacts + 1);
+                acts[nacts++] = (NeuronRec){ id, NULL, a, false };
+            }
+        }
+        qsort(acts, nacts, sizeof *acts, cmp_by_id);
+    }
+
+    json_key(j, "network");
+    json_begin_object(j);
+    json_key(j, "neuron_id_counter"); json_int(j, n->id_counter);
+    json_key(j, "living_neurons"); json_int(j, n->nliving);
+    json_key(j, "connections"); json_uint(j, el.len);
+    json_key(j, "mass_entries"); json_uint(j, el.len);
+    json_key(j, "processed_words_counter"); json_int(j, 0);
+    json_key(j, "activation_entries"); json_uint(j, nacts);
+    json_key(j, "concept_neurons"); json_uint(j, n->nconcepts);
+    json_key(j, "stale_concept_neurons");
+    json_begin_array(j);
+    for (size_t k = 0; k < nstale; k++)
+        json_string(j, stale[k]);
+    json_end_array(j);
+    json_key(j, "total_connection_weight"); json_double(j, total_w);
+    json_key(j, "total_mass"); json_double(j, total_m);
+    json_end_object(j);
+
+    json_key(j, "vocabulary");
+    json_begin_array(j);
+    for (size_t k = 0; k < nliv; k++) {
+        json_begin_object(j);
+        json_key(j, "word"); json_string(j, liv[k].word);
+        json_key(j, "id"); json_int(j, liv[k].id);
+        json_end_object(j);
+    }
+    json_end_array(j);
+
+    json_key(j, "connections");
+    json_begin_array(j);
+    for (size_t k = 0; k < el.len; k++) {
+        json_begin_array(j);
+        json_int(j, el.e[k].i); json_int(j, el.e[k].j); json_double(j, el.e[k].w);
+        json_end_array(j);
+    }
+    json_end_array(j);
+
+    json_key(j, "inertial_mass");
+    json_begin_array(j);
+    for (size_t k = 0; k < el.len; k++) {
+        json_begin_array(j);
+        json_int(j, el.e[k].i); json_int(j, el.e[k].j); json_double(j, el.e[k].m);
+        json_end_array(j);
+    }
+    json_end_array(j);
+
+    json_key(j, "activations");
+    json_begin_array(j);
+    for (size_t k = 0; k < nacts; k++) {
+        json_begin_array(j);
+        json_int(j, acts[k].id); json_double(j, acts[k].value); json_bool(j, acts[k].living);
+        json_end_array(j);
+    }
+    json_end_array(j);
+
+    /* concept mass ranking: Σ m of incident connections, descending */
+    NeuronRec *rank = xmalloc((nliv + 1) * sizeof *rank);
+    for (size_t k = 0; k < nliv; k++) {
+        int32_t s = net_slot_of_word(n, liv[k].word);
+        rank[k] = (NeuronRec){ liv[k].id, liv[k].word, net_concept_mass(n, s), true };
+    }
+    qsort(rank, nliv, sizeof *rank, cmp_by_mass);
+    json_key(j, "neuron_mass_ranking");
+    json_begin_array(j);
+    for (size_t k = 0; k < nliv; k++) {
+        json_begin_array(j);
+        json_int(j, rank[k].id); json_string(j, rank[k].word); json_double(j, rank[k].value);
+        json_end_array(j);
+    }
+    json_end_array(j);
+
+    json_key(j, "speakers");
+    write_speakers(j, n);
+    json_end_object(j);
+
+    free(rank);
+    free(acts);
+    free(stale);
+    free(liv);
+    free(el.e);
+}

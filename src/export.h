@@ -1,0 +1,38 @@
+/*
+ * export.h — the JSON export of a run: the keys and sub-keys of the
+ * reference's expected outputs (params, input, network, vocabulary,
+ * connections, inertial_mass, activations, neuron_mass_ranking, speakers)
+ * plus a free-form `timing` object on its own line. Everything but timing
+ * depends only on the model state, so equal networks give byte-equal files
+ * once the timing line is removed.
+ */
+#ifndef HUEY_EXPORT_H
+#define HUEY_EXPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect.h"
+#include "net.h"
+
+/* What the run read: one entry per input file. */
+typedef struct InputFile {
+    char *path;               /* as given on the command line */
+    Detection det;
+    uint64_t utterances_done; /* utterances completely processed */
+    uint64_t words, tokens, windows;   /* counted while processing it */
+} InputFile;
+
+typedef struct RunInfo {
+    InputFile *files;
+    size_t nfiles;
+    bool stopped_early;       /* --max-windows / --max-words / --time-budget */
+    const char *stop_reason;
+    double seconds;           /* learning wall time */
+    size_t n_kill_words;
+} RunInfo;
+
+void export_json(Net *n, const RunInfo *ri, FILE *f);
+
+#endif

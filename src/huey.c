@@ -1,0 +1,324 @@
+/*
+ * huey.c — the command line: `huey run` learns one network from text
+ * (setup -> stream every input through speaker detection, tokenizer and the
+ * model -> report and export). Offline subcommands come with checkpoints.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "comm.h"
+#include "detect.h"
+#include "export.h"
+#include "net.h"
+#include "params.h"
+#include "text.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
+            "       huey run --help          list every option with its default\n"
+            "       huey run --print-config  print the effective settings and exit\n"
+            "\n"
+            "Learns one Hebbian concept network from the inputs (UTF-8 text), in order.\n");
+}
+
+/* ---- the run: state shared by the sink and tokenizer callbacks ----------- */
+
+typedef struct Run {
+    Params p;
+    Net *net;
+    KillList *kill;
+    Tokenizer *tok;
+    RunInfo info;
+    InputFile *cur;
+    uint64_t words_at_utt_start;
+    uint64_t bytes_done, bytes_total, file_bytes_done;
+    double t_start, t_last_progress;
+    uint64_t next_check;
+    int stop;                 /* 1 = a limit was reached */
+} Run;
+
+static uint64_t tok_words(const Run *r) { return tok_stats(r->tok).words; }
+
+static void progress_line(Run *r, double now)
+{
+    double el = now - r->t_start;
+    double frac = r->bytes_total ? (double)r->bytes_done / (double)r->bytes_total : 0.0;
+    double wps = el > 0 ? (double)r->net->c.windows / el : 0.0;
+    double eta = frac > 0 ? el * (1.0 - frac) / frac : 0.0;
+    fprintf(stderr, "huey: %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn %10llu  ETA %6.0fs\n",
+            100.0 * frac, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
+            (unsigned long long)net_connections(r->net), eta);
+}
+
+static int check_limits(Run *r)
+{
+    const Params *p = &r->p;
+    if (p->max_windows && r->net->c.windows >= (uint64_t)p->max_windows) {
+        r->info.stop_reason = "max_windows";
+        return r->stop = 1;
+    }
+    if (p->max_words && tok_words(r) >= (uint64_t)p->max_words) {
+        r->info.stop_reason = "max_words";
+        return r->stop = 1;
+    }
+    if (r->net->c.tokens >= r->next_check) {
+        r->next_check = r->net->c.tokens + 1024;
+        double now = now_seconds();
+        if (p->time_budget > 0 && now - r->t_start >= p->time_budget) {
+            r->info.stop_reason = "time_budget";
+            return r->stop = 1;
+        }
+        if (p->progress_interval > 0 && now - r->t_last_progress >= p->progress_interval) {
+            r->t_last_progress = now;
+            progress_line(r, now);
+        }
+    }
+    return 0;
+}
+
+static int on_token(void *ctx, const char *word, size_t len)
+{
+    Run *r = ctx;
+    net_token(r->net, word, len);
+    r->cur->tokens++;
+    return check_limits(r);
+}
+
+static int sink_begin(void *ctx, const char *speaker)
+{
+    Run *r = ctx;
+    if (check_limits(r))
+        return 1;
+    net_utterance_begin(r->net, speaker);
+    r->words_at_utt_start = tok_words(r);
+    return 0;
+}
+
+static int sink_text(void *ctx, const char *s, size_t n)
+{
+    Run *r = ctx;
+    r->bytes_done += n;
+    return tok_feed(r->tok, s, n);
+}
+
+static int sink_end(void *ctx)
+{
+    Run *r = ctx;
+    if (tok_finish(r->tok))
+        return 1;
+    uint64_t w = tok_words(r) - r->words_at_utt_start;
+    net_add_words(r->net, w);
+    r->cur->words += w;
+    net_utterance_end(r->net);
+    r->cur->utterances_done++;
+    return 0;
+}
+
+/* ---- summary ----------------------------------------------------------- */
+
+typedef struct Top {
+    int64_t id;
+    const char *word;
+    double mass;
+} Top;
+
+static int cmp_top(const void *a, const void *b)
+{
+    const Top *x = a, *y = b;
+    if (x->mass != y->mass)
+        return x->mass > y->mass ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static void print_summary(Run *r)
+{
+    Net *n = r->net;
+    double el = r->info.seconds;
+    fprintf(stderr, "huey: read %zu file(s): %llu utterances, %llu words, %llu tokens, %llu windows%s%s\n",
+            r->info.nfiles, (unsigned long long)n->c.utterances, (unsigned long long)n->c.words,
+            (unsigned long long)n->c.tokens, (unsigned long long)n->c.windows,
+            r->info.stopped_early ? "; stopped early by " : "", r->info.stopped_early ? r->info.stop_reason : "");
+    fprintf(stderr, "huey: network: %d neurons (%lld ids issued, %llu evictions), %llu connections, %zu concepts\n",
+            n->nliving, (long long)n->id_counter, (unsigned long long)n->c.evictions,
+            (unsigned long long)net_connections(n), n->nconcepts);
+    Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
+    size_t k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0)
+            t[k++] = (Top){ n->id[s], n->word[s], net_concept_mass(n, s) };
+    qsort(t, k, sizeof *t, cmp_top);
+    fprintf(stderr, "huey: top concepts by mass:");
+    for (size_t i = 0; i < k && i < 10; i++)
+        fprintf(stderr, " %s %.4g%s", t[i].word, t[i].mass, i + 1 < k && i < 9 ? "," : "");
+    fprintf(stderr, "\n");
+    free(t);
+    for (size_t s = 0; s < n->nspeakers; s++) {
+        SelfConcept sc;
+        net_self_concept(n, s, &sc);
+        fprintf(stderr, "huey: speaker %-20s %6llu utterances, self-concept mass %.6g\n", n->speakers[s].name,
+                (unsigned long long)n->speakers[s].blocks, sc.mass);
+    }
+    fprintf(stderr, "huey: %.3f s, %.0f windows/s, %.0f words/s\n", el,
+            el > 0 ? (double)n->c.windows / el : 0.0, el > 0 ? (double)n->c.words / el : 0.0);
+}
+
+/* ---- argument parsing --------------------------------------------------- */
+
+static int cmd_run(int argc, char **argv)
+{
+    Run r;
+    memset(&r, 0, sizeof r);
+    params_default(&r.p);
+    const char *json_path = NULL;
+    bool print_config = false;
+    char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
+    size_t ninputs = 0;
+
+    /* The config file first, so command-line flags override it. */
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--config")) {
+            if (i + 1 >= argc)
+                die_usage("option --config needs a file name");
+            params_load_file(&r.p, argv[++i]);
+        }
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--config")) {
+            i++;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            params_print_help(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--print-config")) {
+            print_config = true;
+        } else if (!strcmp(a, "--json")) {
+            if (i + 1 >= argc)
+                die_usage("option --json needs a file name");
+            json_path = argv[++i];
+        } else if (!strncmp(a, "--no-", 5)) {
+            bool is_bool;
+            if (!params_is_key(a + 5, &is_bool) || !is_bool)
+                die_usage("unknown option '%s' (see huey run --help)", a);
+            params_set(&r.p, a + 5, "false", a);
+        } else if (!strncmp(a, "--", 2) && a[2]) {
+            const char *eq = strchr(a, '=');
+            char key[128];
+            const char *value;
+            if (eq) {
+                snprintf(key, sizeof key, "%.*s", (int)(eq - a), a);
+                value = eq + 1;
+            } else {
+                snprintf(key, sizeof key, "%s", a);
+                bool is_bool;
+                if (!params_is_key(key, &is_bool))
+                    die_usage("unknown option '%s' (see huey run --help)", a);
+                if (is_bool && (i + 1 >= argc || (strcmp(argv[i + 1], "true") && strcmp(argv[i + 1], "false"))))
+                    value = "true";
+                else if (i + 1 >= argc)
+                    die_usage("option %s needs a value", a);
+                else
+                    value = argv[++i];
+            }
+            params_set(&r.p, key, value, key);
+        } else if (a[0] == '-' && a[1]) {
+            die_usage("unknown option '%s' (see huey run --help)", a);
+        } else {
+            inputs[ninputs++] = argv[i];
+        }
+    }
+    params_validate(&r.p);
+    if (print_config) {
+        params_print(stdout, &r.p);
+        exit(0);
+    }
+    if (!ninputs)
+        die_usage("no input files (usage: huey run [options] INPUT... --json OUT.json)");
+
+    /* Kill list. */
+    if (!strcmp(r.p.kill_file, "default"))
+        r.kill = kill_default();
+    else if (!strcmp(r.p.kill_file, "none"))
+        r.kill = kill_empty();
+    else
+        r.kill = kill_load(r.p.kill_file);
+    r.info.n_kill_words = kill_count(r.kill);
+
+    /* Pass 1 over every input before learning anything: a bad file is
+     * reported before time is spent on the others. */
+    DetectOptions dopt = { r.p.conversation_mode, (size_t)r.p.max_line_bytes };
+    r.info.files = xcalloc(ninputs, sizeof *r.info.files);
+    r.info.nfiles = ninputs;
+    for (size_t f = 0; f < ninputs; f++) {
+        InputFile *in = &r.info.files[f];
+        in->path = inputs[f];
+        char err[1024];
+        if (detect_scan(in->path, &dopt, &in->det, err, sizeof err) != 0)
+            die("%s", err);
+        if (in->det.bytes == 0)
+            warn("%s: empty file", in->path);
+        r.bytes_total += in->det.bytes;
+    }
+
+    r.net = net_create(&r.p, &backend_cpu_ops);
+    r.tok = tok_new(r.kill, on_token, &r);
+    r.t_start = r.t_last_progress = now_seconds();
+    UttSink sink = { &r, sink_begin, sink_text, sink_end };
+    for (size_t f = 0; f < ninputs && !r.stop; f++) {
+        r.cur = &r.info.files[f];
+        uint64_t w0 = r.net->c.windows;
+        char err[1024];
+        int rc = detect_run(r.cur->path, &dopt, &r.cur->det, &sink, err, sizeof err);
+        if (rc < 0)
+            die("%s", err);
+        r.cur->windows = r.net->c.windows - w0;
+    }
+    r.info.seconds = now_seconds() - r.t_start;
+    r.info.stopped_early = r.stop != 0;
+
+    print_summary(&r);
+    if (json_path) {
+        double t0 = now_seconds();
+        FILE *jf = fopen(json_path, "w");
+        if (!jf)
+            die("cannot write %s: %s", json_path, strerror(errno));
+        export_json(r.net, &r.info, jf);
+        if (fclose(jf) != 0)
+            die("error writing %s: %s", json_path, strerror(errno));
+        r.net->timer[T_IO] += now_seconds() - t0;
+        fprintf(stderr, "huey: wrote %s\n", json_path);
+    }
+
+    for (size_t f = 0; f < ninputs; f++)
+        detect_free(&r.info.files[f].det);
+    free(r.info.files);
+    tok_free(r.tok);
+    kill_free(r.kill);
+    net_free(r.net);
+    free(inputs);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    comm_init(&argc, &argv);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        comm_finalize();
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    int rc;
+    if (!strcmp(argv[1], "run"))
+        rc = cmd_run(argc - 2, argv + 2);
+    else
+        die_usage("unknown command '%s' (try huey --help)", argv[1]);
+    comm_finalize();
+    return rc;
+}

@@ -1,0 +1,84 @@
+/*
+ * mt19937.c — MT19937 (Matsumoto & Nishimura, 1998) as CPython uses it:
+ * init_genrand/init_by_array seeding and genrand_res53 for random().
+ */
+#include "mt19937.h"
+
+enum { MT_M = 397 };
+#define MT_MATRIX_A   0x9908b0dfU
+#define MT_UPPER_MASK 0x80000000U
+#define MT_LOWER_MASK 0x7fffffffU
+
+static void init_genrand(Mt19937 *r, uint32_t s)
+{
+    r->mt[0] = s;
+    for (uint32_t i = 1; i < MT_N; i++)
+        r->mt[i] = 1812433253U * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + i;
+    r->index = MT_N;
+}
+
+static void init_by_array(Mt19937 *r, const uint32_t *key, uint32_t len)
+{
+    init_genrand(r, 19650218U);
+    uint32_t i = 1, j = 0;
+    uint32_t k = MT_N > len ? MT_N : len;
+    for (; k; k--) {
+        r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1664525U)) + key[j] + j;
+        i++;
+        j++;
+        if (i >= MT_N) {
+            r->mt[0] = r->mt[MT_N - 1];
+            i = 1;
+        }
+        if (j >= len)
+            j = 0;
+    }
+    for (k = MT_N - 1; k; k--) {
+        r->mt[i] = (r->mt[i] ^ ((r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) * 1566083941U)) - i;
+        i++;
+        if (i >= MT_N) {
+            r->mt[0] = r->mt[MT_N - 1];
+            i = 1;
+        }
+    }
+    r->mt[0] = 0x80000000U; /* non-zero initial array is assured */
+    r->index = MT_N;
+}
+
+void mt_seed(Mt19937 *r, uint64_t seed)
+{
+    uint32_t key[2] = { (uint32_t)seed, (uint32_t)(seed >> 32) };
+    init_by_array(r, key, key[1] ? 2 : 1);
+}
+
+uint32_t mt_genrand32(Mt19937 *r)
+{
+    static const uint32_t mag01[2] = { 0U, MT_MATRIX_A };
+    uint32_t y;
+    if (r->index >= MT_N) {
+        int kk;
+        for (kk = 0; kk < MT_N - MT_M; kk++) {
+            y = (r->mt[kk] & MT_UPPER_MASK) | (r->mt[kk + 1] & MT_LOWER_MASK);
+            r->mt[kk] = r->mt[kk + MT_M] ^ (y >> 1) ^ mag01[y & 1U];
+        }
+        for (; kk < MT_N - 1; kk++) {
+            y = (r->mt[kk] & MT_UPPER_MASK) | (r->mt[kk + 1] & MT_LOWER_MASK);
+            r->mt[kk] = r->mt[kk + (MT_M - MT_N)] ^ (y >> 1) ^ mag01[y & 1U];
+        }
+        y = (r->mt[MT_N - 1] & MT_UPPER_MASK) | (r->mt[0] & MT_LOWER_MASK);
+        r->mt[MT_N - 1] = r->mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 1U];
+        r->index = 0;
+    }
+    y = r->mt[r->index++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+double mt_random(Mt19937 *r)
+{
+    uint32_t a = mt_genrand32(r) >> 5, b = mt_genrand32(r) >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}

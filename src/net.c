@@ -1,0 +1,566 @@
+/*
+ * net.c — the Huey model on one network: vocabulary with capacity
+ * eviction, speaker neurons, the sliding window, the sparsity gate and the
+ * per-window order of §7, the GPU class's concept_neurons sync with its
+ * zombie resurrection (§5.5) and the self-concept analysis (§13).
+ *
+ * Per window (§7): look up / create the W words (evicting at capacity),
+ * decay every activation, run the Hebbian pairs through the sparsity gate,
+ * then let the backend decay/prune every other connection and compute the
+ * new activations in one pass. Connection decay and the pair updates touch
+ * disjoint connections, so doing the pairs first and the decay in the
+ * fused pass gives the reference's result.
+ */
+#include "net.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "text.h"
+#include "util.h"
+
+#define BE(n, op, ...) ((n)->be.ops->op((n)->be.st, __VA_ARGS__))
+
+/* ---- slots -------------------------------------------------------------- */
+
+static void ensure_slots(Net *n, int32_t need)
+{
+    if (need <= n->cap)
+        return;
+    int32_t c = n->cap ? n->cap : 64;
+    while (c < need)
+        c *= 2;
+    n->id = xrealloc(n->id, (size_t)c * sizeof *n->id);
+    n->word = xrealloc(n->word, (size_t)c * sizeof *n->word);
+    n->act = xrealloc(n->act, (size_t)c * sizeof *n->act);
+    n->act_next = xrealloc(n->act_next, (size_t)c * sizeof *n->act_next);
+    n->has_act = xrealloc(n->has_act, (size_t)c);
+    n->is_speaker = xrealloc(n->is_speaker, (size_t)c);
+    n->w2n_prev = xrealloc(n->w2n_prev, (size_t)c * sizeof *n->w2n_prev);
+    n->w2n_next = xrealloc(n->w2n_next, (size_t)c * sizeof *n->w2n_next);
+    for (int32_t i = n->cap; i < c; i++) {
+        n->id[i] = -1;
+        n->word[i] = NULL;
+        n->act[i] = n->act_next[i] = 0.0;
+        n->has_act[i] = 0;
+        n->is_speaker[i] = 0;
+        n->w2n_prev[i] = n->w2n_next[i] = -1;
+    }
+    n->cap = c;
+}
+
+static int32_t alloc_slot(Net *n)
+{
+    if (n->nfree)
+        return n->free_slots[--n->nfree];
+    ensure_slots(n, n->nslots + 1);
+    return n->nslots++;
+}
+
+static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
+{
+    return slot >= 0 && n->id[slot] == id;
+}
+
+static void w2n_append(Net *n, int32_t s)
+{
+    n->w2n_prev[s] = n->w2n_tail;
+    n->w2n_next[s] = -1;
+    if (n->w2n_tail >= 0)
+        n->w2n_next[n->w2n_tail] = s;
+    else
+        n->w2n_head = s;
+    n->w2n_tail = s;
+}
+
+static void w2n_unlink(Net *n, int32_t s)
+{
+    int32_t p = n->w2n_prev[s], q = n->w2n_next[s];
+    if (p >= 0)
+        n->w2n_next[p] = q;
+    else
+        n->w2n_head = q;
+    if (q >= 0)
+        n->w2n_prev[q] = p;
+    else
+        n->w2n_tail = p;
+    n->w2n_prev[s] = n->w2n_next[s] = -1;
+}
+
+/* Bring a neuron (new, or a resurrected zombie with its old id) to life. */
+static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
+{
+    int32_t s = alloc_slot(n);
+    n->id[s] = id;
+    n->word[s] = strmap_put(&n->vocab, word, len, s);
+    size_t plen = strlen(n->p.speaker_prefix);
+    n->is_speaker[s] = len >= plen && memcmp(word, n->p.speaker_prefix, plen) == 0;
+    n->has_act[s] = 0;
+    n->act[s] = 0.0;
+    w2n_append(n, s);
+    n->nliving++;
+    BE(n, add_neuron, s);
+    return s;
+}
+
+/* ---- eviction (§5.2) ------------------------------------------------------ */
+
+static void kill_slot(Net *n, int32_t s)
+{
+    BE(n, kill, s);
+    if (n->p.activation_kernel == KERNEL_INCOMING) {
+        GROW(n->killed_since_step, n->killed_cap, n->nkilled + 1);
+        n->killed_since_step[n->nkilled++] = n->id[s];
+    }
+    strmap_del(&n->vocab, n->word[s], strlen(n->word[s]));
+    w2n_unlink(n, s);
+    n->word[s] = NULL;
+    n->id[s] = -1;
+    n->has_act[s] = 0;
+    n->nliving--;
+    GROW(n->free_slots, n->free_cap, n->nfree + 1);
+    n->free_slots[n->nfree++] = s;
+    n->c.evictions++;
+}
+
+/* The least important living neuron: importance = 0.4*recency +
+ * 0.4*Σw + 0.2*a, minimum wins, ties to the lowest id. Recency is
+ * 1/(1 + processed_words - last_usage) = 1 on the conversational path,
+ * where both counters stay 0 (§5.4). */
+static void evict_least_important(Net *n)
+{
+    double t0 = now_seconds();
+    const Params *p = &n->p;
+    const double recency = p->importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
+    int32_t best = -1;
+    double best_imp = 0.0;
+    for (int32_t s = 0; s < n->nslots; s++) {
+        if (n->id[s] < 0)
+            continue;
+        double a = n->has_act[s] ? n->act[s] : 0.0;
+        double imp = recency + p->importance_strength_weight * BE(n, strength, s) + p->importance_activation_weight * a;
+        if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
+            best = s;
+            best_imp = imp;
+        }
+    }
+    if (best >= 0)
+        kill_slot(n, best);
+    n->timer[T_EVICT] += now_seconds() - t0;
+}
+
+/* _get_or_create_neuron (§5.1): activation := 1 either way. */
+static int32_t lookup_or_create(Net *n, const char *word, size_t len)
+{
+    int64_t s = strmap_get(&n->vocab, word, len);
+    if (s < 0) {
+        if (n->id_counter >= n->p.max_neurons)
+            evict_least_important(n);
+        s = place_neuron(n, word, len, n->id_counter++);
+        n->c.created++;
+    }
+    n->act[s] = 1.0;
+    n->has_act[s] = 1;
+    return (int32_t)s;
+}
+
+/* ---- create / free -------------------------------------------------------- */
+
+Net *net_create(const Params *p, const BackendOps *ops)
+{
+    Net *n = xcalloc(1, sizeof *n);
+    n->p = *p;
+    n->be.ops = ops;
+    n->be.st = ops->create(&n->p);
+    mt_seed(&n->rng, p->seed);
+    n->w2n_head = n->w2n_tail = -1;
+    strmap_init(&n->vocab);
+    strmap_init(&n->concept_idx);
+    strmap_init(&n->speaker_idx);
+    size_t w = (size_t)p->window_size;
+    n->ring = xcalloc(w, sizeof *n->ring);
+    n->ring_len = xcalloc(w, sizeof *n->ring_len);
+    n->ring_cap = xcalloc(w, sizeof *n->ring_cap);
+    n->ring_slot = xcalloc(w, sizeof *n->ring_slot);
+    n->ring_id = xcalloc(w, sizeof *n->ring_id);
+    n->last_window_ids = xcalloc(w + 1, sizeof *n->last_window_ids);
+    n->spk_slot = -1;
+    n->spk_id = -1;
+    return n;
+}
+
+void net_free(Net *n)
+{
+    if (!n)
+        return;
+    n->be.ops->destroy(n->be.st);
+    strmap_free(&n->vocab);
+    strmap_free(&n->concept_idx);
+    strmap_free(&n->speaker_idx);
+    for (size_t i = 0; i < n->nspeakers; i++) {
+        free(n->speakers[i].name);
+        free(n->speakers[i].word);
+    }
+    free(n->speakers);
+    free(n->history);
+    free(n->concepts);
+    for (int64_t i = 0; i < n->p.window_size; i++)
+        free(n->ring[i]);
+    free(n->ring); free(n->ring_len); free(n->ring_cap); free(n->ring_slot); free(n->ring_id);
+    free(n->last_window_ids);
+    free(n->killed_since_step);
+    free(n->id); free(n->word); free(n->act); free(n->act_next); free(n->has_act);
+    free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots);
+    free(n);
+}
+
+/* ---- the window ----------------------------------------------------------- */
+
+static void process_window(Net *n)
+{
+    const Params *p = &n->p;
+    const int W = (int)p->window_size, nl = W + 1;
+    int32_t lslot[MAX_WINDOW];
+    int64_t lid[MAX_WINDOW];
+    double t0 = now_seconds();
+
+    /* 1. Look up / create every word of the window, in order (§5.1). A
+     * cached lookup stays valid while that neuron lives: its word cannot
+     * map to another neuron meanwhile. */
+    for (int q = 0; q < W; q++) {
+        uint32_t r = (n->ring_head + (uint32_t)q) % (uint32_t)W;
+        if (slot_alive(n, n->ring_slot[r], n->ring_id[r])) {
+            n->act[n->ring_slot[r]] = 1.0;
+            n->has_act[n->ring_slot[r]] = 1;
+        } else {
+            int32_t s = lookup_or_create(n, n->ring[r], n->ring_len[r]);
+            n->ring_slot[r] = s;
+            n->ring_id[r] = n->id[s];
+        }
+    }
+    lslot[0] = n->spk_slot;
+    lid[0] = n->spk_id;
+    for (int q = 0; q < W; q++) {
+        uint32_t r = (n->ring_head + (uint32_t)q) % (uint32_t)W;
+        lslot[q + 1] = n->ring_slot[r];
+        lid[q + 1] = n->ring_id[r];
+    }
+    n->timer[T_VOCAB] += now_seconds() - t0;
+    t0 = now_seconds();
+
+    /* 2. Activation decay over every living neuron (§10); a neuron without
+     * an entry (a zombie) enters at the floor. */
+    for (int32_t s = 0; s < n->nslots; s++) {
+        if (n->id[s] < 0)
+            continue;
+        n->act[s] = rule_activation_decay(p, n->has_act[s] ? n->act[s] : 0.0);
+        n->has_act[s] = 1;
+    }
+
+    /* 3. The window as distinct living neurons with first/last positions;
+     * dead ids (evicted while this window was looked up) take no part. */
+    int32_t dslot[MAX_WINDOW], dfirst[MAX_WINDOW], dlast[MAX_WINDOW];
+    int64_t did[MAX_WINDOW];
+    int didx[MAX_WINDOW];
+    int nd = 0;
+    for (int q = 0; q < nl; q++) {
+        didx[q] = -1;
+        if (!slot_alive(n, lslot[q], lid[q]))
+            continue;
+        int k;
+        for (k = 0; k < nd; k++)
+            if (dslot[k] == lslot[q])
+                break;
+        if (k == nd) {
+            dslot[nd] = lslot[q];
+            did[nd] = lid[q];
+            dfirst[nd] = q;
+            nd++;
+        }
+        dlast[k] = q;
+        didx[q] = k;
+    }
+    WindowView view = { nd, dslot, did, dfirst, dlast };
+    BE(n, window_begin, &view);
+
+    /* 4. Hebbian pairs p < q through the sparsity gate (§8). */
+    const double cp = p->connection_probability;
+    const uint32_t maxc = (uint32_t)p->max_connections_per_neuron;
+    for (int a = 0; a < nl; a++) {
+        int di = didx[a];
+        if (di < 0)
+            continue;
+        for (int b = a + 1; b < nl; b++) {
+            int dj = didx[b];
+            if (dj < 0 || dj == di)
+                continue;
+            if (!BE(n, edge_exists, di, dj)) {
+                int32_t i = dslot[di], j = dslot[dj];
+                if (!n->is_speaker[i] && !n->is_speaker[j]) {
+                    if (BE(n, out_targets, di) >= maxc)
+                        continue;
+                    if (mt_random(&n->rng) > cp)
+                        continue;
+                }
+            }
+            BE(n, hebbian, di, dj, n->act[dslot[di]], n->act[dslot[dj]]);
+        }
+    }
+    n->timer[T_HEBBIAN] += now_seconds() - t0;
+    t0 = now_seconds();
+
+    /* 5. Fused decay / prune / activation over every row (§10, §11). */
+    StepArgs sa = {
+        .mode = p->activation_kernel == KERNEL_INCOMING ? STEP_INCOMING
+              : n->id_counter < p->dense_activation_min_ids ? STEP_MINMAX_ALL : STEP_MINMAX_DENSE,
+        .nslots = n->nslots, .id = n->id, .a_in = n->act, .a_out = n->act_next, .bias = p->bias,
+    };
+    StepStats st = { 0, 0 };
+    BE(n, step, &sa, &st);
+    double *tmp = n->act;
+    n->act = n->act_next;
+    n->act_next = tmp;
+    n->c.decay_deleted += st.decay_deleted;
+    n->c.pruned += st.pruned;
+
+    if (p->activation_kernel == KERNEL_INCOMING) {
+        n->k_last_step = n->id_counter;
+        n->nkilled = 0;
+        for (int q = 0; q < nl; q++)
+            n->last_window_ids[q] = lid[q];
+        n->last_window_n = nl;
+    }
+    n->c.windows++;
+    n->timer[T_STEP] += now_seconds() - t0;
+}
+
+/* ---- utterances ------------------------------------------------------------ */
+
+static int32_t speaker_index(Net *n, const char *name)
+{
+    int64_t k = strmap_get(&n->speaker_idx, name, strlen(name));
+    if (k >= 0)
+        return (int32_t)k;
+    GROW(n->speakers, n->speakers_cap, n->nspeakers + 1);
+    Speaker *sp = &n->speakers[n->nspeakers];
+    sp->name = xstrdup(name);
+    char *low = NULL;
+    size_t len = 0, cap = 0;
+    py_lower(name, strlen(name), &low, &len, &cap);
+    GROW(low, cap, len + 1);
+    low[len] = '\0';
+    sp->word = low;
+    sp->blocks = 0;
+    strmap_put(&n->speaker_idx, name, strlen(name), (int64_t)n->nspeakers);
+    return (int32_t)n->nspeakers++;
+}
+
+void net_utterance_begin(Net *n, const char *speaker)
+{
+    check(!n->in_utterance);
+    n->in_utterance = true;
+    n->cur_speaker = speaker_index(n, speaker);
+    n->utt_nliving0 = n->nliving;
+    n->utt_windows0 = n->c.windows;
+    n->utt_tokens = 0;
+    n->ring_head = n->ring_n = 0;
+    for (int64_t i = 0; i < n->p.window_size; i++)
+        n->ring_slot[i] = -1;
+    const char *w = n->speakers[n->cur_speaker].word;
+    double t0 = now_seconds();
+    n->spk_slot = lookup_or_create(n, w, strlen(w));
+    n->spk_id = n->id[n->spk_slot];
+    n->timer[T_VOCAB] += now_seconds() - t0;
+}
+
+void net_token(Net *n, const char *word, size_t len)
+{
+    check(n->in_utterance);
+    uint32_t W = (uint32_t)n->p.window_size;
+    uint32_t r;
+    if (n->ring_n < W) {
+        r = n->ring_n++;
+    } else {
+        r = n->ring_head;
+        n->ring_head = (n->ring_head + 1) % W;
+    }
+    GROW(n->ring[r], n->ring_cap[r], len + 1);
+    memcpy(n->ring[r], word, len);
+    n->ring[r][len] = '\0';
+    n->ring_len[r] = len;
+    n->ring_slot[r] = -1;
+    n->utt_tokens++;
+    n->c.tokens++;
+    if (n->ring_n == W)
+        process_window(n);
+}
+
+/* §5.5: after each utterance, concept_neurons takes every word_to_neuron
+ * entry if word_to_neuron grew; then every concept word missing from
+ * word_to_neuron comes back under its old id, with no connections and no
+ * activation entry (a "zombie"). */
+static void sync_concepts(Net *n)
+{
+    if (n->nliving > n->utt_nliving0) {
+        for (int32_t s = n->w2n_head; s >= 0; s = n->w2n_next[s]) {
+            size_t len = strlen(n->word[s]);
+            int64_t k = strmap_get(&n->concept_idx, n->word[s], len);
+            if (k >= 0) {
+                n->concepts[k].id = n->id[s];
+            } else {
+                GROW(n->concepts, n->concepts_cap, n->nconcepts + 1);
+                const char *key = strmap_put(&n->concept_idx, n->word[s], len, (int64_t)n->nconcepts);
+                n->concepts[n->nconcepts].word = key;
+                n->concepts[n->nconcepts].id = n->id[s];
+                n->nconcepts++;
+            }
+        }
+    }
+    if (n->nconcepts > (size_t)n->nliving) {
+        for (size_t k = 0; k < n->nconcepts; k++) {
+            const Concept *c = &n->concepts[k];
+            size_t len = strlen(c->word);
+            if (strmap_get(&n->vocab, c->word, len) >= 0)
+                continue;
+            /* incoming kernel: the dead id may still hold an entry */
+            double a = 0.0;
+            bool has = n->p.activation_kernel == KERNEL_INCOMING && net_activation_of(n, c->id, &a);
+            int32_t s = place_neuron(n, c->word, len, c->id);
+            n->has_act[s] = has;
+            n->act[s] = a;
+            n->c.zombies++;
+        }
+    }
+}
+
+void net_utterance_end(Net *n)
+{
+    check(n->in_utterance);
+    Speaker *sp = &n->speakers[n->cur_speaker];
+    SelfConcept sc;
+    net_self_concept(n, (size_t)n->cur_speaker, &sc);
+    GROW(n->history, n->history_cap, n->nhistory + 1);
+    n->history[n->nhistory++] = (UttRecord){
+        .speaker = n->cur_speaker,
+        .tokens = n->utt_tokens,
+        .first_window = n->utt_windows0,
+        .self_concept_mass = sc.mass,
+    };
+    sp->blocks++;
+    n->c.utterances++;
+    sync_concepts(n);
+    n->in_utterance = false;
+}
+
+/* ---- outputs ---------------------------------------------------------------- */
+
+int32_t net_slot_of_word(const Net *n, const char *word)
+{
+    return (int32_t)strmap_get(&n->vocab, word, strlen(word));
+}
+
+bool net_activation_of(const Net *n, int64_t id, double *a)
+{
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] == id) {
+            *a = n->act[s];
+            return n->has_act[s];
+        }
+    if (n->p.activation_kernel != KERNEL_INCOMING || id >= n->k_last_step)
+        return false;
+    for (size_t k = 0; k < n->nkilled; k++)
+        if (n->killed_since_step[k] == id)
+            return false;
+    *a = rule_sigmoid(n->p.bias);
+    for (int32_t q = 0; q < n->last_window_n; q++)
+        if (n->last_window_ids[q] == id)
+            *a = 1.0;
+    return true;
+}
+
+double net_concept_mass(Net *n, int32_t slot)
+{
+    return BE(n, mass_sum, slot);
+}
+
+uint64_t net_connections(const Net *n)
+{
+    return n->be.ops->connection_count(n->be.st);
+}
+
+/* Fallback of §13 when the speaker has no neuron: the pronoun's
+ * connections with mass above the floor, strongest ten kept. */
+typedef struct Touching {
+    Net *n;
+    int32_t pronoun;
+    double sum;
+    SelfConceptPart *part;
+} Touching;
+
+static void touching_link(void *ctx, int32_t src, int32_t dst, double w, double m)
+{
+    Touching *t = ctx;
+    if (!(m > t->n->p.self_concept_min_mass))
+        return;
+    t->sum += m;
+    SelfConceptLink l = { "", t->n->word[src == t->pronoun ? dst : src], w, m };
+    SelfConceptPart *part = t->part;
+    /* insertion into the top list by mass, stable for equal masses */
+    int k = part->nlinks < SELF_CONCEPT_LINKS ? part->nlinks++ : SELF_CONCEPT_LINKS;
+    while (k > 0 && part->links[k - 1].mass < m) {
+        if (k < SELF_CONCEPT_LINKS)
+            part->links[k] = part->links[k - 1];
+        k--;
+    }
+    if (k < SELF_CONCEPT_LINKS)
+        part->links[k] = l;
+}
+
+/* The GPU class's analyze_speaker_self_concept (§13). */
+void net_self_concept(Net *n, size_t si, SelfConcept *out)
+{
+    const Params *p = &n->p;
+    const Speaker *sp = &n->speakers[si];
+    memset(out, 0, sizeof *out);
+    out->speaker_neuron_id = -1;
+
+    size_t klen = strlen(sp->word) + 9;
+    char *key = xmalloc(klen);
+    snprintf(key, klen, "speaker_%s", sp->word);
+    int32_t s = net_slot_of_word(n, key);
+    free(key);
+    if (s < 0)
+        s = net_slot_of_word(n, sp->word);
+    if (s >= 0)
+        out->speaker_neuron_id = n->id[s];
+
+    for (int k = 0; k < p->n_self_pronouns; k++) {
+        int32_t ps = net_slot_of_word(n, p->self_pronouns[k]);
+        if (ps < 0)
+            continue;
+        SelfConceptPart *part = &out->parts[out->nparts];
+        memset(part, 0, sizeof *part);
+        part->pronoun = p->self_pronouns[k];
+        part->neuron_id = n->id[ps];
+        if (s < 0) {
+            Touching t = { n, ps, 0.0, part };
+            BE(n, for_each_touching, ps, touching_link, &t);
+            part->mass = t.sum;
+        } else {
+            /* only the (min id -> max id) connection counts; with none, the
+             * reference makes a mass up from the activations (§16.16) */
+            int32_t lo = n->id[s] < n->id[ps] ? s : ps, hi = lo == s ? ps : s;
+            double w = 0.0, m = 0.0;
+            bool found = BE(n, find, lo, hi, &w, &m);
+            double as = n->has_act[s] ? n->act[s] : 0.0, ap = n->has_act[ps] ? n->act[ps] : 0.0;
+            part->mass = found ? m : as * ap * p->self_concept_activation_scale;
+            part->nlinks = 1;
+            part->links[0] = (SelfConceptLink){ "speaker_to_", part->pronoun, found ? w : 0.0, part->mass };
+        }
+        if (part->mass > p->self_concept_min_mass) {
+            out->mass += part->mass;
+            out->nparts++;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+/*
+ * net.h — the Huey model: one network, learned window by window
+ * (huey-model.md §5–§13, the canonical HueyGPUConversationalNetwork).
+ *
+ * All state lives in struct Net so that a checkpoint can save it whole:
+ * neurons by slot (id, word, activation, whether an activation entry
+ * exists), the word_to_neuron insertion order, the concept_neurons list
+ * (never shrinking, stale entries included), speakers, the MT19937 state,
+ * the token ring of the current utterance, counters; connections live in
+ * the backend. Text arrives as utterances: net_utterance_begin(speaker),
+ * net_token() for each kept token, net_utterance_end().
+ */
+#ifndef HUEY_NET_H
+#define HUEY_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "mt19937.h"
+#include "params.h"
+#include "strmap.h"
+
+typedef struct Speaker {
+    char *name;              /* as detected: "Alice", "Speaker_A", "Author" */
+    char *word;              /* name.lower(): the speaker neuron's word */
+    uint64_t blocks;         /* utterances processed */
+} Speaker;
+
+typedef struct UttRecord {
+    int32_t speaker;         /* index into speakers */
+    uint64_t tokens;         /* tokens kept in the utterance */
+    uint64_t first_window;   /* windows counter when it began */
+    double self_concept_mass;/* after the utterance (§13) */
+} UttRecord;
+
+typedef struct Concept {
+    const char *word;        /* key copy owned by concept_idx */
+    int64_t id;
+} Concept;
+
+typedef struct NetCounters {
+    uint64_t windows, tokens, utterances, evictions, zombies;
+    uint64_t words;          /* input words (whitespace split) of utterances seen */
+    uint64_t decay_deleted, pruned, created;
+} NetCounters;
+
+typedef enum { T_VOCAB, T_HEBBIAN, T_STEP, T_EVICT, T_IO, T_COUNT } NetTimer;
+
+typedef struct Net {
+    Params p;
+    Backend be;
+    Mt19937 rng;
+
+    /* neurons, by slot; a slot is free when id < 0 */
+    int64_t id_counter;      /* ids ever issued (the reference's neuron_count) */
+    int32_t nslots, cap;     /* slots in use (high-water) and allocated */
+    int32_t nliving;         /* len(word_to_neuron): living neurons incl. zombies */
+    int64_t *id;             /* (cap) */
+    const char **word;       /* (cap) key copy owned by vocab */
+    double *act, *act_next;  /* (cap) activation; next step's output */
+    uint8_t *has_act;        /* (cap) the id holds an activation entry */
+    uint8_t *is_speaker;     /* (cap) word starts with speaker_prefix */
+    int32_t *w2n_prev, *w2n_next;  /* (cap) word_to_neuron insertion order */
+    int32_t w2n_head, w2n_tail;
+    int32_t *free_slots;     /* LIFO of freed slots */
+    size_t nfree, free_cap;
+    StrMap vocab;            /* word -> slot */
+
+    /* concept_neurons (§5.5): insertion order, never shrinks */
+    StrMap concept_idx;      /* word -> index into concepts */
+    Concept *concepts;
+    size_t nconcepts, concepts_cap;
+
+    /* speakers and per-utterance history */
+    StrMap speaker_idx;      /* name -> index */
+    Speaker *speakers;
+    size_t nspeakers, speakers_cap;
+    UttRecord *history;
+    size_t nhistory, history_cap;
+
+    /* current utterance */
+    bool in_utterance;
+    int32_t cur_speaker;
+    int32_t spk_slot;
+    int64_t spk_id;
+    int32_t utt_nliving0;    /* len(word_to_neuron) when it began */
+    uint64_t utt_windows0;   /* windows counter when it began */
+    uint64_t utt_tokens;
+    char **ring;             /* (window_size) last tokens, oldest at ring_head */
+    size_t *ring_len, *ring_cap;
+    int32_t *ring_slot;      /* cached lookup: valid while id matches */
+    int64_t *ring_id;
+    uint32_t ring_head, ring_n;
+
+    /* incoming kernel: ids that died still hold an activation entry until
+     * they die again; the reference's dictionary is rebuilt over all ids
+     * every window (§11b). */
+    int64_t k_last_step;     /* id counter at the last activation step */
+    int64_t *last_window_ids;/* (window_size + 1) ids of the last window */
+    int32_t last_window_n;
+    int64_t *killed_since_step;
+    size_t nkilled, killed_cap;
+
+    NetCounters c;
+    double timer[T_COUNT];
+} Net;
+
+Net *net_create(const Params *p, const BackendOps *ops);
+void net_free(Net *n);
+
+/* Start an utterance of `speaker` (registered on first use). */
+void net_utterance_begin(Net *n, const char *speaker);
+/* One token of the current utterance (already filtered by the kill list);
+ * processes a window once window_size tokens are buffered. */
+void net_token(Net *n, const char *word, size_t len);
+/* Count raw input words (for words_processed). */
+static inline void net_add_words(Net *n, uint64_t w) { n->c.words += w; }
+/* End the utterance: self-concept history and the concept_neurons sync. */
+void net_utterance_end(Net *n);
+
+/* ---- read access for outputs ------------------------------------------- */
+
+/* Self-concept of speaker index s (§13, the GPU class's analysis). */
+enum { SELF_CONCEPT_LINKS = 10 };
+typedef struct SelfConceptLink {
+    const char *prefix, *word;   /* label = prefix + word */
+    double strength, mass;
+} SelfConceptLink;
+typedef struct SelfConceptPart {
+    const char *pronoun;
+    int64_t neuron_id;
+    double mass;
+    int nlinks;
+    SelfConceptLink links[SELF_CONCEPT_LINKS];
+} SelfConceptPart;
+typedef struct SelfConcept {
+    int64_t speaker_neuron_id;   /* -1: no speaker neuron */
+    double mass;
+    int nparts;
+    SelfConceptPart parts[MAX_PRONOUNS];
+} SelfConcept;
+void net_self_concept(Net *n, size_t s, SelfConcept *out);
+
+/* Activation entry of id (living or, for the incoming kernel, dead);
+ * returns false when the id holds none. */
+bool net_activation_of(const Net *n, int64_t id, double *a);
+/* Slot of a living id, -1 if dead (linear in slots; for outputs only). */
+int32_t net_slot_of_word(const Net *n, const char *word);
+double net_concept_mass(Net *n, int32_t slot);
+uint64_t net_connections(const Net *n);
+
+#endif

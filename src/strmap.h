@@ -1,0 +1,34 @@
+/*
+ * strmap.h — open-addressing hash map from byte strings to int64 values.
+ * The map stores its own copy of every key. Deletion leaves a tombstone;
+ * the table is rebuilt when tombstones and keys fill it.
+ */
+#ifndef HUEY_STRMAP_H
+#define HUEY_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct StrMapEntry {
+    char *key;        /* NULL = empty; STRMAP_DELETED = tombstone */
+    uint32_t len;
+    uint64_t hash;
+    int64_t value;
+} StrMapEntry;
+
+typedef struct StrMap {
+    StrMapEntry *e;
+    size_t cap, used, live;   /* used counts tombstones too */
+} StrMap;
+
+void strmap_init(StrMap *m);
+void strmap_free(StrMap *m);
+/* Value for key, or -1 if absent (values stored must be >= 0). */
+int64_t strmap_get(const StrMap *m, const char *key, size_t len);
+/* Insert or overwrite; returns the map's own copy of the key. */
+const char *strmap_put(StrMap *m, const char *key, size_t len, int64_t value);
+bool strmap_del(StrMap *m, const char *key, size_t len);
+static inline size_t strmap_size(const StrMap *m) { return m->live; }
+
+#endif

@@ -3,14 +3,27 @@
  * core (the reference CPU backend; every other backend is checked against
  * it).
  *
- * Storage: per slot an outgoing row and an incoming (mirror) row, each a
- * structure of arrays (partner, w, m). partner = slot << 1 | fwd, where
- * fwd marks a connection (i->j) with id_i < id_j: the only ones the GPU
- * class's (min,max)-keyed activation uses. Rows keep insertion order; a
- * removed connection is either compacted away by the step (which rewrites
- * every row in place, preserving order) or, when removed by a neuron's
- * death between steps, left as a tombstone (partner = -1) until then. So a
- * row's order depends only on its own history, never on the rank count.
+ * Storage: one row per neuron slot holding both its outgoing connections
+ * and the mirror copies of its incoming ones, so that the neuron's
+ * activation and weight sum come from its own row alone (the MPI version
+ * needs exactly that). A row is one block of three arrays of `cap`
+ * entries: w (weight), m (mass) and nb = partner << 2 | dir << 1 | fwd,
+ * where dir = 1 marks an incoming copy and fwd marks a connection (i->j)
+ * with id_i < id_j, the only kind the GPU class's (min,max)-keyed
+ * activation uses; nb = -1 is a tombstone. 20 bytes per copy, 40 per
+ * connection. Rows keep insertion order: the step compacts them in place,
+ * preserving order, and a connection removed by a neuron's death between
+ * steps stays a tombstone until then. So a row's order depends only on its
+ * own history, never on the rank count.
+ *
+ * Sums over a row (weight sum for eviction importance, w*a for the
+ * activation) are taken in four interleaved lanes, lane = position mod 4,
+ * combined as (l0 + l1) + (l2 + l3): a fixed order that breaks the add
+ * latency chain, maps onto 4-wide SIMD (the AVX2 kernel, chosen at run
+ * time, gives bit-identical results to the scalar one: same operations,
+ * same order per lane, no FMA) and that any other backend can reproduce.
+ * Which connections enter the activation sum is chosen by indexing a
+ * small per-step table of activations with nb itself: no test per entry.
  *
  * The reference's out-target sets (§8) count targets whose connection was
  * deleted by decay ("stale", §10) until the target dies or is pruned; we
@@ -19,16 +32,26 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_KERNEL 1
+#endif
 
 #include "backend.h"
 #include "rules.h"
 #include "util.h"
 
+enum { NB_IN = 2, NB_FWD = 1 };
+static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
+static inline int32_t nb_partner(int32_t nb) { return nb >> 2; }
+static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
+
 typedef struct EdgeRow {
     int32_t n, cap;
-    int32_t *nb;      /* (cap) partner slot << 1 | fwd, -1 = tombstone */
-    double *w;        /* (cap) weight */
-    double *m;        /* (cap) inertial mass */
+    int32_t ntomb;    /* tombstones among the n entries */
+    double *w;        /* (cap) weights; the block also holds m and nb */
+    double *m;        /* (cap) = w + cap */
+    int32_t *nb;      /* (cap) = (int32_t *)(w + 2 * cap) */
 } EdgeRow;
 
 /* Open-addressing set of (src slot, dst slot) stale out-target entries. */
@@ -37,23 +60,32 @@ typedef struct PairSet {
     size_t cap, used, live;
 } PairSet;
 
+/* A connection copy the window's Hebbian step touched (all are active). */
+typedef struct Touched {
+    int32_t pos;
+    double w;
+} Touched;
+
 typedef struct CpuState {
     const Params *p;
     int32_t cap;              /* slots with storage */
-    EdgeRow *out, *in;        /* (cap) */
+    EdgeRow *row;             /* (cap) */
     uint32_t *nout;           /* (cap) out-target set size, stale included */
-    double *strength;         /* (cap) Σ w touching the slot */
+    double *strength;         /* (cap) Σ w of the row */
     uint8_t *dirty;           /* (cap) strength must be recomputed */
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
+    double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     uint64_t nconn;
     PairSet stale;
     /* current window */
     int wn;
     int32_t wslot[MAX_WINDOW], wfirst[MAX_WINDOW], wlast[MAX_WINDOW];
     int64_t wid[MAX_WINDOW];
-    int32_t *wout;            /* (wn*wn) position of (i->j) in out[i], -1 absent */
-    int32_t *win;             /* (wn*wn) position of (i->j) in in[j] */
+    int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
+    int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
     size_t wcap;
+    Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
+    bool avx2;                /* use the AVX2 kernels */
 } CpuState;
 
 /* ---- pair set ----------------------------------------------------------- */
@@ -126,30 +158,49 @@ static void row_reserve(EdgeRow *r, int32_t need)
     int32_t c = r->cap ? r->cap : 4;
     while (c < need)
         c *= 2;
-    r->nb = xrealloc(r->nb, (size_t)c * sizeof *r->nb);
-    r->w = xrealloc(r->w, (size_t)c * sizeof *r->w);
-    r->m = xrealloc(r->m, (size_t)c * sizeof *r->m);
+    double *blk = xmalloc((size_t)c * (2 * sizeof(double) + sizeof(int32_t)));
+    if (r->n) {
+        memcpy(blk, r->w, (size_t)r->n * sizeof(double));
+        memcpy(blk + c, r->m, (size_t)r->n * sizeof(double));
+        memcpy(blk + 2 * c, r->nb, (size_t)r->n * sizeof(int32_t));
+    }
+    free(r->w);
+    r->w = blk;
+    r->m = blk + c;
+    r->nb = (int32_t *)(blk + 2 * c);
     r->cap = c;
 }
 
 static int32_t row_append(EdgeRow *r, int32_t nb)
 {
     row_reserve(r, r->n + 1);
-    r->nb[r->n] = nb;
     r->w[r->n] = 0.0;
     r->m[r->n] = 0.0;
+    r->nb[r->n] = nb;
     return r->n++;
 }
 
-/* Tombstone the connection to partner slot x; returns whether one existed. */
-static bool row_tombstone(EdgeRow *r, int32_t x)
+/* Tombstone the copy with partner x in direction `in`; whether one existed. */
+static bool row_tombstone(EdgeRow *r, int32_t x, bool in)
 {
     for (int32_t k = 0; k < r->n; k++)
-        if (r->nb[k] >= 0 && (r->nb[k] >> 1) == x) {
+        if (r->nb[k] >= 0 && nb_partner(r->nb[k]) == x && nb_in(r->nb[k]) == in) {
             r->nb[k] = -1;
+            r->ntomb++;
             return true;
         }
     return false;
+}
+
+/* Σ of v over the live entries of a row, in the four-lane order. */
+static double row_lane_sum(const EdgeRow *r, const double *v)
+{
+    double l[4] = { 0.0, 0.0, 0.0, 0.0 };
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < r->n; k++)
+        if (r->nb[k] >= 0)
+            l[k2++ & 3] += v[k];
+    return (l[0] + l[1]) + (l[2] + l[3]);
 }
 
 static void ensure_cap(CpuState *s, int32_t slot)
@@ -159,15 +210,14 @@ static void ensure_cap(CpuState *s, int32_t slot)
     int32_t c = s->cap ? s->cap : 64;
     while (c <= slot)
         c *= 2;
-    s->out = xrealloc(s->out, (size_t)c * sizeof *s->out);
-    s->in = xrealloc(s->in, (size_t)c * sizeof *s->in);
+    s->row = xrealloc(s->row, (size_t)c * sizeof *s->row);
     s->nout = xrealloc(s->nout, (size_t)c * sizeof *s->nout);
     s->strength = xrealloc(s->strength, (size_t)c * sizeof *s->strength);
     s->dirty = xrealloc(s->dirty, (size_t)c * sizeof *s->dirty);
     s->widx = xrealloc(s->widx, (size_t)c * sizeof *s->widx);
+    s->asel = xrealloc(s->asel, 4 * (size_t)c * sizeof *s->asel);
     for (int32_t i = s->cap; i < c; i++) {
-        memset(&s->out[i], 0, sizeof s->out[i]);
-        memset(&s->in[i], 0, sizeof s->in[i]);
+        memset(&s->row[i], 0, sizeof s->row[i]);
         s->nout[i] = 0;
         s->strength[i] = 0.0;
         s->dirty[i] = 0;
@@ -182,17 +232,18 @@ static void *cpu_create(const Params *p)
 {
     CpuState *s = xcalloc(1, sizeof *s);
     s->p = p;
+#ifdef HAVE_AVX2_KERNEL
+    s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
+#endif
     return s;
 }
 
 static void cpu_destroy(void *st)
 {
     CpuState *s = st;
-    for (int32_t i = 0; i < s->cap; i++) {
-        free(s->out[i].nb); free(s->out[i].w); free(s->out[i].m);
-        free(s->in[i].nb); free(s->in[i].w); free(s->in[i].m);
-    }
-    free(s->out); free(s->in); free(s->nout); free(s->strength); free(s->dirty); free(s->widx);
+    for (int32_t i = 0; i < s->cap; i++)
+        free(s->row[i].w);
+    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
     free(s->stale.keys); free(s->wout); free(s->win);
     free(s);
 }
@@ -201,8 +252,7 @@ static void cpu_add_neuron(void *st, int32_t slot)
 {
     CpuState *s = st;
     ensure_cap(s, slot);
-    s->out[slot].n = 0;
-    s->in[slot].n = 0;
+    s->row[slot].n = s->row[slot].ntomb = 0;
     s->nout[slot] = 0;
     s->strength[slot] = 0.0;
     s->dirty[slot] = 0;
@@ -212,22 +262,20 @@ static void cpu_add_neuron(void *st, int32_t slot)
 static void cpu_kill(void *st, int32_t x)
 {
     CpuState *s = st;
-    EdgeRow *o = &s->out[x], *in = &s->in[x];
-    for (int32_t k = 0; k < o->n; k++) {
-        if (o->nb[k] < 0)
+    EdgeRow *rx = &s->row[x];
+    for (int32_t k = 0; k < rx->n; k++) {
+        int32_t nb = rx->nb[k];
+        if (nb < 0)
             continue;
-        int32_t t = o->nb[k] >> 1;
-        row_tombstone(&s->in[t], x);
+        int32_t t = nb_partner(nb);
+        if (nb_in(nb)) {
+            /* t -> x: x leaves t's out-target set */
+            row_tombstone(&s->row[t], x, false);
+            s->nout[t]--;
+        } else {
+            row_tombstone(&s->row[t], x, true);
+        }
         s->dirty[t] = 1;
-        s->nconn--;
-    }
-    for (int32_t k = 0; k < in->n; k++) {
-        if (in->nb[k] < 0)
-            continue;
-        int32_t src = in->nb[k] >> 1;
-        row_tombstone(&s->out[src], x);
-        s->nout[src]--;           /* x leaves src's out-target set */
-        s->dirty[src] = 1;
         s->nconn--;
     }
     /* Stale entries: x's own set goes, and x leaves every other set. */
@@ -245,29 +293,17 @@ static void cpu_kill(void *st, int32_t x)
             }
         }
     }
-    o->n = 0;
-    in->n = 0;
+    rx->n = rx->ntomb = 0;
     s->nout[x] = 0;
     s->strength[x] = 0.0;
     s->dirty[x] = 0;
-}
-
-static double row_weight_sum(const EdgeRow *r)
-{
-    double sum = 0.0;
-    for (int32_t k = 0; k < r->n; k++)
-        if (r->nb[k] >= 0)
-            sum += r->w[k];
-    return sum;
 }
 
 static double cpu_strength(void *st, int32_t slot)
 {
     CpuState *s = st;
     if (s->dirty[slot]) {
-        double so = row_weight_sum(&s->out[slot]);
-        double si = row_weight_sum(&s->in[slot]);
-        s->strength[slot] = so + si;
+        s->strength[slot] = row_lane_sum(&s->row[slot], s->row[slot].w);
         s->dirty[slot] = 0;
     }
     return s->strength[slot];
@@ -285,26 +321,25 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->wlast[i] = w->last[i];
         s->widx[w->slot[i]] = i;
     }
+    size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
-    s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
+    if (s->wcap != old)
+        s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
     for (int i = 0; i < n * n; i++)
         s->wout[i] = s->win[i] = -1;
     for (int i = 0; i < n; i++) {
-        const EdgeRow *o = &s->out[w->slot[i]];
-        for (int32_t k = 0; k < o->n; k++) {
-            if (o->nb[k] < 0)
+        const EdgeRow *r = &s->row[w->slot[i]];
+        for (int32_t k = 0; k < r->n; k++) {
+            int32_t nb = r->nb[k];
+            if (nb < 0)
                 continue;
-            int j = s->widx[o->nb[k] >> 1];
-            if (j >= 0)
+            int j = s->widx[nb_partner(nb)];
+            if (j < 0)
+                continue;
+            if (nb_in(nb))
+                s->win[j * n + i] = k;   /* mirror of j -> i */
+            else
                 s->wout[i * n + j] = k;
-        }
-        const EdgeRow *in = &s->in[w->slot[i]];
-        for (int32_t k = 0; k < in->n; k++) {
-            if (in->nb[k] < 0)
-                continue;
-            int j = s->widx[in->nb[k] >> 1];
-            if (j >= 0)
-                s->win[j * n + i] = k;
         }
     }
 }
@@ -328,9 +363,9 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     int32_t i = s->wslot[di], j = s->wslot[dj];
     int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
     if (po < 0) {
-        int32_t fwd = s->wid[di] < s->wid[dj];
-        po = row_append(&s->out[i], j << 1 | fwd);
-        pi = row_append(&s->in[j], i << 1 | fwd);
+        bool fwd = s->wid[di] < s->wid[dj];
+        po = row_append(&s->row[i], nb_make(j, false, fwd));
+        pi = row_append(&s->row[j], nb_make(i, true, fwd));
         s->wout[di * n + dj] = po;
         s->win[di * n + dj] = pi;
         /* j joins i's out-target set unless it is still there as stale */
@@ -338,97 +373,375 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
             s->nout[i]++;
         s->nconn++;
     }
-    double w = s->out[i].w[po], m = s->out[i].m[po];
-    rule_hebbian(s->p, ai, aj, &w, &m);
-    s->out[i].w[po] = s->in[j].w[pi] = w;
-    s->out[i].m[po] = s->in[j].m[pi] = m;
+    EdgeRow *ro = &s->row[i], *ri = &s->row[j];
+    rule_hebbian(s->p, ai, aj, &ro->w[po], &ro->m[po]);
+    ri->w[pi] = ro->w[po];
+    ri->m[pi] = ro->m[po];
 }
 
-/* Is the connection src->dst (window indices, -1 = not in window) in this
- * window's active pair set {(L[p], L[q]) : p < q}? */
-static inline bool is_active(const CpuState *s, int isrc, int idst)
+/* ---- the fused step --------------------------------------------------------
+ *
+ * For every row: decay each connection outside the window's active pair
+ * set {(L[p], L[q]) : p < q}, delete the decayed-out (<= 2 x minimum) and
+ * the weak (< prune threshold), compact in place, and sum w and w * a over
+ * the row. A connection src->dst is active iff src appears in the window
+ * before dst (first position of src < last position of dst); the active
+ * ones are exactly those the Hebbian step just touched.
+ *
+ * Fast path, for rows outside the window without tombstones: decay, sum in
+ * lanes and find the smallest weight in one pass; a row with a weight
+ * below the deletion cut (rare) is then compacted by the exact slow path
+ * from its already decayed weights and summed again. Window rows decay
+ * everything, put the active connections' weights back, and take the slow
+ * path. */
+
+typedef struct PassConst {
+    double decay, floor, keep_floor, prune;
+    double cut;               /* w < cut <=> w <= keep_floor or w < prune (w >= 0) */
+} PassConst;
+
+typedef struct RowSums {
+    double w, h;
+} RowSums;
+
+/* Sums of w and w * asel[nb] over a row, in the four-lane order. */
+static inline RowSums row_sums(const EdgeRow *row, const double *asel)
 {
-    return isrc >= 0 && idst >= 0 && s->wfirst[isrc] < s->wlast[idst];
+    const double *restrict w = row->w;
+    const int32_t *restrict nb = row->nb;
+    const int32_t n = row->n;
+    double lw0 = 0, lw1 = 0, lw2 = 0, lw3 = 0, lh0 = 0, lh1 = 0, lh2 = 0, lh3 = 0;
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        lw0 += w[k]; lh0 += w[k] * asel[nb[k]];
+        lw1 += w[k + 1]; lh1 += w[k + 1] * asel[nb[k + 1]];
+        lw2 += w[k + 2]; lh2 += w[k + 2] * asel[nb[k + 2]];
+        lw3 += w[k + 3]; lh3 += w[k + 3] * asel[nb[k + 3]];
+    }
+    switch (n - k) {
+    case 3: lw2 += w[k + 2]; lh2 += w[k + 2] * asel[nb[k + 2]]; /* fall through */
+    case 2: lw1 += w[k + 1]; lh1 += w[k + 1] * asel[nb[k + 1]]; /* fall through */
+    case 1: lw0 += w[k]; lh0 += w[k] * asel[nb[k]]; /* fall through */
+    default: break;
+    }
+    return (RowSums){ (lw0 + lw1) + (lw2 + lw3), (lh0 + lh1) + (lh2 + lh3) };
+}
+
+/* Is copy nb (in row r, window index wr) of an active connection? */
+static inline bool copy_active(const CpuState *s, int wr, int32_t nb)
+{
+    if (wr < 0)
+        return false;
+    int wt = s->widx[nb_partner(nb)];
+    if (wt < 0)
+        return false;
+    return nb_in(nb) ? s->wfirst[wt] < s->wlast[wr] : s->wfirst[wr] < s->wlast[wt];
+}
+
+/* Slow path over one row whose weights are already decayed where due:
+ * drop tombstones and deleted connections (with the out-target
+ * bookkeeping, kept by the outgoing copy), compact in place. */
+static void row_filter(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
+                       uint64_t *decayed, uint64_t *pruned)
+{
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < row->n; k++) {
+        int32_t nb = row->nb[k];
+        if (nb < 0)
+            continue;
+        double w = row->w[k];
+        if (w < pc->cut) {
+            bool active = copy_active(s, wr, nb);
+            bool out = !nb_in(nb);
+            if (!active && w <= pc->keep_floor) {
+                if (out) {
+                    /* removed by decay: the target stays in r's out-target set (stale) */
+                    pairset_add(&s->stale, r, nb_partner(nb));
+                    (*decayed)++;
+                }
+                continue;
+            }
+            if (fabs(w) < pc->prune) {
+                if (out) {
+                    s->nout[r]--;
+                    (*pruned)++;
+                }
+                continue;
+            }
+        }
+        if (k2 != k) {
+            row->nb[k2] = nb;
+            row->w[k2] = w;
+            row->m[k2] = row->m[k];
+        }
+        k2++;
+    }
+    row->n = k2;
+    row->ntomb = 0;
+}
+
+#ifdef HAVE_AVX2_KERNEL
+/* AVX2 versions of row_sums and row_pass_fast: vector lane l holds scalar
+ * lane l, so the results are the scalar ones bit for bit. */
+static inline __attribute__((target("avx2"))) __m256d remainder_mask(int32_t r)
+{
+    const __m256i lanes = _mm256_set_epi64x(3, 2, 1, 0);
+    return _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(r), lanes));
+}
+
+static inline __attribute__((target("avx2"))) double lanes_combine(__m256d v)
+{
+    double l[4];
+    _mm256_storeu_pd(l, v);
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
+static __attribute__((target("avx2"))) RowSums row_sums_avx2(const EdgeRow *row, const double *asel)
+{
+    const double *w = row->w;
+    const int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd();
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256d x = _mm256_loadu_pd(w + k);
+        __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+    }
+    if (k < n) {
+        __m256d m = remainder_mask(n - k);
+        __m256d x = _mm256_maskload_pd(w + k, _mm256_castpd_si256(m));
+        __m128i idx = _mm_maskload_epi32(nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+                                                      _mm256_castpd_si256(m), _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0))));
+        __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+    }
+    return (RowSums){ lanes_combine(lw), lanes_combine(lh) };
+}
+
+/* rule_sigmoid on four values in [-708, 708], step for step. */
+static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
+{
+    const __m256d shift = _mm256_set1_pd(EXP_SHIFT);
+    __m256d x = _mm256_sub_pd(_mm256_setzero_pd(), h);
+    __m256d kd = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(EXP_INV_LN2_N)), shift), shift);
+    __m128i k = _mm256_cvttpd_epi32(kd);
+    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(EXP_LN2_N_HI))),
+                              _mm256_mul_pd(kd, _mm256_set1_pd(EXP_LN2_N_LO)));
+    __m256d r2 = _mm256_mul_pd(r, r);
+    __m256d q = _mm256_add_pd(_mm256_set1_pd(EXP_C4), _mm256_mul_pd(r, _mm256_set1_pd(EXP_C5)));
+    q = _mm256_add_pd(_mm256_set1_pd(EXP_C3), _mm256_mul_pd(r, q));
+    q = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(r, q));
+    __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
+    __m128i j = _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1));
+    __m256d t = _mm256_i32gather_pd(exp_table_hi, j, 8), tl = _mm256_i32gather_pd(exp_table_lo, j, 8);
+    __m256d e = _mm256_add_pd(t, _mm256_add_pd(tl, _mm256_mul_pd(t, p)));
+    __m256i scale = _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_srai_epi32(k, 7)), 52);
+    e = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale));
+    return _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
+}
+
+static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_t n)
+{
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256d h = _mm256_loadu_pd(v + k);
+        /* out-of-range lanes would make the scale arithmetic wrap; they are
+         * saturated anyway, so clamp before and blend after */
+        __m256d hc = _mm256_min_pd(_mm256_max_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE)),
+                                   _mm256_set1_pd(SIGMOID_SATURATE));
+        __m256d sig = sigmoid_avx2(hc);
+        sig = _mm256_blendv_pd(sig, _mm256_set1_pd(1.0), _mm256_cmp_pd(h, _mm256_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ));
+        sig = _mm256_blendv_pd(sig, _mm256_setzero_pd(), _mm256_cmp_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ));
+        _mm256_storeu_pd(v + k, sig);
+    }
+    for (; k < n; k++)
+        v[k] = rule_sigmoid(v[k]);
+}
+
+/* Decay + sums + the smallest decayed weight, as row_pass_fast does. */
+static __attribute__((target("avx2"))) RowSums row_decay_sums_avx2(const PassConst *pc, EdgeRow *row,
+                                                                   const double *asel, double *lowest)
+{
+    double *w = row->w;
+    const int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
+    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), lo = _mm256_set1_pd(HUGE_VAL);
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+        _mm256_storeu_pd(w + k, x);
+        lo = _mm256_min_pd(x, lo);
+        __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+    }
+    if (k < n) {
+        __m256d m = remainder_mask(n - k);
+        __m256i mi = _mm256_castpd_si256(m);
+        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_maskload_pd(w + k, mi), decay));
+        x = _mm256_and_pd(x, m);                       /* unused lanes add +0.0 */
+        _mm256_maskstore_pd(w + k, mi, x);
+        lo = _mm256_blendv_pd(lo, _mm256_min_pd(x, lo), m);
+        __m128i idx = _mm_maskload_epi32(nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+                                                      mi, _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0))));
+        __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+    }
+    double l[4];
+    _mm256_storeu_pd(l, lo);
+    double mn = l[0];
+    for (int i = 1; i < 4; i++)
+        mn = l[i] < mn ? l[i] : mn;
+    *lowest = mn;
+    return (RowSums){ lanes_combine(lw), lanes_combine(lh) };
+}
+#endif
+
+/* A window row, or one with tombstones: decay all, restore the active
+ * connections, then the exact compaction pass. */
+static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
+                                const double *asel, uint64_t *decayed, uint64_t *pruned)
+{
+    Touched *keep = s->keep;
+    int nkeep = 0;
+    if (wr >= 0) {
+        /* the active copies in this row: outgoing to later window members,
+         * incoming from earlier ones */
+        int n = s->wn;
+        for (int o = 0; o < n; o++) {
+            int32_t po = s->wfirst[wr] < s->wlast[o] ? s->wout[wr * n + o] : -1;
+            int32_t pi = s->wfirst[o] < s->wlast[wr] ? s->win[o * n + wr] : -1;
+            if (po >= 0)
+                keep[nkeep++] = (Touched){ po, row->w[po] };
+            if (pi >= 0)
+                keep[nkeep++] = (Touched){ pi, row->w[pi] };
+        }
+    }
+    const double decay = pc->decay, floor = pc->floor;
+    double *restrict w = row->w;
+    for (int32_t k = 0; k < row->n; k++) {
+        double d = w[k] * decay;
+        w[k] = floor > d ? floor : d;
+    }
+    for (int i = 0; i < nkeep; i++)
+        w[keep[i].pos] = keep[i].w;
+    row_filter(s, pc, row, r, wr, decayed, pruned);
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2)
+        return row_sums_avx2(row, asel);
+#endif
+    return row_sums(row, asel);
+}
+
+/* The common row: not in the window, no tombstones. */
+static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r,
+                                    const double *asel, uint64_t *decayed, uint64_t *pruned)
+{
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2) {
+        double lowest;
+        RowSums rs = row_decay_sums_avx2(pc, row, asel, &lowest);
+        if (__builtin_expect(lowest < pc->cut, 0)) {
+            row_filter(s, pc, row, r, -1, decayed, pruned);
+            return row_sums_avx2(row, asel);
+        }
+        return rs;
+    }
+#endif
+    const int32_t n = row->n;
+    double *restrict w = row->w;
+    const int32_t *restrict nb = row->nb;
+    const double decay = pc->decay, floor = pc->floor;
+    double lw0 = 0, lw1 = 0, lw2 = 0, lw3 = 0, lh0 = 0, lh1 = 0, lh2 = 0, lh3 = 0;
+    double lo = HUGE_VAL;   /* smallest decayed weight: any below cut is deleted */
+#define DECAY(i, lwx, lhx)                              \
+    do {                                                \
+        double d_ = w[i] * decay;                       \
+        double x_ = floor > d_ ? floor : d_;            \
+        w[i] = x_;                                      \
+        lo = x_ < lo ? x_ : lo;                         \
+        lwx += x_;                                      \
+        lhx += x_ * asel[nb[i]];                        \
+    } while (0)
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        DECAY(k, lw0, lh0);
+        DECAY(k + 1, lw1, lh1);
+        DECAY(k + 2, lw2, lh2);
+        DECAY(k + 3, lw3, lh3);
+    }
+    switch (n - k) {
+    case 3: DECAY(k + 2, lw2, lh2); /* fall through */
+    case 2: DECAY(k + 1, lw1, lh1); /* fall through */
+    case 1: DECAY(k, lw0, lh0); /* fall through */
+    default: break;
+    }
+#undef DECAY
+    if (__builtin_expect(lo < pc->cut, 0)) {
+        row_filter(s, pc, row, r, -1, decayed, pruned);
+        return row_sums(row, asel);
+    }
+    return (RowSums){ (lw0 + lw1) + (lw2 + lw3), (lh0 + lh1) + (lh2 + lh3) };
 }
 
 static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CpuState *s = st;
     const Params *p = s->p;
-    const double keep_floor = p->minimum_connection * 2;
-    const double prune = p->prune_threshold;
-    const bool all = a->mode == STEP_MINMAX_ALL;
     const bool incoming = a->mode == STEP_INCOMING;
-    uint64_t decayed = 0, pruned = 0;
+    PassConst pc = {
+        .decay = 1.0 - p->connection_decay_rate, .floor = p->minimum_connection,
+        .keep_floor = p->minimum_connection * 2, .prune = p->prune_threshold,
+    };
+    double above_floor = nextafter(pc.keep_floor, HUGE_VAL);
+    pc.cut = pc.prune > above_floor ? pc.prune : above_floor;
 
+    /* asel[nb]: the partner's activation if the copy counts in the mode's
+     * activation sum, else 0. Index bits: dir << 1 | fwd. */
+    const bool cnt[3][4] = {
+        [STEP_MINMAX_DENSE] = { false, true, false, true },  /* (min,max)-keyed only */
+        [STEP_MINMAX_ALL] = { true, true, true, true },      /* every connection */
+        [STEP_INCOMING] = { false, false, true, true },      /* incoming copies only */
+    };
+    const bool *c = cnt[a->mode];
+    for (int32_t r = 0; r < a->nslots; r++) {
+        double v = a->id[r] >= 0 ? a->a_in[r] : 0.0;
+        for (int b = 0; b < 4; b++)
+            s->asel[4 * r + b] = c[b] ? v : 0.0;
+    }
+
+    uint64_t decayed = 0, pruned = 0;
     for (int32_t r = 0; r < a->nslots; r++) {
         if (a->id[r] < 0)
             continue;
         int wr = s->widx[r];
-        double h = incoming ? a->bias : 0.0;
-        double so = 0.0, si = 0.0;
-
-        EdgeRow *o = &s->out[r];
-        int32_t k2 = 0;
-        for (int32_t k = 0; k < o->n; k++) {
-            int32_t nb = o->nb[k];
-            if (nb < 0)
-                continue;
-            int32_t t = nb >> 1;
-            double w = o->w[k];
-            if (!is_active(s, wr, s->widx[t])) {
-                w = rule_connection_decay(p, w);
-                if (w <= keep_floor) {
-                    /* removed by decay: t stays in r's out-target set */
-                    pairset_add(&s->stale, r, t);
-                    decayed++;
-                    continue;
-                }
-            }
-            if (fabs(w) < prune) {
-                s->nout[r]--;
-                pruned++;
-                continue;
-            }
-            o->nb[k2] = nb;
-            o->w[k2] = w;
-            o->m[k2] = o->m[k];
-            k2++;
-            so += w;
-            if (all || (!incoming && (nb & 1)))
-                h += w * a->a_in[t];
-        }
-        o->n = k2;
-
-        EdgeRow *in = &s->in[r];
-        k2 = 0;
-        for (int32_t k = 0; k < in->n; k++) {
-            int32_t nb = in->nb[k];
-            if (nb < 0)
-                continue;
-            int32_t src = nb >> 1;
-            double w = in->w[k];
-            if (!is_active(s, s->widx[src], wr)) {
-                w = rule_connection_decay(p, w);
-                if (w <= keep_floor)
-                    continue;
-            }
-            if (fabs(w) < prune)
-                continue;
-            in->nb[k2] = nb;
-            in->w[k2] = w;
-            in->m[k2] = in->m[k];
-            k2++;
-            si += w;
-            if (all || incoming || (nb & 1))
-                h += w * a->a_in[src];
-        }
-        in->n = k2;
-
-        s->strength[r] = so + si;
+        EdgeRow *row = &s->row[r];
+        RowSums rs;
+        if (wr < 0 && !row->ntomb)
+            rs = row_pass_fast(s, &pc, row, r, s->asel, &decayed, &pruned);
+        else
+            rs = row_pass_general(s, &pc, row, r, wr, s->asel, &decayed, &pruned);
+        s->strength[r] = rs.w;
         s->dirty[r] = 0;
-        a->a_out[r] = (incoming && wr >= 0) ? 1.0 : rule_sigmoid(h);
+        a->a_out[r] = incoming ? a->bias + rs.h : rs.h;
     }
+    /* a_out holds h; now sigma over it in one (vectorised) sweep. Free
+     * slots get a harmless value nobody reads. */
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2)
+        sigmoid_array_avx2(a->a_out, a->nslots);
+    else
+#endif
+        for (int32_t r = 0; r < a->nslots; r++)
+            a->a_out[r] = rule_sigmoid(a->a_out[r]);
+    if (incoming)
+        for (int i = 0; i < s->wn; i++)
+            a->a_out[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
     for (int i = 0; i < s->wn; i++)
         s->widx[s->wslot[i]] = -1;
@@ -439,6 +752,8 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     }
 }
 
+/* ---- queries for outputs ---------------------------------------------------- */
+
 static uint64_t cpu_connection_count(void *st) { return ((CpuState *)st)->nconn; }
 
 static bool cpu_find(void *st, int32_t src, int32_t dst, double *w, double *m)
@@ -446,11 +761,11 @@ static bool cpu_find(void *st, int32_t src, int32_t dst, double *w, double *m)
     CpuState *s = st;
     if (src >= s->cap)
         return false;
-    const EdgeRow *o = &s->out[src];
-    for (int32_t k = 0; k < o->n; k++)
-        if (o->nb[k] >= 0 && (o->nb[k] >> 1) == dst) {
-            *w = o->w[k];
-            *m = o->m[k];
+    const EdgeRow *r = &s->row[src];
+    for (int32_t k = 0; k < r->n; k++)
+        if (r->nb[k] >= 0 && !nb_in(r->nb[k]) && nb_partner(r->nb[k]) == dst) {
+            *w = r->w[k];
+            *m = r->m[k];
             return true;
         }
     return false;
@@ -459,44 +774,42 @@ static bool cpu_find(void *st, int32_t src, int32_t dst, double *w, double *m)
 static double cpu_mass_sum(void *st, int32_t slot)
 {
     CpuState *s = st;
-    double sum = 0.0;
-    const EdgeRow *rows[2] = { &s->out[slot], &s->in[slot] };
-    for (int r = 0; r < 2; r++)
-        for (int32_t k = 0; k < rows[r]->n; k++)
-            if (rows[r]->nb[k] >= 0)
-                sum += rows[r]->m[k];
-    return sum;
+    return row_lane_sum(&s->row[slot], s->row[slot].m);
 }
 
 static void cpu_for_each(void *st, EdgeFn fn, void *ctx)
 {
     CpuState *s = st;
     for (int32_t r = 0; r < s->cap; r++) {
-        const EdgeRow *o = &s->out[r];
-        for (int32_t k = 0; k < o->n; k++)
-            if (o->nb[k] >= 0)
-                fn(ctx, r, o->nb[k] >> 1, o->w[k], o->m[k]);
+        const EdgeRow *row = &s->row[r];
+        for (int32_t k = 0; k < row->n; k++)
+            if (row->nb[k] >= 0 && !nb_in(row->nb[k]))
+                fn(ctx, r, nb_partner(row->nb[k]), row->w[k], row->m[k]);
     }
 }
 
 static void cpu_for_each_touching(void *st, int32_t slot, EdgeFn fn, void *ctx)
 {
     CpuState *s = st;
-    const EdgeRow *o = &s->out[slot], *in = &s->in[slot];
-    for (int32_t k = 0; k < o->n; k++)
-        if (o->nb[k] >= 0)
-            fn(ctx, slot, o->nb[k] >> 1, o->w[k], o->m[k]);
-    for (int32_t k = 0; k < in->n; k++)
-        if (in->nb[k] >= 0)
-            fn(ctx, in->nb[k] >> 1, slot, in->w[k], in->m[k]);
+    const EdgeRow *row = &s->row[slot];
+    for (int32_t k = 0; k < row->n; k++) {
+        int32_t nb = row->nb[k];
+        if (nb < 0)
+            continue;
+        if (nb_in(nb))
+            fn(ctx, nb_partner(nb), slot, row->w[k], row->m[k]);
+        else
+            fn(ctx, slot, nb_partner(nb), row->w[k], row->m[k]);
+    }
 }
 
 static size_t cpu_bytes(void *st)
 {
     CpuState *s = st;
-    size_t b = (size_t)s->cap * (2 * sizeof(EdgeRow) + sizeof(uint32_t) + sizeof(double) + 1 + sizeof(int32_t));
+    size_t b = (size_t)s->cap * (sizeof(EdgeRow) + sizeof(uint32_t) + sizeof(double) + 1 + sizeof(int32_t) +
+                                 4 * sizeof(double));
     for (int32_t r = 0; r < s->cap; r++)
-        b += (size_t)(s->out[r].cap + s->in[r].cap) * (sizeof(int32_t) + 2 * sizeof(double));
+        b += (size_t)s->row[r].cap * (2 * sizeof(double) + sizeof(int32_t));
     return b + s->stale.cap * sizeof(uint64_t);
 }
 

@@ -104,6 +104,8 @@ static const Opt opts[] = {
     { "time_budget", T_DOUBLE, OFF(time_budget), 0, "0", 0, INF, "stop after this many seconds (0: no limit)" },
     { "progress_interval", T_DOUBLE, OFF(progress_interval), 0, "5", 0, INF,
       "seconds between progress lines on stderr (0: off)" },
+    { "cpu_simd", T_BOOL, OFF(cpu_simd), 0, "true", 0, 0,
+      "use the AVX2 kernels when the CPU has them (results are bit-identical either way)" },
     { "max_line_bytes", T_INT, OFF(max_line_bytes), 0, "16777216", 1, 1e15,
       "conversation mode: longest input line accepted" },
 };

@@ -10,6 +10,9 @@
 #define HUEY_RULES_H
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
+
 #include "params.h"
 
 /* §9: mass change for activity A = ai*aj at current mass m. */
@@ -53,10 +56,46 @@ static inline double rule_activation_decay(const Params *p, double a)
     return p->minimum_activation > d ? p->minimum_activation : d;
 }
 
-/* §11: the logistic. */
+/* §11: the logistic sigma(h) = 1/(1 + e^-h), with our own exp so that
+ * activations are the same doubles on every machine and in the vector
+ * kernels (libm's exp differs between its FMA and non-FMA variants).
+ * e^x = 2^(k/128) * e^r, k = round(128 x / ln 2), |r| <= ln2/256, e^r by
+ * a degree-5 polynomial (truncation < 4e-17 relative), 2^(k/128) as a
+ * head + tail pair; within about 0.51 ulp. The
+ * steps are plain IEEE operations in a fixed order, so the AVX2 kernel in
+ * backend_cpu.c reproduces them exactly. */
+enum { EXP_TABLE_SIZE = 128 };
+extern const double exp_table_hi[EXP_TABLE_SIZE], exp_table_lo[EXP_TABLE_SIZE];
+
+#define EXP_INV_LN2_N 0x1.71547652b82fep+7   /* 128 / ln 2 */
+#define EXP_LN2_N_HI 0x1.62e42ffp-8          /* ln2/128, 33 bits: k * hi is exact */
+#define EXP_LN2_N_LO -0x1.718432a1b0e26p-42  /* ln2/128 - hi */
+#define EXP_SHIFT 0x1.8p52                   /* round-to-integer constant */
+#define EXP_C3 (1.0 / 6.0)
+#define EXP_C4 (1.0 / 24.0)
+#define EXP_C5 (1.0 / 120.0)
+#define SIGMOID_SATURATE 708.0               /* |h| beyond: sigma is 0 or 1 */
+
 static inline double rule_sigmoid(double h)
 {
-    return 1.0 / (1.0 + exp(-h));
+    if (h > SIGMOID_SATURATE)
+        return 1.0;
+    if (h < -SIGMOID_SATURATE)
+        return 0.0;
+    double x = -h;
+    double kd = x * EXP_INV_LN2_N + EXP_SHIFT;
+    kd = kd - EXP_SHIFT;
+    int32_t k = (int32_t)kd;
+    double r = (x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO;
+    double r2 = r * r;
+    double p = r + r2 * (0.5 + r * (EXP_C3 + r * (EXP_C4 + r * EXP_C5)));
+    double t = exp_table_hi[k & (EXP_TABLE_SIZE - 1)], tl = exp_table_lo[k & (EXP_TABLE_SIZE - 1)];
+    double e = t + (tl + t * p);
+    uint64_t bits;
+    memcpy(&bits, &e, sizeof bits);
+    bits += (uint64_t)(int64_t)(k >> 7) << 52;
+    memcpy(&e, &bits, sizeof e);
+    return 1.0 / (1.0 + e);
 }
 
 #endif

@@ -65,9 +65,10 @@ typedef struct BackendOps {
     void (*add_neuron)(void *st, int32_t slot);
     /* Remove every connection touching slot (neuron death, §5.2). */
     void (*kill)(void *st, int32_t slot);
-    /* Sum of the weights of all connections touching slot, in the rows'
-     * fixed order (eviction importance; recomputed after any change). */
-    double (*strength)(void *st, int32_t slot);
+    /* Per slot, the sum of the weights of all connections touching it, in
+     * the rows' fixed order (eviction importance): an array indexed by
+     * slot, brought up to date for slots 0..nslots-1 first. */
+    const double *(*strengths)(void *st, int32_t nslots);
     void (*window_begin)(void *st, const WindowView *w);
     bool (*edge_exists)(void *st, int di, int dj);      /* indices into the WindowView */
     uint32_t (*out_targets)(void *st, int di);          /* out-target set size, stale ones included */

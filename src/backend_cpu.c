@@ -73,6 +73,8 @@ typedef struct CpuState {
     uint32_t *nout;           /* (cap) out-target set size, stale included */
     double *strength;         /* (cap) Σ w of the row */
     uint8_t *dirty;           /* (cap) strength must be recomputed */
+    int32_t *dirty_list;      /* slots marked dirty since the last refresh */
+    size_t ndirty, dirty_cap;
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     uint64_t nconn;
@@ -85,6 +87,7 @@ typedef struct CpuState {
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
     size_t wcap;
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
+    double last_activity, last_target;  /* rule_mass_target cache */
     bool avx2;                /* use the AVX2 kernels */
 } CpuState;
 
@@ -232,6 +235,7 @@ static void *cpu_create(const Params *p)
 {
     CpuState *s = xcalloc(1, sizeof *s);
     s->p = p;
+    s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
 #endif
@@ -244,7 +248,7 @@ static void cpu_destroy(void *st)
     for (int32_t i = 0; i < s->cap; i++)
         free(s->row[i].w);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
-    free(s->stale.keys); free(s->wout); free(s->win);
+    free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list);
     free(s);
 }
 
@@ -275,7 +279,11 @@ static void cpu_kill(void *st, int32_t x)
         } else {
             row_tombstone(&s->row[t], x, true);
         }
-        s->dirty[t] = 1;
+        if (!s->dirty[t]) {
+            s->dirty[t] = 1;
+            GROW(s->dirty_list, s->dirty_cap, s->ndirty + 1);
+            s->dirty_list[s->ndirty++] = t;
+        }
         s->nconn--;
     }
     /* Stale entries: x's own set goes, and x leaves every other set. */
@@ -299,15 +307,59 @@ static void cpu_kill(void *st, int32_t x)
     s->dirty[x] = 0;
 }
 
-static double cpu_strength(void *st, int32_t slot)
+static const double *cpu_strengths(void *st, int32_t nslots)
 {
     CpuState *s = st;
-    if (s->dirty[slot]) {
-        s->strength[slot] = row_lane_sum(&s->row[slot], s->row[slot].w);
-        s->dirty[slot] = 0;
+    for (size_t i = 0; i < s->ndirty; i++) {
+        int32_t slot = s->dirty_list[i];
+        if (s->dirty[slot]) {
+            s->strength[slot] = row_lane_sum(&s->row[slot], s->row[slot].w);
+            s->dirty[slot] = 0;
+        }
     }
-    return s->strength[slot];
+    s->ndirty = 0;
+    (void)nslots;
+    return s->strength;
 }
+
+/* Record copy k (in the row of window member i) if its partner is in the
+ * window too. */
+static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
+{
+    if (nb < 0)
+        return;
+    int j = s->widx[nb_partner(nb)];
+    if (j < 0)
+        return;
+    if (nb_in(nb))
+        s->win[j * s->wn + i] = k;   /* mirror of j -> i */
+    else
+        s->wout[i * s->wn + j] = k;
+}
+
+#ifdef HAVE_AVX2_KERNEL
+/* The bulk of a window member's row, eight copies at a time: a gather of
+ * the partners' window indices finds the (few) partners in the window.
+ * Returns how far it got; the caller does the rest. */
+static __attribute__((target("avx2"))) int32_t window_scan_avx2(CpuState *s, const EdgeRow *r, int i)
+{
+    int32_t k = 0;
+    const __m256i minus1 = _mm256_set1_epi32(-1);
+    for (; k + 8 <= r->n; k += 8) {
+        __m256i nb = _mm256_loadu_si256((const __m256i *)(r->nb + k));
+        __m256i live = _mm256_cmpgt_epi32(nb, minus1);
+        __m256i part = _mm256_and_si256(_mm256_srai_epi32(nb, 2), live);
+        __m256i wi = _mm256_mask_i32gather_epi32(minus1, s->widx, part, live, 4);
+        int hits = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(wi, minus1)));
+        while (hits) {
+            int b = __builtin_ctz(hits);
+            hits &= hits - 1;
+            window_note(s, r->nb[k + b], k + b, i);
+        }
+    }
+    return k;
+}
+#endif
 
 static void cpu_window_begin(void *st, const WindowView *w)
 {
@@ -329,18 +381,13 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->wout[i] = s->win[i] = -1;
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[w->slot[i]];
-        for (int32_t k = 0; k < r->n; k++) {
-            int32_t nb = r->nb[k];
-            if (nb < 0)
-                continue;
-            int j = s->widx[nb_partner(nb)];
-            if (j < 0)
-                continue;
-            if (nb_in(nb))
-                s->win[j * n + i] = k;   /* mirror of j -> i */
-            else
-                s->wout[i * n + j] = k;
-        }
+        int32_t k = 0;
+#ifdef HAVE_AVX2_KERNEL
+        if (s->avx2)
+            k = window_scan_avx2(s, r, i);
+#endif
+        for (; k < r->n; k++)
+            window_note(s, r->nb[k], k, i);
     }
 }
 
@@ -374,7 +421,12 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
         s->nconn++;
     }
     EdgeRow *ro = &s->row[i], *ri = &s->row[j];
-    rule_hebbian(s->p, ai, aj, &ro->w[po], &ro->m[po]);
+    double activity = ai * aj;
+    if (activity != s->last_activity) {
+        s->last_activity = activity;
+        s->last_target = rule_mass_target(s->p, activity);
+    }
+    rule_hebbian(s->p, ai, aj, s->last_target, &ro->w[po], &ro->m[po]);
     ri->w[pi] = ro->w[po];
     ri->m[pi] = ro->m[po];
 }
@@ -561,6 +613,32 @@ static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_
         v[k] = rule_sigmoid(v[k]);
 }
 
+/* Decay only, returning the smallest decayed weight. */
+static __attribute__((target("avx2"))) double row_decay_avx2(const PassConst *pc, EdgeRow *row)
+{
+    double *w = row->w;
+    const int32_t n = row->n;
+    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
+    __m256d lo = _mm256_set1_pd(HUGE_VAL);
+    int32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+        _mm256_storeu_pd(w + k, x);
+        lo = _mm256_min_pd(x, lo);
+    }
+    double l[4];
+    _mm256_storeu_pd(l, lo);
+    double mn = l[0];
+    for (int i = 1; i < 4; i++)
+        mn = l[i] < mn ? l[i] : mn;
+    for (; k < n; k++) {
+        double d = w[k] * pc->decay;
+        w[k] = pc->floor > d ? pc->floor : d;
+        mn = w[k] < mn ? w[k] : mn;
+    }
+    return mn;
+}
+
 /* Decay + sums + the smallest decayed weight, as row_pass_fast does. */
 static __attribute__((target("avx2"))) RowSums row_decay_sums_avx2(const PassConst *pc, EdgeRow *row,
                                                                    const double *asel, double *lowest)
@@ -622,15 +700,27 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
                 keep[nkeep++] = (Touched){ pi, row->w[pi] };
         }
     }
-    const double decay = pc->decay, floor = pc->floor;
     double *restrict w = row->w;
-    for (int32_t k = 0; k < row->n; k++) {
-        double d = w[k] * decay;
-        w[k] = floor > d ? floor : d;
+    double lowest = HUGE_VAL;
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2) {
+        lowest = row_decay_avx2(pc, row);
+    } else
+#endif
+    {
+        const double decay = pc->decay, floor = pc->floor;
+        for (int32_t k = 0; k < row->n; k++) {
+            double d = w[k] * decay;
+            w[k] = floor > d ? floor : d;
+            lowest = w[k] < lowest ? w[k] : lowest;
+        }
     }
-    for (int i = 0; i < nkeep; i++)
+    for (int i = 0; i < nkeep; i++) {
         w[keep[i].pos] = keep[i].w;
-    row_filter(s, pc, row, r, wr, decayed, pruned);
+        lowest = keep[i].w < lowest ? keep[i].w : lowest;
+    }
+    if (row->ntomb || lowest < pc->cut)
+        row_filter(s, pc, row, r, wr, decayed, pruned);
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
         return row_sums_avx2(row, asel);
@@ -709,10 +799,14 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         [STEP_INCOMING] = { false, false, true, true },      /* incoming copies only */
     };
     const bool *c = cnt[a->mode];
+    const double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];   /* 0.0 or 1.0 */
+    double *restrict asel = s->asel;
     for (int32_t r = 0; r < a->nslots; r++) {
         double v = a->id[r] >= 0 ? a->a_in[r] : 0.0;
-        for (int b = 0; b < 4; b++)
-            s->asel[4 * r + b] = c[b] ? v : 0.0;
+        asel[4 * r] = v * c0;
+        asel[4 * r + 1] = v * c1;
+        asel[4 * r + 2] = v * c2;
+        asel[4 * r + 3] = v * c3;
     }
 
     uint64_t decayed = 0, pruned = 0;
@@ -722,7 +816,9 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         int wr = s->widx[r];
         EdgeRow *row = &s->row[r];
         RowSums rs;
-        if (wr < 0 && !row->ntomb)
+        if (row->n == 0)
+            rs = (RowSums){ 0.0, 0.0 };
+        else if (wr < 0 && !row->ntomb)
             rs = row_pass_fast(s, &pc, row, r, s->asel, &decayed, &pruned);
         else
             rs = row_pass_general(s, &pc, row, r, wr, s->asel, &decayed, &pruned);
@@ -819,7 +915,7 @@ const BackendOps backend_cpu_ops = {
     .destroy = cpu_destroy,
     .add_neuron = cpu_add_neuron,
     .kill = cpu_kill,
-    .strength = cpu_strength,
+    .strengths = cpu_strengths,
     .window_begin = cpu_window_begin,
     .edge_exists = cpu_edge_exists,
     .out_targets = cpu_out_targets,

@@ -133,13 +133,15 @@ static void evict_least_important(Net *n)
     double t0 = now_seconds();
     const Params *p = &n->p;
     const double recency = p->importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
+    const double ws = p->importance_strength_weight, wa = p->importance_activation_weight;
+    const double *strength = BE(n, strengths, n->nslots);
     int32_t best = -1;
     double best_imp = 0.0;
     for (int32_t s = 0; s < n->nslots; s++) {
         if (n->id[s] < 0)
             continue;
         double a = n->has_act[s] ? n->act[s] : 0.0;
-        double imp = recency + p->importance_strength_weight * BE(n, strength, s) + p->importance_activation_weight * a;
+        double imp = recency + ws * strength[s] + wa * a;
         if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
             best = s;
             best_imp = imp;
@@ -246,8 +248,9 @@ static void process_window(Net *n)
         lslot[q + 1] = n->ring_slot[r];
         lid[q + 1] = n->ring_id[r];
     }
-    n->timer[T_VOCAB] += now_seconds() - t0;
-    t0 = now_seconds();
+    double t1 = now_seconds();
+    n->timer[T_VOCAB] += t1 - t0;
+    t0 = t1;
 
     /* 2. Activation decay over every living neuron (§10); a neuron without
      * an entry (a zombie) enters at the floor. */
@@ -307,8 +310,9 @@ static void process_window(Net *n)
             BE(n, hebbian, di, dj, n->act[dslot[di]], n->act[dslot[dj]]);
         }
     }
-    n->timer[T_HEBBIAN] += now_seconds() - t0;
-    t0 = now_seconds();
+    t1 = now_seconds();
+    n->timer[T_HEBBIAN] += t1 - t0;
+    t0 = t1;
 
     /* 5. Fused decay / prune / activation over every row (§10, §11). */
     StepArgs sa = {

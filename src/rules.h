@@ -15,10 +15,15 @@
 
 #include "params.h"
 
-/* §9: mass change for activity A = ai*aj at current mass m. */
-static inline double rule_mass_change(const Params *p, double activity, double m)
+/* §9: the logistic mass target for activity A = ai*aj. */
+static inline double rule_mass_target(const Params *p, double activity)
 {
-    double target = p->M_max / (1.0 + exp(-p->k_steepness * (activity - p->A_0)));
+    return p->M_max / (1.0 + exp(-p->k_steepness * (activity - p->A_0)));
+}
+
+/* §9: mass change at current mass m towards `target`. */
+static inline double rule_mass_change(const Params *p, double activity, double target, double m)
+{
     double over = activity - p->homeostatic_threshold;
     double homeostatic = -p->homeostatic_factor * (over > 0 ? over : 0.0) * m;
     double ltd = activity < p->ltd_threshold ? -p->ltd_factor * (p->ltd_threshold - activity) * m : 0.0;
@@ -26,14 +31,16 @@ static inline double rule_mass_change(const Params *p, double activity, double m
 }
 
 /* §8 + §9: one Hebbian update of connection (w, m) between activations
- * ai (source) and aj (target). A new connection starts from w = m = 0. */
-static inline void rule_hebbian(const Params *p, double ai, double aj, double *w, double *m)
+ * ai (source) and aj (target); `target` = rule_mass_target(p, ai * aj)
+ * (callers cache it: word pairs all have the same activity). A new
+ * connection starts from w = m = 0. */
+static inline void rule_hebbian(const Params *p, double ai, double aj, double target, double *w, double *m)
 {
     double mass = *m;
     double resistance = 1.0 / (1.0 + mass * p->resistance_factor);
     double dw = p->hebbian_constant * ai * aj * resistance;
     double activity = ai * aj;
-    double nm = mass + rule_mass_change(p, activity, mass);
+    double nm = mass + rule_mass_change(p, activity, target, mass);
     if (nm > p->M_max)
         nm = p->M_max;
     if (!(nm > 0.0))

@@ -19,6 +19,7 @@
 /* What the run read: one entry per input file. */
 typedef struct InputFile {
     char *path;               /* as given on the command line */
+    bool empty;               /* a 0-byte file: skipped with a warning */
     Detection det;
     uint64_t utterances_done; /* utterances completely processed */
     uint64_t words, tokens, windows;   /* counted while processing it */

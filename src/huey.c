@@ -252,17 +252,25 @@ static int cmd_run(int argc, char **argv)
 
     /* Pass 1 over every input before learning anything: a bad file is
      * reported before time is spent on the others. */
-    DetectOptions dopt = { r.p.conversation_mode, (size_t)r.p.max_line_bytes };
+    DetectOptions dopt = { .conversation_mode = r.p.conversation_mode, .max_line_bytes = (size_t)r.p.max_line_bytes };
     r.info.files = xcalloc(ninputs, sizeof *r.info.files);
     r.info.nfiles = ninputs;
     for (size_t f = 0; f < ninputs; f++) {
         InputFile *in = &r.info.files[f];
         in->path = inputs[f];
+        struct stat st;
+        if (stat(in->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+            /* nothing to detect or learn: say so and go on */
+            warn("%s: empty file, nothing to learn from it", in->path);
+            in->empty = true;
+            snprintf(in->det.strategy, sizeof in->det.strategy, "empty");
+            snprintf(in->det.sha256, sizeof in->det.sha256, "%s",
+                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+            continue;
+        }
         char err[1024];
         if (detect_scan(in->path, &dopt, &in->det, err, sizeof err) != 0)
             die("%s", err);
-        if (in->det.bytes == 0)
-            warn("%s: empty file", in->path);
         r.bytes_total += in->det.bytes;
     }
 
@@ -272,6 +280,8 @@ static int cmd_run(int argc, char **argv)
     UttSink sink = { &r, sink_begin, sink_text, sink_end };
     for (size_t f = 0; f < ninputs && !r.stop; f++) {
         r.cur = &r.info.files[f];
+        if (r.cur->empty)
+            continue;
         uint64_t w0 = r.net->c.windows;
         char err[1024];
         int rc = detect_run(r.cur->path, &dopt, &r.cur->det, &sink, err, sizeof err);

@@ -395,7 +395,7 @@ void params_print(FILE *f, const Params *p)
     char buf[4200];
     for (int i = 0; i < NOPTS; i++) {
         format_value(&opts[i], p, buf, sizeof buf);
-        fprintf(f, "%s = %s\n", opts[i].key, buf);
+        fprintf(f, "# %s\n%s = %s\n\n", opts[i].help, opts[i].key, buf);
     }
 }
 

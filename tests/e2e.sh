@@ -1,0 +1,149 @@
+#!/bin/sh
+# e2e.sh — end-to-end checks of `huey run`:
+#   1. every expected output of ../shared/data/expected that huey can
+#      produce (tests/expected-cases.txt), compared by json-compare with
+#      |x - e| <= 1e-9 * max(1, |e|) and exact vocabulary / connection sets;
+#   2. the AVX2 and scalar kernels give byte-identical JSON;
+#   3. bad input: one-line errors, exit 1 for input and 2 for usage errors.
+# The transcripts are read from ../shared/data at test time, never copied.
+set -u
+HUEY=${HUEY:-bin/huey}
+CMP=${CMP:-build/json-compare}
+DATA=../shared/data
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+fails=0
+pass() { printf 'ok   %s\n' "$1"; }
+fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+
+# ---- 1. expected outputs ---------------------------------------------------
+if [ -d "$DATA/expected" ]; then
+    grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
+        [ -n "$name" ] || continue
+        # shellcheck disable=SC2086
+        if ! "$HUEY" run "$DATA/$input" $flags --progress-interval 0 --json "$OUT/$name.json" 2>"$OUT/$name.err"; then
+            echo "FAIL expected/$name: huey exited $?"; sed 's/^/     /' "$OUT/$name.err"; continue
+        fi
+        if "$CMP" --rtol 1e-9 "$DATA/expected/$name.json" "$OUT/$name.json" >"$OUT/$name.cmp" 2>&1; then
+            echo "ok   expected/$name"
+        else
+            echo "FAIL expected/$name"; grep -v '^ok' "$OUT/$name.cmp" | sed 's/^/     /'
+        fi
+    done > "$OUT/expected.log"
+    cat "$OUT/expected.log"
+    n=$(grep -c '^FAIL' "$OUT/expected.log" || true)
+    fails=$((fails + n))
+else
+    echo "SKIPPED expected outputs: $DATA/expected not found"
+fi
+
+# ---- 2. scalar and AVX2 kernels agree byte for byte --------------------------
+strip() { grep -v -e '^  "timing"' -e '"cpu_simd"' "$1"; }
+for case in "TrumpInterview.txt" "FeynmanYoung.txt --no-conversation-mode" "sample_conversation.txt --window-size 3 --activation-kernel incoming"; do
+    # shellcheck disable=SC2086
+    set -- $case
+    f=$1; shift
+    [ -f "$DATA/$f" ] || continue
+    "$HUEY" run "$DATA/$f" "$@" --progress-interval 0 --cpu-simd true --json "$OUT/simd.json" 2>/dev/null
+    "$HUEY" run "$DATA/$f" "$@" --progress-interval 0 --cpu-simd false --json "$OUT/scalar.json" 2>/dev/null
+    if strip "$OUT/simd.json" | cmp -s - "$OUT/scalar.json.stripped" 2>/dev/null ||
+       { strip "$OUT/scalar.json" > "$OUT/scalar.json.stripped"; strip "$OUT/simd.json" | cmp -s - "$OUT/scalar.json.stripped"; }; then
+        pass "kernels agree: $case"
+    else
+        fail "kernels differ: $case"
+    fi
+    rm -f "$OUT/scalar.json.stripped"
+done
+
+# ---- 3. bad input ----------------------------------------------------------
+# expect CODE PATTERN -- ARGS...: exit status CODE, one stderr line matching PATTERN
+expect() {
+    code=$1; pattern=$2; label=$3; shift 4
+    "$HUEY" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
+    got=$?
+    lines=$(grep -c . "$OUT/stderr")
+    if [ "$got" -eq "$code" ] && grep -q -e "$pattern" "$OUT/stderr" && [ "$lines" -eq 1 ]; then
+        pass "$label (exit $got)"
+    else
+        fail "$label: exit $got (want $code), $lines stderr line(s):"; sed 's/^/     /' "$OUT/stderr" | head -5
+    fi
+}
+printf 'Alice: hello there friend\nBob: hello again\n' > "$OUT/ok.txt"
+printf 'Alice: caf\303 bad byte\nBob: fine\n' > "$OUT/badutf8.txt"
+printf 'Alice: nul\000 byte\nBob: fine\n' > "$OUT/nul.txt"
+: > "$OUT/empty.txt"
+printf 'window_size = 3\nthis line is wrong\n' > "$OUT/bad.conf"
+printf 'no_such_key = 3\n' > "$OUT/unknown.conf"
+
+expect 1 "missing.txt" "missing file" -- run "$OUT/missing.txt"
+expect 1 "directory" "a directory" -- run "$OUT"
+expect 1 "badutf8.txt.*byte offset 10" "invalid UTF-8 names the byte offset" -- run "$OUT/badutf8.txt"
+expect 1 "NUL" "NUL byte" -- run "$OUT/nul.txt"
+expect 2 "unknown option '--frobnicate'" "unknown option" -- run --frobnicate 1 "$OUT/ok.txt"
+expect 2 "window_size.*'0'" "--window-size 0" -- run --window-size 0 "$OUT/ok.txt"
+expect 2 "window_size.*'-3'" "--window-size -3" -- run --window-size -3 "$OUT/ok.txt"
+expect 2 "window_size.*'abc'" "--window-size abc" -- run --window-size abc "$OUT/ok.txt"
+expect 2 "connection_probability.*'1.5'" "probability out of range" -- run --connection-probability 1.5 "$OUT/ok.txt"
+expect 2 "bad.conf:2" "malformed config names file:line" -- run --config "$OUT/bad.conf" "$OUT/ok.txt"
+expect 2 "unknown.conf:1.*no_such_key" "unknown config key" -- run --config "$OUT/unknown.conf" "$OUT/ok.txt"
+expect 2 "no input files" "no inputs" -- run --window-size 3
+expect 2 "unknown command" "unknown command" -- frob
+
+# empty file: a warning, an empty network, exit 0
+if "$HUEY" run "$OUT/empty.txt" --json "$OUT/empty.json" 2>"$OUT/stderr" && grep -q "warning: .*empty" "$OUT/stderr" &&
+   grep -q '"living_neurons": 0,' "$OUT/empty.json"; then
+    pass "empty file: warning, empty network"
+else
+    fail "empty file"; sed 's/^/     /' "$OUT/stderr"
+fi
+
+# a 100 MB line: refused in conversation mode (names file:line), streamed as plain text
+awk 'BEGIN { s = "word "; while (length(s) < 1048576) s = s s; for (i = 0; i < 100; i++) printf "%s", s; printf "\n" }' > "$OUT/long.txt"
+expect 1 "long.txt: line 1 " "100 MB line, conversation mode" -- run "$OUT/long.txt"
+if "$HUEY" run "$OUT/long.txt" --no-conversation-mode --max-windows 1000 --progress-interval 0 --json "$OUT/long.json" 2>"$OUT/stderr"; then
+    pass "100 MB line, plain text (streamed)"
+else
+    fail "100 MB line, plain text"; sed 's/^/     /' "$OUT/stderr"
+fi
+rm -f "$OUT/long.txt"
+
+# several inputs: the same speaker name is the same speaker
+printf 'Alice: one two three four\nBob: five six seven eight\n' > "$OUT/a.txt"
+printf 'Alice: nine ten eleven twelve\nCarol: more words here now\n' > "$OUT/b.txt"
+if "$HUEY" run "$OUT/a.txt" "$OUT/b.txt" --window-size 2 --json "$OUT/ab.json" 2>/dev/null &&
+   grep -q '"speakers": \["Alice", "Bob", "Carol"\]' "$OUT/ab.json" &&
+   grep -q '"Alice": {"neuron_id": 0, "blocks_processed": 2' "$OUT/ab.json"; then
+    pass "several inputs share speakers"
+else
+    fail "several inputs share speakers"
+fi
+
+# bounded runs stop where asked
+"$HUEY" run "$DATA/TrumpInterview.txt" --max-windows 100 --json "$OUT/mw.json" 2>/dev/null
+if grep -q '"windows": 100,' "$OUT/mw.json" && grep -q '"stop_reason": "max_windows"' "$OUT/mw.json"; then
+    pass "--max-windows 100"
+else
+    fail "--max-windows 100"
+fi
+
+# configs/reference.conf lists every key at its default, in step with the table
+if grep -v '^#' configs/reference.conf | grep . > "$OUT/conf.a" &&
+   "$HUEY" run --print-config | grep -v '^#' | grep . > "$OUT/conf.b" && cmp -s "$OUT/conf.a" "$OUT/conf.b"; then
+    pass "configs/reference.conf matches the option table"
+else
+    fail "configs/reference.conf differs from 'huey run --print-config'"
+fi
+"$HUEY" run "$DATA/sample_conversation.txt" --window-size 3 --json "$OUT/plain.json" 2>/dev/null
+"$HUEY" run --config configs/reference.conf "$DATA/sample_conversation.txt" --window-size 3 --json "$OUT/conf.json" 2>/dev/null
+if grep -v '^  "timing"' "$OUT/plain.json" > "$OUT/p1" && grep -v '^  "timing"' "$OUT/conf.json" > "$OUT/p2" && cmp -s "$OUT/p1" "$OUT/p2"; then
+    pass "--config configs/reference.conf changes nothing; flags override it"
+else
+    fail "--config configs/reference.conf"
+fi
+
+if [ "$fails" -eq 0 ]; then
+    echo "e2e: OK"
+else
+    echo "e2e: FAILED ($fails)"
+    exit 1
+fi

@@ -45,6 +45,9 @@ typedef struct Detection {
 typedef struct DetectOptions {
     bool conversation_mode;
     size_t max_line_bytes;    /* conversation mode: longer line -> error */
+    size_t block_bytes;       /* conversation mode: streaming block size,
+                                 0 = 1 MiB; no safe cut within 64 blocks ->
+                                 error (tests use small blocks) */
 } DetectOptions;
 
 /* Pass 1: validate and analyse path. On error returns -1 and writes a

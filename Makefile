@@ -80,11 +80,13 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 e2e: $(BIN) $(CMP_BIN)
+	sh tests/json_compare_selftest.sh $(CMP_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) sh tests/e2e.sh
 
 test: unit e2e
 
 run: $(BIN)
+	@mkdir -p out
 	$(BIN) run tests/data/example_conversation.txt --json out/example.json
 
 bench: $(BIN)

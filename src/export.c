@@ -225,7 +225,8 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
 
     EdgeList el = { n, NULL, 0, 0 };
     n->be.ops->for_each(n->be.st, collect_edge, &el);
-    qsort(el.e, el.len, sizeof *el.e, cmp_edge);
+    if (el.len)
+        qsort(el.e, el.len, sizeof *el.e, cmp_edge);
     size_t nliv;
     NeuronRec *liv = living_by_id(n, &nliv);
 

@@ -141,6 +141,13 @@ else
     fail "--config configs/reference.conf"
 fi
 
+# README documents every key
+missing=""
+for k in $(grep -v '^#' configs/reference.conf | grep ' = ' | cut -d' ' -f1); do
+    grep -q "\`$k\`" README.md || missing="$missing $k"
+done
+if [ -z "$missing" ]; then pass "README lists every option"; else fail "README misses:$missing"; fi
+
 if [ "$fails" -eq 0 ]; then
     echo "e2e: OK"
 else

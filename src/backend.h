@@ -40,12 +40,17 @@ typedef enum {
     STEP_INCOMING,       /* §11b: directed incoming sum + bias, window members clamped to 1 */
 } StepMode;
 
+/* The step visits only the listed slots: every neuron with connections
+ * and every member of the window is among them; any other neuron is
+ * "settled" (no connections, activation already sigma(bias or 0), which
+ * the step would leave unchanged). */
 typedef struct StepArgs {
     StepMode mode;
-    int32_t nslots;          /* slots 0..nslots-1; living ones have id >= 0 */
-    const int64_t *id;       /* (nslots) neuron id per slot, -1 = free */
-    const double *a_in;      /* (nslots) activations after this window's decay */
-    double *a_out;           /* (nslots) new activations */
+    const int32_t *slots;    /* (nlist) the rows to process */
+    int32_t nlist;
+    double *act;             /* (by slot) in: activations after this window's
+                                decay; out: the new ones of the listed slots */
+    uint8_t *empty;          /* (nlist) out: the row has no connections left */
     double bias;
 } StepArgs;
 
@@ -67,8 +72,8 @@ typedef struct BackendOps {
     void (*kill)(void *st, int32_t slot);
     /* Per slot, the sum of the weights of all connections touching it, in
      * the rows' fixed order (eviction importance): an array indexed by
-     * slot, brought up to date for slots 0..nslots-1 first. */
-    const double *(*strengths)(void *st, int32_t nslots);
+     * slot, brought up to date first. */
+    const double *(*strengths)(void *st);
     void (*window_begin)(void *st, const WindowView *w);
     bool (*edge_exists)(void *st, int di, int dj);      /* indices into the WindowView */
     uint32_t (*out_targets)(void *st, int di);          /* out-target set size, stale ones included */

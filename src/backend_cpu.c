@@ -77,6 +77,8 @@ typedef struct CpuState {
     size_t ndirty, dirty_cap;
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
+    double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
+    size_t hcap;
     uint64_t nconn;
     PairSet stale;
     /* current window */
@@ -248,7 +250,7 @@ static void cpu_destroy(void *st)
     for (int32_t i = 0; i < s->cap; i++)
         free(s->row[i].w);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
-    free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list);
+    free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
     free(s);
 }
 
@@ -307,7 +309,7 @@ static void cpu_kill(void *st, int32_t x)
     s->dirty[x] = 0;
 }
 
-static const double *cpu_strengths(void *st, int32_t nslots)
+static const double *cpu_strengths(void *st)
 {
     CpuState *s = st;
     for (size_t i = 0; i < s->ndirty; i++) {
@@ -318,7 +320,6 @@ static const double *cpu_strengths(void *st, int32_t nslots)
         }
     }
     s->ndirty = 0;
-    (void)nslots;
     return s->strength;
 }
 
@@ -801,43 +802,49 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     const bool *c = cnt[a->mode];
     const double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];   /* 0.0 or 1.0 */
     double *restrict asel = s->asel;
-    for (int32_t r = 0; r < a->nslots; r++) {
-        double v = a->id[r] >= 0 ? a->a_in[r] : 0.0;
+    const int32_t *slots = a->slots;
+    const int32_t nl = a->nlist;
+    for (int32_t i = 0; i < nl; i++) {
+        int32_t r = slots[i];
+        double v = a->act[r];
         asel[4 * r] = v * c0;
         asel[4 * r + 1] = v * c1;
         asel[4 * r + 2] = v * c2;
         asel[4 * r + 3] = v * c3;
     }
+    GROW(s->hbuf, s->hcap, (size_t)nl + 1);
+    double *h = s->hbuf;
 
     uint64_t decayed = 0, pruned = 0;
-    for (int32_t r = 0; r < a->nslots; r++) {
-        if (a->id[r] < 0)
-            continue;
+    for (int32_t i = 0; i < nl; i++) {
+        int32_t r = slots[i];
         int wr = s->widx[r];
         EdgeRow *row = &s->row[r];
         RowSums rs;
         if (row->n == 0)
             rs = (RowSums){ 0.0, 0.0 };
         else if (wr < 0 && !row->ntomb)
-            rs = row_pass_fast(s, &pc, row, r, s->asel, &decayed, &pruned);
+            rs = row_pass_fast(s, &pc, row, r, asel, &decayed, &pruned);
         else
-            rs = row_pass_general(s, &pc, row, r, wr, s->asel, &decayed, &pruned);
+            rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
         s->strength[r] = rs.w;
         s->dirty[r] = 0;
-        a->a_out[r] = incoming ? a->bias + rs.h : rs.h;
+        a->empty[i] = row->n == 0;
+        h[i] = incoming ? a->bias + rs.h : rs.h;
     }
-    /* a_out holds h; now sigma over it in one (vectorised) sweep. Free
-     * slots get a harmless value nobody reads. */
+    /* sigma over all h in one (vectorised) sweep */
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
-        sigmoid_array_avx2(a->a_out, a->nslots);
+        sigmoid_array_avx2(h, nl);
     else
 #endif
-        for (int32_t r = 0; r < a->nslots; r++)
-            a->a_out[r] = rule_sigmoid(a->a_out[r]);
+        for (int32_t i = 0; i < nl; i++)
+            h[i] = rule_sigmoid(h[i]);
+    for (int32_t i = 0; i < nl; i++)
+        a->act[slots[i]] = h[i];
     if (incoming)
         for (int i = 0; i < s->wn; i++)
-            a->a_out[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
+            a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
     for (int i = 0; i < s->wn; i++)
         s->widx[s->wslot[i]] = -1;

@@ -34,7 +34,9 @@ static void ensure_slots(Net *n, int32_t need)
     n->id = xrealloc(n->id, (size_t)c * sizeof *n->id);
     n->word = xrealloc(n->word, (size_t)c * sizeof *n->word);
     n->act = xrealloc(n->act, (size_t)c * sizeof *n->act);
-    n->act_next = xrealloc(n->act_next, (size_t)c * sizeof *n->act_next);
+    n->active_pos = xrealloc(n->active_pos, (size_t)c * sizeof *n->active_pos);
+    n->settled = xrealloc(n->settled, (size_t)c);
+    n->in_heap = xrealloc(n->in_heap, (size_t)c);
     n->has_act = xrealloc(n->has_act, (size_t)c);
     n->is_speaker = xrealloc(n->is_speaker, (size_t)c);
     n->w2n_prev = xrealloc(n->w2n_prev, (size_t)c * sizeof *n->w2n_prev);
@@ -42,7 +44,9 @@ static void ensure_slots(Net *n, int32_t need)
     for (int32_t i = n->cap; i < c; i++) {
         n->id[i] = -1;
         n->word[i] = NULL;
-        n->act[i] = n->act_next[i] = 0.0;
+        n->act[i] = 0.0;
+        n->active_pos[i] = -1;
+        n->settled[i] = n->in_heap[i] = 0;
         n->has_act[i] = 0;
         n->is_speaker[i] = 0;
         n->w2n_prev[i] = n->w2n_next[i] = -1;
@@ -61,6 +65,97 @@ static int32_t alloc_slot(Net *n)
 static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
 {
     return slot >= 0 && n->id[slot] == id;
+}
+
+/* ---- work list and settled heap ------------------------------------------- */
+
+static void activate(Net *n, int32_t s)
+{
+    n->settled[s] = 0;
+    if (n->active_pos[s] >= 0)
+        return;
+    GROW(n->active, n->active_cap, n->nactive + 1);
+    n->active_pos[s] = (int32_t)n->nactive;
+    n->active[n->nactive++] = s;
+}
+
+static void deactivate(Net *n, int32_t s)
+{
+    int32_t i = n->active_pos[s];
+    if (i < 0)
+        return;
+    int32_t last = n->active[--n->nactive];
+    n->active[i] = last;
+    n->active_pos[last] = i;
+    n->active_pos[s] = -1;
+}
+
+static void heap_swap(Net *n, size_t a, size_t b)
+{
+    int64_t ti = n->heap_id[a];
+    int32_t ts = n->heap_slot[a];
+    n->heap_id[a] = n->heap_id[b];
+    n->heap_slot[a] = n->heap_slot[b];
+    n->heap_id[b] = ti;
+    n->heap_slot[b] = ts;
+}
+
+static void heap_push(Net *n, int64_t id, int32_t slot)
+{
+    if (n->nheap + 1 > n->heap_cap) {
+        size_t c = n->heap_cap;
+        GROW(n->heap_id, c, n->nheap + 1);
+        n->heap_slot = xrealloc(n->heap_slot, c * sizeof *n->heap_slot);
+        n->heap_cap = c;
+    }
+    size_t i = n->nheap++;
+    n->heap_id[i] = id;
+    n->heap_slot[i] = slot;
+    while (i > 0 && n->heap_id[(i - 1) / 2] > n->heap_id[i]) {
+        heap_swap(n, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_pop(Net *n)
+{
+    heap_swap(n, 0, --n->nheap);
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n->nheap && n->heap_id[l] < n->heap_id[m])
+            m = l;
+        if (r < n->nheap && n->heap_id[r] < n->heap_id[m])
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(n, i, m);
+        i = m;
+    }
+}
+
+static void settle(Net *n, int32_t s)
+{
+    deactivate(n, s);
+    n->settled[s] = 1;
+    if (!n->in_heap[s]) {
+        n->in_heap[s] = 1;
+        heap_push(n, n->id[s], s);
+    }
+}
+
+/* The settled neuron of lowest id, or -1; drops stale heap entries. */
+static int32_t settled_min(Net *n)
+{
+    while (n->nheap) {
+        int32_t s = n->heap_slot[0];
+        if (n->id[s] == n->heap_id[0] && n->settled[s])
+            return s;
+        if (n->id[s] == n->heap_id[0])
+            n->in_heap[s] = 0;   /* unsettled since: a new entry comes when it settles again */
+        heap_pop(n);
+    }
+    return -1;
 }
 
 static void w2n_append(Net *n, int32_t s)
@@ -98,6 +193,8 @@ static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
     n->is_speaker[s] = len >= plen && memcmp(word, n->p.speaker_prefix, plen) == 0;
     n->has_act[s] = 0;
     n->act[s] = 0.0;
+    n->in_heap[s] = 0;
+    activate(n, s);
     w2n_append(n, s);
     n->nliving++;
     BE(n, add_neuron, s);
@@ -115,6 +212,8 @@ static void kill_slot(Net *n, int32_t s)
     }
     strmap_del(&n->vocab, n->word[s], strlen(n->word[s]));
     w2n_unlink(n, s);
+    deactivate(n, s);
+    n->settled[s] = 0;
     n->word[s] = NULL;
     n->id[s] = -1;
     n->has_act[s] = 0;
@@ -127,21 +226,25 @@ static void kill_slot(Net *n, int32_t s)
 /* The least important living neuron: importance = 0.4*recency +
  * 0.4*Σw + 0.2*a, minimum wins, ties to the lowest id. Recency is
  * 1/(1 + processed_words - last_usage) = 1 on the conversational path,
- * where both counters stay 0 (§5.4). */
+ * where both counters stay 0 (§5.4). Listed neurons are scanned; all
+ * settled ones share one importance, so the lowest-id one stands for
+ * them. */
+static inline double importance(const Net *n, const double *strength, int32_t s, double recency)
+{
+    return recency + n->p.importance_strength_weight * strength[s] + n->p.importance_activation_weight * n->act[s];
+}
+
 static void evict_least_important(Net *n)
 {
     double t0 = now_seconds();
-    const Params *p = &n->p;
-    const double recency = p->importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
-    const double ws = p->importance_strength_weight, wa = p->importance_activation_weight;
-    const double *strength = BE(n, strengths, n->nslots);
-    int32_t best = -1;
-    double best_imp = 0.0;
-    for (int32_t s = 0; s < n->nslots; s++) {
-        if (n->id[s] < 0)
-            continue;
-        double a = n->has_act[s] ? n->act[s] : 0.0;
-        double imp = recency + ws * strength[s] + wa * a;
+    const double recency = n->p.importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
+    const double *strength = n->be.ops->strengths(n->be.st);
+    int32_t best = settled_min(n);
+    double best_imp = best >= 0 ? importance(n, strength, best, recency) : 0.0;
+    for (size_t i = 0; i < n->nactive; i++) {
+        int32_t s = n->active[i];
+        /* a living slot without an activation entry keeps act = 0 */
+        double imp = importance(n, strength, s, recency);
         if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
             best = s;
             best_imp = imp;
@@ -164,6 +267,7 @@ static int32_t lookup_or_create(Net *n, const char *word, size_t len)
     }
     n->act[s] = 1.0;
     n->has_act[s] = 1;
+    activate(n, (int32_t)s);
     return (int32_t)s;
 }
 
@@ -189,6 +293,7 @@ Net *net_create(const Params *p, const BackendOps *ops)
     n->last_window_ids = xcalloc(w + 1, sizeof *n->last_window_ids);
     n->spk_slot = -1;
     n->spk_id = -1;
+    n->settled_value = rule_sigmoid(p->activation_kernel == KERNEL_INCOMING ? p->bias : 0.0);
     return n;
 }
 
@@ -212,7 +317,9 @@ void net_free(Net *n)
     free(n->ring); free(n->ring_len); free(n->ring_cap); free(n->ring_slot); free(n->ring_id);
     free(n->last_window_ids);
     free(n->killed_since_step);
-    free(n->id); free(n->word); free(n->act); free(n->act_next); free(n->has_act);
+    free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
+    free(n->heap_id); free(n->heap_slot); free(n->step_empty);
+    free(n->id); free(n->word); free(n->act); free(n->has_act);
     free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots);
     free(n);
 }
@@ -235,6 +342,7 @@ static void process_window(Net *n)
         if (slot_alive(n, n->ring_slot[r], n->ring_id[r])) {
             n->act[n->ring_slot[r]] = 1.0;
             n->has_act[n->ring_slot[r]] = 1;
+            activate(n, n->ring_slot[r]);
         } else {
             int32_t s = lookup_or_create(n, n->ring[r], n->ring_len[r]);
             n->ring_slot[r] = s;
@@ -243,6 +351,10 @@ static void process_window(Net *n)
     }
     lslot[0] = n->spk_slot;
     lid[0] = n->spk_id;
+    /* the speaker is in every window without being looked up again: it
+     * must be decayed and stepped like the words */
+    if (slot_alive(n, n->spk_slot, n->spk_id))
+        activate(n, n->spk_slot);
     for (int q = 0; q < W; q++) {
         uint32_t r = (n->ring_head + (uint32_t)q) % (uint32_t)W;
         lslot[q + 1] = n->ring_slot[r];
@@ -253,11 +365,11 @@ static void process_window(Net *n)
     t0 = t1;
 
     /* 2. Activation decay over every living neuron (§10); a neuron without
-     * an entry (a zombie) enters at the floor. */
-    for (int32_t s = 0; s < n->nslots; s++) {
-        if (n->id[s] < 0)
-            continue;
-        n->act[s] = rule_activation_decay(p, n->has_act[s] ? n->act[s] : 0.0);
+     * an entry (a zombie) enters at the floor. Settled neurons are skipped:
+     * the step would restore their value anyway. */
+    for (size_t i = 0; i < n->nactive; i++) {
+        int32_t s = n->active[i];
+        n->act[s] = rule_activation_decay(p, n->act[s]);
         n->has_act[s] = 1;
     }
 
@@ -315,16 +427,21 @@ static void process_window(Net *n)
     t0 = t1;
 
     /* 5. Fused decay / prune / activation over every row (§10, §11). */
+    GROW(n->step_empty, n->step_empty_cap, n->nactive + 1);
     StepArgs sa = {
         .mode = p->activation_kernel == KERNEL_INCOMING ? STEP_INCOMING
               : n->id_counter < p->dense_activation_min_ids ? STEP_MINMAX_ALL : STEP_MINMAX_DENSE,
-        .nslots = n->nslots, .id = n->id, .a_in = n->act, .a_out = n->act_next, .bias = p->bias,
+        .slots = n->active, .nlist = (int32_t)n->nactive, .act = n->act, .empty = n->step_empty, .bias = p->bias,
     };
     StepStats st = { 0, 0 };
     BE(n, step, &sa, &st);
-    double *tmp = n->act;
-    n->act = n->act_next;
-    n->act_next = tmp;
+    /* settle the neurons the step leaves where they are (backwards: settle
+     * moves the last entry into the freed place) */
+    for (size_t i = n->nactive; i-- > 0;) {
+        int32_t s = n->active[i];
+        if (n->step_empty[i] && n->act[s] == n->settled_value)
+            settle(n, s);
+    }
     n->c.decay_deleted += st.decay_deleted;
     n->c.pruned += st.pruned;
 

@@ -59,7 +59,7 @@ typedef struct Net {
     int32_t nliving;         /* len(word_to_neuron): living neurons incl. zombies */
     int64_t *id;             /* (cap) */
     const char **word;       /* (cap) key copy owned by vocab */
-    double *act, *act_next;  /* (cap) activation; next step's output */
+    double *act;             /* (cap) activation (0 while no entry) */
     uint8_t *has_act;        /* (cap) the id holds an activation entry */
     uint8_t *is_speaker;     /* (cap) word starts with speaker_prefix */
     int32_t *w2n_prev, *w2n_next;  /* (cap) word_to_neuron insertion order */
@@ -67,6 +67,24 @@ typedef struct Net {
     int32_t *free_slots;     /* LIFO of freed slots */
     size_t nfree, free_cap;
     StrMap vocab;            /* word -> slot */
+
+    /* Work list: the slots the window must visit. A neuron without
+     * connections whose activation is already the step's fixed point
+     * sigma(bias or 0) is "settled": decay and step would give it the same
+     * value again, so it leaves the list; its eviction importance is the
+     * same for all such neurons, so among them the lowest id goes first,
+     * kept in a min-heap of ids (entries checked lazily). */
+    int32_t *active;         /* (nactive) listed slots */
+    size_t nactive, active_cap;
+    int32_t *active_pos;     /* (cap) index in active, -1 if settled/free */
+    uint8_t *settled;        /* (cap) */
+    uint8_t *in_heap;        /* (cap) the slot has an entry in settled_heap */
+    int64_t *heap_id;        /* min-heap of (id, slot) of settled neurons */
+    int32_t *heap_slot;
+    size_t nheap, heap_cap;
+    double settled_value;    /* sigma(0), or sigma(bias) for the incoming kernel */
+    uint8_t *step_empty;     /* (active_cap) scratch of the step */
+    size_t step_empty_cap;
 
     /* concept_neurons (§5.5): insertion order, never shrinks */
     StrMap concept_idx;      /* word -> index into concepts */

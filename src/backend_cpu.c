@@ -156,14 +156,12 @@ static bool pairset_remove(PairSet *s, int32_t a, int32_t b)
 
 /* ---- rows --------------------------------------------------------------- */
 
-static void row_reserve(EdgeRow *r, int32_t need)
+enum { ROW_BYTES_PER_ENTRY = 2 * sizeof(double) + sizeof(int32_t), ROW_MIN_CAP = 4 };
+
+/* Move a row into a block of exactly c entries (c >= n). */
+static void row_resize(EdgeRow *r, int32_t c)
 {
-    if (need <= r->cap)
-        return;
-    int32_t c = r->cap ? r->cap : 4;
-    while (c < need)
-        c *= 2;
-    double *blk = xmalloc((size_t)c * (2 * sizeof(double) + sizeof(int32_t)));
+    double *blk = xmalloc((size_t)c * ROW_BYTES_PER_ENTRY);
     if (r->n) {
         memcpy(blk, r->w, (size_t)r->n * sizeof(double));
         memcpy(blk + c, r->m, (size_t)r->n * sizeof(double));
@@ -174,6 +172,30 @@ static void row_reserve(EdgeRow *r, int32_t need)
     r->m = blk + c;
     r->nb = (int32_t *)(blk + 2 * c);
     r->cap = c;
+}
+
+/* Grow by half: at most a third of a row's storage is slack, so a
+ * connection (two copies of 20 bytes) costs at most 60 bytes. */
+static void row_reserve(EdgeRow *r, int32_t need)
+{
+    if (need <= r->cap)
+        return;
+    int32_t c = r->cap > ROW_MIN_CAP ? r->cap : ROW_MIN_CAP;
+    while (c < need)
+        c += c / 2;
+    row_resize(r, c);
+}
+
+/* After deletions: give back storage once a row is under a third full. */
+static void row_shrink(EdgeRow *r)
+{
+    if (r->n == 0) {
+        free(r->w);
+        memset(r, 0, sizeof *r);
+    } else if (r->cap > 2 * ROW_MIN_CAP && r->n * 3 < r->cap) {
+        int32_t c = r->n + r->n / 2;
+        row_resize(r, c > ROW_MIN_CAP ? c : ROW_MIN_CAP);
+    }
 }
 
 static int32_t row_append(EdgeRow *r, int32_t nb)
@@ -303,7 +325,9 @@ static void cpu_kill(void *st, int32_t x)
             }
         }
     }
-    rx->n = rx->ntomb = 0;
+    /* a dead neuron's storage goes back: its slot may be reused */
+    free(rx->w);
+    memset(rx, 0, sizeof *rx);
     s->nout[x] = 0;
     s->strength[x] = 0.0;
     s->dirty[x] = 0;
@@ -531,6 +555,7 @@ static void row_filter(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r
     }
     row->n = k2;
     row->ntomb = 0;
+    row_shrink(row);
 }
 
 #ifdef HAVE_AVX2_KERNEL
@@ -906,14 +931,22 @@ static void cpu_for_each_touching(void *st, int32_t slot, EdgeFn fn, void *ctx)
     }
 }
 
+/* Bytes of connection storage (row blocks and the stale set); the
+ * per-neuron arrays are counted apart (neuron_bytes). */
 static size_t cpu_bytes(void *st)
 {
     CpuState *s = st;
-    size_t b = (size_t)s->cap * (sizeof(EdgeRow) + sizeof(uint32_t) + sizeof(double) + 1 + sizeof(int32_t) +
-                                 4 * sizeof(double));
+    size_t b = 0;
     for (int32_t r = 0; r < s->cap; r++)
-        b += (size_t)s->row[r].cap * (2 * sizeof(double) + sizeof(int32_t));
+        b += (size_t)s->row[r].cap * ROW_BYTES_PER_ENTRY;
     return b + s->stale.cap * sizeof(uint64_t);
+}
+
+static size_t cpu_neuron_bytes(void *st)
+{
+    CpuState *s = st;
+    return (size_t)s->cap * (sizeof(EdgeRow) + sizeof(uint32_t) + sizeof(double) + 1 + sizeof(int32_t) +
+                             4 * sizeof(double));
 }
 
 const BackendOps backend_cpu_ops = {
@@ -934,4 +967,5 @@ const BackendOps backend_cpu_ops = {
     .for_each = cpu_for_each,
     .for_each_touching = cpu_for_each_touching,
     .bytes = cpu_bytes,
+    .neuron_bytes = cpu_neuron_bytes,
 };

@@ -166,7 +166,14 @@ static void write_timing(JsonWriter *j, const Net *n, const RunInfo *ri)
         json_key(j, key);
         json_double(j, n->timer[t]);
     }
-    json_key(j, "connection_bytes"); json_uint(j, n->be.ops->bytes(n->be.st));
+    size_t cb = n->be.ops->bytes(n->be.st);
+    uint64_t nc = net_connections(n);
+    json_key(j, "connection_bytes"); json_uint(j, cb);
+    json_key(j, "bytes_per_connection"); json_double(j, nc ? (double)cb / (double)nc : 0.0);
+    json_key(j, "neuron_bytes");
+    json_uint(j, n->be.ops->neuron_bytes(n->be.st) + (size_t)n->cap * (sizeof(int64_t) + sizeof(char *) +
+                                                                   sizeof(double) + 4 + 2 * sizeof(int32_t)));
+    json_key(j, "work_list"); json_uint(j, n->nactive);
     json_key(j, "backend"); json_string(j, n->be.ops->name);
     json_end_object(j);
 }

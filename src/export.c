@@ -67,7 +67,7 @@ static NeuronRec *living_by_id(const Net *n, size_t *count)
     NeuronRec *r = xmalloc(((size_t)n->nliving + 1) * sizeof *r);
     size_t k = 0;
     for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0)
+        if (n->id[s] >= 0 && n->word[s])   /* ghosts are not living */
             r[k++] = (NeuronRec){ n->id[s], n->word[s], n->act[s], n->has_act[s] != 0 };
     qsort(r, k, sizeof *r, cmp_by_id);
     *count = k;

@@ -151,7 +151,7 @@ static void print_summary(Run *r)
     Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
     size_t k = 0;
     for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0)
+        if (n->id[s] >= 0 && n->word[s])
             t[k++] = (Top){ n->id[s], n->word[s], net_concept_mass(n, s) };
     qsort(t, k, sizeof *t, cmp_top);
     fprintf(stderr, "huey: top concepts by mass:");

@@ -67,6 +67,20 @@ static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
     return slot >= 0 && n->id[slot] == id;
 }
 
+/* A ghost (see net.h) has an id but no word. */
+static inline bool is_ghost(const Net *n, int32_t slot)
+{
+    return n->id[slot] >= 0 && !n->word[slot];
+}
+
+static int32_t ghost_slot_of(const Net *n, int64_t id)
+{
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] == id && !n->word[s])
+            return s;
+    return -1;
+}
+
 /* ---- work list and settled heap ------------------------------------------- */
 
 static void activate(Net *n, int32_t s)
@@ -183,22 +197,57 @@ static void w2n_unlink(Net *n, int32_t s)
     n->w2n_prev[s] = n->w2n_next[s] = -1;
 }
 
-/* Bring a neuron (new, or a resurrected zombie with its old id) to life. */
+/* Bring a neuron (new, or a resurrected zombie with its old id) to life.
+ * A zombie whose id is a ghost takes over the ghost's connections and
+ * activation entry. */
 static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
 {
-    int32_t s = alloc_slot(n);
+    int32_t s = n->nghosts ? ghost_slot_of(n, id) : -1;
+    bool ghost = s >= 0;
+    if (ghost)
+        n->nghosts--;
+    else
+        s = alloc_slot(n);
     n->id[s] = id;
     n->word[s] = strmap_put(&n->vocab, word, len, s);
     size_t plen = strlen(n->p.speaker_prefix);
     n->is_speaker[s] = len >= plen && memcmp(word, n->p.speaker_prefix, plen) == 0;
-    n->has_act[s] = 0;
-    n->act[s] = 0.0;
+    if (!ghost) {
+        n->has_act[s] = 0;
+        n->act[s] = 0.0;
+        BE(n, add_neuron, s);
+    }
     n->in_heap[s] = 0;
     activate(n, s);
     w2n_append(n, s);
     n->nliving++;
-    BE(n, add_neuron, s);
     return s;
+}
+
+/* A dead speaker id back in the window with its entry (incoming kernel). */
+static int32_t place_ghost(Net *n, int64_t id, double a)
+{
+    int32_t s = alloc_slot(n);
+    n->id[s] = id;
+    n->word[s] = NULL;
+    n->is_speaker[s] = 0;   /* no word: the speaker_ exemption is gone */
+    n->has_act[s] = 1;
+    n->act[s] = a;
+    n->in_heap[s] = 0;
+    BE(n, add_neuron, s);
+    activate(n, s);
+    n->nghosts++;
+    return s;
+}
+
+static void free_ghost(Net *n, int32_t s)
+{
+    deactivate(n, s);
+    n->id[s] = -1;
+    n->has_act[s] = 0;
+    n->nghosts--;
+    GROW(n->free_slots, n->free_cap, n->nfree + 1);
+    n->free_slots[n->nfree++] = s;
 }
 
 /* ---- eviction (§5.2) ------------------------------------------------------ */
@@ -243,6 +292,8 @@ static void evict_least_important(Net *n)
     double best_imp = best >= 0 ? importance(n, strength, best, recency) : 0.0;
     for (size_t i = 0; i < n->nactive; i++) {
         int32_t s = n->active[i];
+        if (is_ghost(n, s))
+            continue;   /* not in neuron_to_word: never evicted */
         /* a living slot without an activation entry keeps act = 0 */
         double imp = importance(n, strength, s, recency);
         if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
@@ -353,8 +404,20 @@ static void process_window(Net *n)
     lid[0] = n->spk_id;
     /* the speaker is in every window without being looked up again: it
      * must be decayed and stepped like the words */
-    if (slot_alive(n, n->spk_slot, n->spk_id))
+    if (slot_alive(n, n->spk_slot, n->spk_id)) {
         activate(n, n->spk_slot);
+    } else if (p->activation_kernel == KERNEL_INCOMING) {
+        /* evicted, but its id holds an activation entry again: it learns
+         * on as a ghost */
+        double a;
+        int32_t g = ghost_slot_of(n, n->spk_id);
+        if (g < 0 && net_activation_of(n, n->spk_id, &a))
+            g = place_ghost(n, n->spk_id, a);
+        if (g >= 0) {
+            n->spk_slot = lslot[0] = g;
+            activate(n, g);
+        }
+    }
     for (int q = 0; q < W; q++) {
         uint32_t r = (n->ring_head + (uint32_t)q) % (uint32_t)W;
         lslot[q + 1] = n->ring_slot[r];
@@ -369,6 +432,8 @@ static void process_window(Net *n)
      * the step would restore their value anyway. */
     for (size_t i = 0; i < n->nactive; i++) {
         int32_t s = n->active[i];
+        if (is_ghost(n, s))
+            continue;   /* dead ids are not decayed */
         n->act[s] = rule_activation_decay(p, n->act[s]);
         n->has_act[s] = 1;
     }
@@ -439,8 +504,12 @@ static void process_window(Net *n)
      * moves the last entry into the freed place) */
     for (size_t i = n->nactive; i-- > 0;) {
         int32_t s = n->active[i];
-        if (n->step_empty[i] && n->act[s] == n->settled_value)
-            settle(n, s);
+        if (n->step_empty[i] && n->act[s] == n->settled_value) {
+            if (is_ghost(n, s))
+                free_ghost(n, s);   /* its implicit entry holds the same value */
+            else
+                settle(n, s);
+        }
     }
     n->c.decay_deleted += st.decay_deleted;
     n->c.pruned += st.pruned;

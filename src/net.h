@@ -57,6 +57,7 @@ typedef struct Net {
     int64_t id_counter;      /* ids ever issued (the reference's neuron_count) */
     int32_t nslots, cap;     /* slots in use (high-water) and allocated */
     int32_t nliving;         /* len(word_to_neuron): living neurons incl. zombies */
+    int32_t nghosts;         /* ghost slots (incoming kernel, below) */
     int64_t *id;             /* (cap) */
     const char **word;       /* (cap) key copy owned by vocab */
     double *act;             /* (cap) activation (0 while no entry) */
@@ -114,7 +115,9 @@ typedef struct Net {
 
     /* incoming kernel: ids that died still hold an activation entry until
      * they die again; the reference's dictionary is rebuilt over all ids
-     * every window (§11b). */
+     * every window (§11b). A dead speaker id stays in its utterance's
+     * windows with that entry and keeps learning: it then gets a "ghost"
+     * slot (id >= 0, no word, not living) that holds its connections. */
     int64_t k_last_step;     /* id counter at the last activation step */
     int64_t *last_window_ids;/* (window_size + 1) ids of the last window */
     int32_t last_window_n;

@@ -126,6 +126,28 @@ else
     fail "--max-windows 100"
 fi
 
+# kill lists: the built-in one, none, a file of our own (reference cleaning)
+printf "Alice: the cat and the dog ran home\nBob: IT'S the dog that ran\n" > "$OUT/kill.txt"
+printf "DOG, ran\n" > "$OUT/mykill.txt"
+tok() { "$HUEY" run "$OUT/kill.txt" --window-size 2 "$@" --json "$OUT/k.json" 2>/dev/null && grep -o '"tokens_after_kill_filter": [0-9]*' "$OUT/k.json" | head -1 | cut -d' ' -f2; }
+t_def=$(tok); t_none=$(tok --kill-file none); t_mine=$(tok --kill-file "$OUT/mykill.txt")
+if [ "$t_def" = 7 ] && [ "$t_none" = 12 ] && [ "$t_mine" = 8 ]; then
+    pass "kill lists: default 7, none 12, own file 8 tokens"
+else
+    fail "kill lists: default $t_def (want 7), none $t_none (12), own $t_mine (8)"
+fi
+expect 1 "nokill.txt" "missing kill file" -- run --kill-file "$OUT/nokill.txt" "$OUT/ok.txt"
+
+# --max-words and --time-budget stop early and say so
+"$HUEY" run "$DATA/TrumpInterview.txt" --max-words 500 --json "$OUT/mwd.json" 2>/dev/null
+if grep -q '"stop_reason": "max_words"' "$OUT/mwd.json" && grep -q '"time_budget_hit": true' "$OUT/mwd.json"; then
+    pass "--max-words 500"
+else
+    fail "--max-words 500"
+fi
+"$HUEY" run "$DATA/TrumpInterview.txt" "$DATA/TrumpInterview.txt" "$DATA/TrumpInterview.txt" --time-budget 0.001 --json "$OUT/tb.json" 2>/dev/null
+if grep -q '"stop_reason": "time_budget"' "$OUT/tb.json"; then pass "--time-budget"; else fail "--time-budget"; fi
+
 # configs/reference.conf lists every key at its default, in step with the table
 if grep -v '^#' configs/reference.conf | grep . > "$OUT/conf.a" &&
    "$HUEY" run --print-config | grep -v '^#' | grep . > "$OUT/conf.b" && cmp -s "$OUT/conf.a" "$OUT/conf.b"; then

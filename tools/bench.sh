@@ -1,0 +1,350 @@
+#!/bin/sh
+# bench.sh — throughput tables for huey (make bench; HUEY = binary, default
+# bin/huey). Run from the repository root. Output: '#' header lines and
+# whitespace-aligned tables (one row per configuration, no '#'), so
+#   make bench | awk '!/^#/ && NF'      or gnuplot can read the rows; ends OK or FAILED.
+#
+# 1. TrumpInterview (../shared/data/TrumpInterview.txt, conversation mode,
+#    defaults) at max_neurons 50, 100, 500, 1000. The file is passed COPIES
+#    times as inputs; COPIES is calibrated per cap (a one-copy run, scaled up
+#    until a run does >= 1 s of work: the first copy alone is slower per
+#    window than the rest). Each row is the fastest of 5 runs, and "same"
+#    checks that all 5 ended with the same counters (huey is deterministic).
+#    Reference figures: huey-model.md, "Reference timings".
+# 2. Real corpus (../shared/corpus/build_corpus.sh into build/corpus, built
+#    once, plain text) at max_neurons 1e4, 1e5.
+# 3. Generated corpus (tools/gencorpus, seeded Zipf, plain text, written once
+#    to build/) at max_neurons 1e4, 1e5, 1e6.
+#
+# Steady state (sections 2, 3): two runs per cell over the same input.
+#   run B: --time-budget CELL_SECONDS, progress lines every second; the first
+#          progress line with living neurons >= cap marks the network full
+#          (window count W_fill, elapsed t_fill).
+#   run A: --max-windows W_A, where W_A = W_fill if t_fill <= 2/3 of run B
+#          (state "steady"), else W_A = W_B/2 (state "filling": the network
+#          was still growing, or filled late, inside the interval; its rate
+#          is not a steady-state figure).
+# huey is deterministic, so run B's first W_A windows are run A's; the cell
+# reports the interval between them: windows/s = (W_B-W_A)/(t_B-t_A), and
+# evictions per window and the per-phase split (JSON timing.*_seconds) as
+# differences over the same interval. living N, connections and bytes per
+# connection (timing.connection_bytes / network.connections) are run B's end
+# state.
+#
+# Per-phase columns are microseconds per window: vocabulary lookup/creation
+# (without evictions), Hebbian pair updates (huey's hebbian timer also holds
+# the activation-decay pass that precedes them), the fused
+# decay/prune/activation step, evictions, and the rest (reading, tokenizing,
+# bookkeeping) = total - the four. huey times evictions inside its vocabulary
+# timer (an eviction happens while a new word is created), so
+# timing.vocabulary_seconds includes timing.evictions_seconds; the vocab
+# column subtracts it.
+#
+# Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
+# BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
+# target run length, default 1).
+# shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
+set -eu
+
+HUEY=${HUEY:-bin/huey}
+CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
+REPS=${BENCH_REPS:-5}
+MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
+SHARED=../shared
+TRUMP=$SHARED/data/TrumpInterview.txt
+CORPUS=build/corpus
+GEN_WORDS=20000000
+GEN_VOCAB=1000000
+GEN_SEED=1
+GEN_TXT=build/gencorpus-w$GEN_WORDS-v$GEN_VOCAB-s$GEN_SEED.txt
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/huey-bench.XXXXXX")
+finished=no
+# On any exit: remove the temp files; an exit before the final OK prints
+# FAILED (set -e stops at the first failing command).
+trap 'rc=$?; rm -rf "$TMP"; [ "$finished" = yes ] || echo "FAILED"; exit $rc' EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "# FAILED: $*"
+    exit 1
+}
+
+# awk arithmetic: calc FORMAT EXPRESSION
+calc() { awk "BEGIN { printf(\"$1\", ($2)) }"; }
+
+# is EXPRESSION: true when the awk expression is non-zero
+is() { [ "$(calc "%d" "($1) ? 1 : 0")" = 1 ]; }
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
+
+# ---- the binary: build if missing, then benchmark a private copy ----------
+# Other work may rebuild bin/huey while this runs; the copy keeps every
+# number in one report from one binary. A build that fails (someone is
+# mid-edit) is retried.
+if [ ! -x "$HUEY" ]; then
+    tries=0
+    until ${MAKE:-make} "$HUEY" >"$TMP/make.log" 2>&1; do
+        tries=$((tries + 1))
+        if [ $tries -ge 5 ] || grep -q "No rule to make target" "$TMP/make.log"; then
+            tail -20 "$TMP/make.log" | sed 's/^/#   /'
+            fail "cannot build $HUEY"
+        fi
+        echo "# build of $HUEY failed; retrying in 30 s ($tries/5)"
+        sleep 30
+    done
+fi
+cp "$HUEY" "$TMP/huey"
+BIN=$TMP/huey
+
+# ---- one huey run -----------------------------------------------------------
+# hrun NAME ARGS... : runs huey, keeps stderr in $TMP/NAME.err, and sets
+# NAME_windows, NAME_words, NAME_living, NAME_conns, NAME_sec, NAME_tv,
+# NAME_th, NAME_ts, NAME_te (timing.*_seconds), NAME_bytes and NAME_evict.
+# The JSON has one top-level key per line (its connection and vocabulary
+# lists are single lines); it is streamed through cut so that no line kept
+# exceeds 1 MB, and the scalars read here come first in their lines. The
+# eviction count is only in the stderr summary "network: N neurons (K ids
+# issued, E evictions)".
+hrun() {
+    name=$1; shift
+    { rc=0; "$BIN" run "$@" --json /dev/stdout 2>"$TMP/$name.err" || rc=$?; echo $rc >"$TMP/$name.rc"; } \
+        | cut -c1-1000000 >"$TMP/$name.json"
+    if [ "$(cat "$TMP/$name.rc")" != 0 ]; then
+        echo "# huey run ... $(echo "$*" | cut -c1-150):"
+        tail -5 "$TMP/$name.err" | sed 's/^/#   /'
+        fail "huey exited with status $(cat "$TMP/$name.rc")"
+    fi
+    if ! awk -v p="$name" '
+        BEGIN {
+            n = split("input.windows=windows input.words_processed=words " \
+                      "network.living_neurons=living network.connections=conns " \
+                      "timing.processing_seconds=sec timing.vocabulary_seconds=tv " \
+                      "timing.hebbian_seconds=th timing.decay_prune_activation_seconds=ts " \
+                      "timing.evictions_seconds=te timing.connection_bytes=bytes", want, " ")
+        }
+        FNR == NR {
+            if (!match($0, /^ *"[A-Za-z_]+": *[{]/)) next
+            s = substr($0, RSTART, RLENGTH); gsub(/[ "{:]/, "", s)
+            for (i = 1; i <= n; i++) {
+                split(want[i], a, "="); split(a[1], b, ".")
+                if (b[1] != s || (a[2] in got)) continue
+                if (match($0, "\"" b[2] "\": *-?[0-9][0-9.eE+-]*")) {
+                    v = substr($0, RSTART, RLENGTH); sub(/^[^:]*: */, "", v); got[a[2]] = v
+                }
+            }
+            next
+        }
+        /ids issued, [0-9]+ evictions/ { v = $0; sub(/.*ids issued, /, "", v); sub(/ .*/, "", v); got["evict"] = v }
+        END {
+            for (i = 1; i <= n; i++) {
+                split(want[i], a, "=")
+                if (!(a[2] in got)) { print "#   no " a[1] " in the JSON"; bad = 1 }
+            }
+            if (!("evict" in got)) { print "#   no eviction count in the summary"; bad = 1 }
+            if (bad) exit 1
+            for (k in got) print p "_" k "=" got[k]
+        }' "$TMP/$name.json" "$TMP/$name.err" >"$TMP/$name.vars"; then
+        cat "$TMP/$name.vars"
+        fail "cannot read huey's output"
+    fi
+    . "$TMP/$name.vars"
+}
+
+# fill_point NAME CAP : "windows elapsed" of the first progress line with
+# living neurons >= CAP (elapsed = windows / average win/s), or nothing
+fill_point() {
+    awk -v cap="$2" '/win\/s/ {
+            w = r = n = -1
+            for (i = 2; i <= NF; i++) {
+                if ($i == "windows") w = $(i + 1)
+                if ($i == "win/s") r = $(i - 1)
+                if ($i == "neurons") n = $(i + 1)
+            }
+            if (n + 0 >= cap + 0 && r + 0 > 0) { printf "%d %.3f\n", w, w / r; exit }
+        }' "$TMP/$1.err"
+}
+
+# ---- header -----------------------------------------------------------------
+cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo 2>/dev/null | head -1)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+echo "# huey throughput benchmark"
+bin_sum=$(sha256sum "$BIN" 2>/dev/null | cut -c1-12)
+echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M UTC' 2>/dev/null || echo '?');"
+echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "# cpu: ${cpu:-unknown}, $(nproc 2>/dev/null || echo '?') cores; load average at start: $(loadavg)"
+echo "# huey is single-threaded; other processes on the machine disturb the numbers."
+echo "#"
+
+# ---- 1. TrumpInterview -------------------------------------------------------
+[ -r "$TRUMP" ] || fail "missing $TRUMP"
+
+# run_trump NAME CAP COPIES : the interview passed COPIES times as inputs
+run_trump() {
+    rt_name=$1 rt_cap=$2 rt_n=$3
+    set --
+    while [ $# -lt "$rt_n" ]; do set -- "$@" "$TRUMP"; done
+    hrun "$rt_name" --max-neurons "$rt_cap" --progress-interval 0 "$@"
+}
+
+echo "# 1. TrumpInterview.txt, conversation mode, defaults (window 10, seed 0)."
+echo "#    copies: the file passed that many times as inputs, calibrated so that a run takes"
+echo "#    >= ${MIN_SECONDS} s; the row is the fastest of $REPS runs."
+echo "#    TARGET: >= 75000 windows/s at max_neurons 500."
+echo "#    ref_*: the Python reference (huey-model.md, Reference timings, 2-core VM); its cap 1000"
+echo "#    run was stopped by a 150 s budget. speedup = words/s / ref_wrd/s."
+echo "#    same: all $REPS runs ended with identical windows, living N, connections, evictions."
+echo "#    *_us: microseconds per window in vocabulary (without evictions) / hebbian (with the"
+echo "#    activation-decay pass) / fused decay-prune-activation step / evictions / rest"
+echo "#    (reading, tokenizing, bookkeeping)."
+printf '#%5s %6s %9s %8s %10s %10s %7s %6s %9s %9s %9s %8s %8s %7s %7s %8s %7s %5s\n' \
+    cap copies windows seconds windows/s words/s livingN conns evictions ref_wrd/s ref_win/s speedup \
+    vocab_us hebb_us step_us evict_us rest_us same
+met=""
+for row in "50 349 104" "100 216 65" "500 73 22" "1000 51 16"; do
+    set -- $row
+    cap=$1 ref_words=$2 ref_windows=$3
+    copies=1
+    while :; do
+        run_trump C "$cap" "$copies"
+        if is "$C_sec >= $MIN_SECONDS" || [ "$copies" -ge 4000 ]; then break; fi
+        copies=$(calc "%d" "$copies * $MIN_SECONDS * 1.25 / ($C_sec > 1e-3 ? $C_sec : 1e-3) + 1")
+        if [ "$copies" -gt 4000 ]; then copies=4000; fi
+    done
+    same=yes
+    r=1
+    while [ $r -le "$REPS" ]; do
+        run_trump R "$cap" "$copies"
+        sig="$R_windows $R_living $R_conns $R_evict"
+        if [ $r = 1 ]; then sig0=$sig; fi
+        if [ "$sig" != "$sig0" ]; then same=NO; fi
+        if [ $r = 1 ] || is "$R_sec < $sec"; then
+            sec=$R_sec words=$R_words tv=$R_tv th=$R_th ts=$R_ts te=$R_te
+        fi
+        r=$((r + 1))
+    done
+    set -- $sig0
+    windows=$1 living=$2 conns=$3 evict=$4
+    wps=$(calc "%.0f" "$windows / $sec")
+    us() { calc "%.4f" "($1) / $windows * 1e6"; }
+    printf ' %5d %6d %9d %8.3f %10.0f %10.0f %7d %6d %9d %9d %9d %8.0f %8.2f %7.2f %7.2f %8.2f %7.2f %5s\n' \
+        "$cap" "$copies" "$windows" "$sec" "$wps" "$(calc "%.0f" "$words / $sec")" "$living" "$conns" \
+        "$evict" "$ref_words" "$ref_windows" "$(calc "%.0f" "$words / $sec / $ref_words")" \
+        "$(us "$tv - $te")" "$(us "$th")" "$(us "$ts")" "$(us "$te")" "$(us "$sec - $tv - $th - $ts")" "$same"
+    [ "$same" = yes ] || fail "repeated runs at max_neurons $cap ended differently"
+    if [ "$cap" = 500 ]; then
+        if is "$wps >= 75000"; then met="met ($wps windows/s)"; else met="NOT met ($wps windows/s)"; fi
+    fi
+done
+echo "# target >= 75000 windows/s at max_neurons 500: $met"
+echo "#"
+
+# ---- sections 2 and 3: steady-state cells ----------------------------------
+steady_header() {
+    echo "#    Two runs per cell (see the comment at the top of tools/bench.sh): run B stops after"
+    echo "#    ${CELL_SECONDS} s, run A after W_A windows; rates are over the windows between them."
+    echo "#    state steady: the network was full (at max_neurons, evicting) before W_A;"
+    echo "#    state filling: it was still growing or filled late; not a steady-state rate."
+    echo "#    fill_s: seconds until the network was full ('-': not within run B)."
+    echo "#    At capacity every new word evicts the least important neuron, found by a scan: O(N)"
+    echo "#    per new word over all living neurons (less where huey leaves settled neurons out of"
+    echo "#    the scan); evict_us = evict/w x the cost of one scan."
+    echo "#    bytes/conn = timing.connection_bytes / network.connections, run B's end state (what"
+    echo "#    huey counts as connection storage, spare row capacity included)."
+    echo "#    *_us: microseconds per window over the interval, as in section 1."
+    printf '#%7s %8s %6s %7s %9s %9s %8s %9s %7s %6s %7s %10s %8s %7s %7s %8s %7s\n' \
+        cap state fill_s N_at_A W_A W_B seconds windows/s livingN conns evict/w bytes/conn \
+        vocab_us hebb_us step_us evict_us rest_us
+}
+
+# steady_cell CAP INPUT... : one row
+steady_cell() {
+    cap=$1; shift
+    hrun B --max-neurons "$cap" --no-conversation-mode --time-budget "$CELL_SECONDS" \
+        --progress-interval 1 "$@"
+    fp=$(fill_point B "$cap")
+    state=filling fill_s=- wa=$((B_windows / 2))
+    if [ -n "$fp" ]; then
+        set -- $fp "$@"
+        fill_s=$(calc "%.1f" "$2")
+        if is "$2 <= $B_sec * 2 / 3"; then state=steady wa=$1; fi
+        shift 2
+    fi
+    if [ "$wa" -lt 1 ] || [ "$wa" -ge "$B_windows" ]; then
+        fail "max_neurons $cap: too few windows in ${CELL_SECONDS} s ($B_windows)"
+    fi
+    hrun A --max-neurons "$cap" --no-conversation-mode --time-budget $((CELL_SECONDS * 2)) \
+        --progress-interval 0 --max-windows "$wa" "$@"
+    [ "$A_windows" = "$wa" ] || fail "run A stopped at $A_windows windows, not $wa"
+    dw=$((B_windows - wa))
+    dt=$(calc "%.6f" "$B_sec - $A_sec")
+    is "$dt > 0" || fail "max_neurons $cap: run B was not slower than run A"
+    us() { calc "%.4f" "($1) / $dw * 1e6"; }
+    printf ' %7d %8s %6s %7d %9d %9d %8.3f %9.0f %7d %6d %7.4f %10.0f %8.2f %7.2f %7.2f %8.2f %7.2f\n' \
+        "$cap" "$state" "$fill_s" "$A_living" "$wa" "$B_windows" "$dt" "$(calc "%.0f" "$dw / $dt")" \
+        "$B_living" "$B_conns" "$(calc "%.6f" "($B_evict - $A_evict) / $dw")" \
+        "$(calc "%.0f" "$B_bytes / ($B_conns > 0 ? $B_conns : 1)")" \
+        "$(us "($B_tv - $A_tv) - ($B_te - $A_te)")" "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" \
+        "$(us "$B_te - $A_te")" "$(us "$dt - ($B_tv - $A_tv) - ($B_th - $A_th) - ($B_ts - $A_ts)")"
+}
+
+# ---- 2. real corpus ----------------------------------------------------------
+# Built once; build/corpus/.complete marks a finished build. The files are
+# moved in one by one (never a directory removed under a concurrent reader).
+# build_corpus.sh's text holds a few invalid UTF-8 bytes (gcide) and NUL
+# bytes (python info), which huey rejects: they are dropped here.
+echo "# 2. Real English corpus (build/corpus, ../shared/corpus/build_corpus.sh), plain text"
+echo "#    (--no-conversation-mode: each file one utterance), files in name order;"
+echo "#    invalid UTF-8 and NUL bytes removed (huey rejects them)."
+if [ ! -f "$CORPUS/.complete" ]; then
+    rm -rf "$CORPUS.tmp"
+    if sh "$SHARED/corpus/build_corpus.sh" "$CORPUS.tmp" >"$TMP/corpus.log" 2>&1; then
+        for f in "$CORPUS.tmp"/*.txt; do
+            if command -v iconv >/dev/null; then
+                tr -d '\000' <"$f" | iconv -c -f UTF-8 -t UTF-8 >"$f.clean"
+            else
+                tr -d '\000' <"$f" >"$f.clean"
+            fi
+            mv "$f.clean" "$f"
+        done
+        mkdir -p "$CORPUS"
+        for f in "$CORPUS.tmp"/*.txt; do mv "$f" "$CORPUS/"; done
+        rm -rf "$CORPUS.tmp"
+        touch "$CORPUS/.complete"
+    else
+        rm -rf "$CORPUS.tmp"
+    fi
+fi
+if [ -f "$CORPUS/.complete" ]; then
+    set -- "$CORPUS"/*.txt
+    echo "#    $(cat "$@" | wc -w) words in $# files."
+    steady_header
+    for cap in 10000 100000; do
+        steady_cell "$cap" "$CORPUS"/*.txt
+    done
+else
+    tail -3 "$TMP/corpus.log" | sed 's/^/#   /'
+    echo "# SKIPPED: real corpus: build_corpus.sh failed (no network or apt-get download?)"
+fi
+echo "#"
+
+# ---- 3. generated corpus -----------------------------------------------------
+echo "# 3. Generated corpus: tools/gencorpus --words $GEN_WORDS --vocab $GEN_VOCAB --seed $GEN_SEED"
+echo "#    (Zipf exponent 1.07, plain text, 12 words a line), one file: $GEN_TXT."
+if [ ! -x build/gencorpus ] || [ -n "$(find tools/gencorpus.c -newer build/gencorpus)" ]; then
+    mkdir -p build
+    ${CC:-gcc} -std=c11 -O2 -o build/gencorpus tools/gencorpus.c -lm || fail "cannot build build/gencorpus"
+fi
+if [ ! -f "$GEN_TXT" ]; then
+    build/gencorpus --words "$GEN_WORDS" --vocab "$GEN_VOCAB" --seed "$GEN_SEED" >"$GEN_TXT.tmp" \
+        || fail "gencorpus failed"
+    mv "$GEN_TXT.tmp" "$GEN_TXT"
+fi
+steady_header
+for cap in 10000 100000 1000000; do
+    steady_cell "$cap" "$GEN_TXT"
+done
+echo "#"
+echo "# load average at end: $(loadavg)"
+finished=yes
+echo "OK"

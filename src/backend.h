@@ -64,17 +64,24 @@ typedef void (*EdgeFn)(void *ctx, int32_t src, int32_t dst, double w, double m);
 
 typedef struct BackendOps {
     const char *name;
-    void *(*create)(const Params *p);
+    void *(*create)(const Params *p, int nranks);
     void (*destroy)(void *st);
-    /* Slot s now holds a new neuron with empty rows. */
-    void (*add_neuron)(void *st, int32_t slot);
-    /* Remove every connection touching slot (neuron death, §5.2). */
-    void (*kill)(void *st, int32_t slot);
+    /* Slot s now holds a new neuron with empty rows; `owned`: its rows are
+     * held by this rank. */
+    void (*add_neuron)(void *st, int32_t slot, bool owned);
+    /* Remove every connection touching slot (neuron death, §5.2); `rows`
+     * lists every slot whose row may hold connections. */
+    void (*kill)(void *st, int32_t slot, const int32_t *rows, int32_t nrows);
     /* Per slot, the sum of the weights of all connections touching it, in
      * the rows' fixed order (eviction importance): an array indexed by
      * slot, brought up to date first. */
     const double *(*strengths)(void *st);
     void (*window_begin)(void *st, const WindowView *w);
+    /* The gate's view of member di's pairs (a state byte per member, see
+     * backend_cpu.c, and di's out-target count), if this rank holds di's
+     * row; and setting it on the ranks that do not. */
+    bool (*gate_row)(void *st, int di, uint8_t *state, uint32_t *nout);
+    void (*gate_set_row)(void *st, int di, const uint8_t *state, uint32_t nout);
     bool (*edge_exists)(void *st, int di, int dj);      /* indices into the WindowView */
     uint32_t (*out_targets)(void *st, int di);          /* out-target set size, stale ones included */
     void (*hebbian)(void *st, int di, int dj, double ai, double aj);

@@ -16,6 +16,13 @@
  * steps stays a tombstone until then. So a row's order depends only on its
  * own history, never on the rank count.
  *
+ * With P ranks a backend holds the rows of the slots its rank owns (the
+ * model decides ownership); the copies of a connection may then live on
+ * two ranks, each updated by its owner with the same arithmetic. What the
+ * sparsity gate must know about the window's pairs (does i->j exist, is j
+ * a stale target of i, how many targets has i) is known to i's owner; the
+ * model ships it to everyone (gate_row / gate_set_row).
+ *
  * Sums over a row (weight sum for eviction importance, w*a for the
  * activation) are taken in four interleaved lanes, lane = position mod 4,
  * combined as (l0 + l1) + (l2 + l3): a fixed order that breaks the add
@@ -42,6 +49,7 @@
 #include "util.h"
 
 enum { NB_IN = 2, NB_FWD = 1 };
+enum { GATE_ABSENT = 0, GATE_EXISTS = 1, GATE_STALE = 2 };
 static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
 static inline int32_t nb_partner(int32_t nb) { return nb >> 2; }
 static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
@@ -79,7 +87,9 @@ typedef struct CpuState {
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
     size_t hcap;
-    uint64_t nconn;
+    uint8_t *owned;           /* (cap) this rank holds the slot's row */
+    int nranks;
+    uint64_t nconn;           /* outgoing copies held here */
     PairSet stale;
     /* current window */
     int wn;
@@ -87,6 +97,8 @@ typedef struct CpuState {
     int64_t wid[MAX_WINDOW];
     int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
+    uint8_t *wstate;          /* (wn*wn) GATE_ABSENT / GATE_EXISTS / GATE_STALE */
+    uint32_t wnout[MAX_WINDOW]; /* out-target set sizes of the window members */
     size_t wcap;
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
     double last_activity, last_target;  /* rule_mass_target cache */
@@ -242,6 +254,7 @@ static void ensure_cap(CpuState *s, int32_t slot)
     s->strength = xrealloc(s->strength, (size_t)c * sizeof *s->strength);
     s->dirty = xrealloc(s->dirty, (size_t)c * sizeof *s->dirty);
     s->widx = xrealloc(s->widx, (size_t)c * sizeof *s->widx);
+    s->owned = xrealloc(s->owned, (size_t)c);
     s->asel = xrealloc(s->asel, 4 * (size_t)c * sizeof *s->asel);
     for (int32_t i = s->cap; i < c; i++) {
         memset(&s->row[i], 0, sizeof s->row[i]);
@@ -249,16 +262,18 @@ static void ensure_cap(CpuState *s, int32_t slot)
         s->strength[i] = 0.0;
         s->dirty[i] = 0;
         s->widx[i] = -1;
+        s->owned[i] = 0;
     }
     s->cap = c;
 }
 
 /* ---- ops ---------------------------------------------------------------- */
 
-static void *cpu_create(const Params *p)
+static void *cpu_create(const Params *p, int nranks)
 {
     CpuState *s = xcalloc(1, sizeof *s);
     s->p = p;
+    s->nranks = nranks;
     s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
@@ -272,14 +287,16 @@ static void cpu_destroy(void *st)
     for (int32_t i = 0; i < s->cap; i++)
         free(s->row[i].w);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
+    free(s->owned); free(s->wstate);
     free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
     free(s);
 }
 
-static void cpu_add_neuron(void *st, int32_t slot)
+static void cpu_add_neuron(void *st, int32_t slot, bool owned)
 {
     CpuState *s = st;
     ensure_cap(s, slot);
+    s->owned[slot] = owned;
     s->row[slot].n = s->row[slot].ntomb = 0;
     s->nout[slot] = 0;
     s->strength[slot] = 0.0;
@@ -287,28 +304,61 @@ static void cpu_add_neuron(void *st, int32_t slot)
     s->widx[slot] = -1;
 }
 
-static void cpu_kill(void *st, int32_t x)
+static void mark_dirty(CpuState *s, int32_t t)
+{
+    if (!s->dirty[t]) {
+        s->dirty[t] = 1;
+        GROW(s->dirty_list, s->dirty_cap, s->ndirty + 1);
+        s->dirty_list[s->ndirty++] = t;
+    }
+}
+
+static void cpu_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
 {
     CpuState *s = st;
     EdgeRow *rx = &s->row[x];
-    for (int32_t k = 0; k < rx->n; k++) {
-        int32_t nb = rx->nb[k];
-        if (nb < 0)
-            continue;
-        int32_t t = nb_partner(nb);
-        if (nb_in(nb)) {
-            /* t -> x: x leaves t's out-target set */
-            row_tombstone(&s->row[t], x, false);
-            s->nout[t]--;
-        } else {
-            row_tombstone(&s->row[t], x, true);
+    if (s->nranks == 1) {
+        /* x's row names every partner: visit just those */
+        for (int32_t k = 0; k < rx->n; k++) {
+            int32_t nb = rx->nb[k];
+            if (nb < 0)
+                continue;
+            int32_t t = nb_partner(nb);
+            if (nb_in(nb)) {
+                /* t -> x: x leaves t's out-target set */
+                row_tombstone(&s->row[t], x, false);
+                s->nout[t]--;
+            } else {
+                row_tombstone(&s->row[t], x, true);
+            }
+            mark_dirty(s, t);
+            s->nconn--;
         }
-        if (!s->dirty[t]) {
-            s->dirty[t] = 1;
-            GROW(s->dirty_list, s->dirty_cap, s->ndirty + 1);
-            s->dirty_list[s->ndirty++] = t;
+    } else {
+        /* x's partners may be anywhere: look through the rows held here
+         * (every row with connections is on the model's work list) */
+        for (int32_t i = 0; i < nrows; i++) {
+            int32_t t = rows[i];
+            EdgeRow *rt = &s->row[t];
+            if (t == x || !s->owned[t] || !rt->n)
+                continue;
+            for (int32_t k = 0; k < rt->n; k++) {
+                int32_t nb = rt->nb[k];
+                if (nb < 0 || nb_partner(nb) != x)
+                    continue;
+                rt->nb[k] = -1;
+                rt->ntomb++;
+                if (!nb_in(nb)) {
+                    s->nout[t]--;   /* t -> x */
+                    s->nconn--;
+                }
+                mark_dirty(s, t);
+            }
         }
-        s->nconn--;
+        if (s->owned[x])
+            for (int32_t k = 0; k < rx->n; k++)
+                if (rx->nb[k] >= 0 && !nb_in(rx->nb[k]))
+                    s->nconn--;
     }
     /* Stale entries: x's own set goes, and x leaves every other set. */
     if (s->stale.live) {
@@ -400,8 +450,10 @@ static void cpu_window_begin(void *st, const WindowView *w)
     }
     size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
-    if (s->wcap != old)
+    if (s->wcap != old) {
         s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
+        s->wstate = xrealloc(s->wstate, s->wcap);
+    }
     for (int i = 0; i < n * n; i++)
         s->wout[i] = s->win[i] = -1;
     for (int i = 0; i < n; i++) {
@@ -414,18 +466,45 @@ static void cpu_window_begin(void *st, const WindowView *w)
         for (; k < r->n; k++)
             window_note(s, r->nb[k], k, i);
     }
+    /* the gate's view of the pairs whose source is held here */
+    for (int i = 0; i < n; i++) {
+        if (!s->owned[w->slot[i]])
+            continue;
+        s->wnout[i] = s->nout[w->slot[i]];
+        for (int j = 0; j < n; j++)
+            s->wstate[i * n + j] = s->wout[i * n + j] >= 0 ? GATE_EXISTS
+                                 : s->stale.live && pairset_find(&s->stale, pair_key(w->slot[i], w->slot[j])) != SIZE_MAX
+                                     ? GATE_STALE : GATE_ABSENT;
+    }
+}
+
+static bool cpu_gate_row(void *st, int di, uint8_t *state, uint32_t *nout)
+{
+    CpuState *s = st;
+    if (!s->owned[s->wslot[di]])
+        return false;
+    memcpy(state, s->wstate + (size_t)di * s->wn, (size_t)s->wn);
+    *nout = s->wnout[di];
+    return true;
+}
+
+static void cpu_gate_set_row(void *st, int di, const uint8_t *state, uint32_t nout)
+{
+    CpuState *s = st;
+    memcpy(s->wstate + (size_t)di * s->wn, state, (size_t)s->wn);
+    s->wnout[di] = nout;
 }
 
 static bool cpu_edge_exists(void *st, int di, int dj)
 {
     CpuState *s = st;
-    return s->wout[di * s->wn + dj] >= 0;
+    return s->wstate[di * s->wn + dj] == GATE_EXISTS;
 }
 
 static uint32_t cpu_out_targets(void *st, int di)
 {
     CpuState *s = st;
-    return s->nout[s->wslot[di]];
+    return s->wnout[di];
 }
 
 static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
@@ -433,27 +512,40 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     CpuState *s = st;
     int n = s->wn;
     int32_t i = s->wslot[di], j = s->wslot[dj];
-    int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
-    if (po < 0) {
+    const bool oi = s->owned[i], oj = s->owned[j];
+    uint8_t *state = &s->wstate[di * n + dj];
+    if (*state != GATE_EXISTS) {
         bool fwd = s->wid[di] < s->wid[dj];
-        po = row_append(&s->row[i], nb_make(j, false, fwd));
-        pi = row_append(&s->row[j], nb_make(i, true, fwd));
-        s->wout[di * n + dj] = po;
-        s->win[di * n + dj] = pi;
-        /* j joins i's out-target set unless it is still there as stale */
-        if (!pairset_remove(&s->stale, i, j))
-            s->nout[i]++;
-        s->nconn++;
+        if (oi) {
+            s->wout[di * n + dj] = row_append(&s->row[i], nb_make(j, false, fwd));
+            /* j joins i's out-target set unless it is still there as stale */
+            if (!pairset_remove(&s->stale, i, j))
+                s->nout[i]++;
+            s->nconn++;
+        }
+        if (oj)
+            s->win[di * n + dj] = row_append(&s->row[j], nb_make(i, true, fwd));
+        if (*state != GATE_STALE)
+            s->wnout[di]++;
+        *state = GATE_EXISTS;
     }
-    EdgeRow *ro = &s->row[i], *ri = &s->row[j];
+    int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
     double activity = ai * aj;
     if (activity != s->last_activity) {
         s->last_activity = activity;
         s->last_target = rule_mass_target(s->p, activity);
     }
-    rule_hebbian(s->p, ai, aj, s->last_target, &ro->w[po], &ro->m[po]);
-    ri->w[pi] = ro->w[po];
-    ri->m[pi] = ro->m[po];
+    /* each copy's owner applies the same update to its copy */
+    EdgeRow *ro = &s->row[i], *ri = &s->row[j];
+    if (oi) {
+        rule_hebbian(s->p, ai, aj, s->last_target, &ro->w[po], &ro->m[po]);
+        if (oj) {
+            ri->w[pi] = ro->w[po];
+            ri->m[pi] = ro->m[po];
+        }
+    } else if (oj) {
+        rule_hebbian(s->p, ai, aj, s->last_target, &ri->w[pi], &ri->m[pi]);
+    }
 }
 
 /* ---- the fused step --------------------------------------------------------
@@ -846,6 +938,11 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         int wr = s->widx[r];
         EdgeRow *row = &s->row[r];
         RowSums rs;
+        if (!s->owned[r]) {
+            a->empty[i] = 0;
+            h[i] = 0.0;
+            continue;
+        }
         if (row->n == 0)
             rs = (RowSums){ 0.0, 0.0 };
         else if (wr < 0 && !row->ntomb)
@@ -866,10 +963,12 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         for (int32_t i = 0; i < nl; i++)
             h[i] = rule_sigmoid(h[i]);
     for (int32_t i = 0; i < nl; i++)
-        a->act[slots[i]] = h[i];
+        if (s->owned[slots[i]])
+            a->act[slots[i]] = h[i];
     if (incoming)
         for (int i = 0; i < s->wn; i++)
-            a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
+            if (s->owned[s->wslot[i]])
+                a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
     for (int i = 0; i < s->wn; i++)
         s->widx[s->wslot[i]] = -1;
@@ -957,6 +1056,8 @@ const BackendOps backend_cpu_ops = {
     .kill = cpu_kill,
     .strengths = cpu_strengths,
     .window_begin = cpu_window_begin,
+    .gate_row = cpu_gate_row,
+    .gate_set_row = cpu_gate_set_row,
     .edge_exists = cpu_edge_exists,
     .out_targets = cpu_out_targets,
     .hebbian = cpu_hebbian,

@@ -1,37 +1,185 @@
 /*
- * comm.c — one-rank communication: collectives degenerate to copies.
+ * comm.c — MPI collectives for the row-block distribution, and their
+ * one-rank versions. Sizes above INT_MAX bytes are refused with a clear
+ * error (the per-window messages are O(window^2 + work list) bytes).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "comm.h"
 
+#include <limits.h>
+#include <mpi.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
+static bool mpi_on;
+static int rank_, size_ = 1;
+
+static void abort_all(int code)
+{
+    if (mpi_on)
+        MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+/* Started by a launcher? Open MPI, MPICH/Hydra, PMIx and SLURM's srun
+ * each leave one of these. */
+static bool launched_by_mpi(void)
+{
+    static const char *vars[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "PMI_RANK", "MPI_LOCALNRANKS" };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return true;
+    return false;
+}
+
 void comm_init(int *argc, char ***argv)
 {
-    (void)argc;
-    (void)argv;
-    util_rank = 0;
-    util_nranks = 1;
+    if (!launched_by_mpi())
+        return;
+    MPI_Init(argc, argv);
+    mpi_on = true;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    util_rank = rank_;
+    util_nranks = size_;
+    util_abort_hook = abort_all;
 }
 
-void comm_finalize(void) {}
-int comm_rank(void) { return 0; }
-int comm_size(void) { return 1; }
-
-void comm_allgather(const void *in, void *out, size_t bytes)
+void comm_finalize(void)
 {
-    if (in != out)
-        memmove(out, in, bytes);
+    if (mpi_on)
+        MPI_Finalize();
+    mpi_on = false;
 }
 
-void comm_minloc(double *value, int64_t *id)
+int comm_rank(void) { return rank_; }
+int comm_size(void) { return size_; }
+
+static int as_int(size_t n)
 {
-    (void)value;
-    (void)id;
+    if (n > INT_MAX)
+        die("MPI message of %zu bytes is too large", n);
+    return (int)n;
+}
+
+void comm_allgatherv(const void *in, size_t bytes, void *out, const size_t *counts)
+{
+    if (size_ == 1) {
+        if (bytes && in != out)
+            memmove(out, in, bytes);
+        return;
+    }
+    int *rc = xmalloc(2 * (size_t)size_ * sizeof *rc), *disp = rc + size_;
+    size_t off = 0;
+    for (int r = 0; r < size_; r++) {
+        rc[r] = as_int(counts[r]);
+        disp[r] = as_int(off);
+        off += counts[r];
+    }
+    check(counts[rank_] == bytes);
+    MPI_Allgatherv(in, as_int(bytes), MPI_BYTE, out, rc, disp, MPI_BYTE, MPI_COMM_WORLD);
+    free(rc);
+}
+
+typedef struct ValueId {
+    double value;
+    int64_t id, payload;
+} ValueId;
+
+static void minloc_op(void *in, void *inout, int *len, MPI_Datatype *type)
+{
+    (void)type;
+    ValueId *a = in, *b = inout;
+    for (int i = 0; i < *len; i++) {
+        if (a[i].id < 0)
+            continue;
+        if (b[i].id < 0 || a[i].value < b[i].value || (a[i].value == b[i].value && a[i].id < b[i].id))
+            b[i] = a[i];
+    }
+}
+
+void comm_minloc(double *value, int64_t *id, int64_t *payload)
+{
+    if (size_ == 1)
+        return;
+    static MPI_Datatype type = MPI_DATATYPE_NULL;
+    static MPI_Op op;
+    if (type == MPI_DATATYPE_NULL) {
+        MPI_Type_contiguous(sizeof(ValueId), MPI_BYTE, &type);
+        MPI_Type_commit(&type);
+        MPI_Op_create(minloc_op, 1, &op);
+    }
+    ValueId v = { *value, *id, *payload }, r;
+    MPI_Allreduce(&v, &r, 1, type, op, MPI_COMM_WORLD);
+    *value = r.value;
+    *id = r.id;
+    *payload = r.payload;
+}
+
+void comm_sum(double *v, int n)
+{
+    if (size_ > 1)
+        MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+}
+
+uint64_t comm_sum_u64(uint64_t v)
+{
+    if (size_ > 1)
+        MPI_Allreduce(MPI_IN_PLACE, &v, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    return v;
 }
 
 void comm_stats(double v, double *min, double *avg, double *max)
 {
     *min = *avg = *max = v;
+    if (size_ == 1)
+        return;
+    MPI_Allreduce(&v, min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    MPI_Allreduce(&v, max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(&v, avg, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    *avg /= size_;
+}
+
+void *comm_gather(const void *in, size_t bytes, size_t *total)
+{
+    if (size_ == 1) {
+        void *out = xmalloc(bytes);
+        memcpy(out, in, bytes);
+        *total = bytes;
+        return out;
+    }
+    uint64_t b = bytes, *all = rank_ == 0 ? xmalloc((size_t)size_ * sizeof *all) : NULL;
+    MPI_Gather(&b, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    void *out = NULL;
+    int *rc = NULL, *disp = NULL;
+    if (rank_ == 0) {
+        rc = xmalloc(2 * (size_t)size_ * sizeof *rc);
+        disp = rc + size_;
+        size_t off = 0;
+        for (int r = 0; r < size_; r++) {
+            rc[r] = as_int(all[r]);
+            disp[r] = as_int(off);
+            off += all[r];
+        }
+        *total = off;
+        out = xmalloc(off);
+    }
+    MPI_Gatherv(in, as_int(bytes), MPI_BYTE, out, rc, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
+    free(rc);
+    free(all);
+    return out;
+}
+
+void comm_bcast(void *buf, size_t bytes)
+{
+    if (size_ > 1)
+        MPI_Bcast(buf, as_int(bytes), MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+void comm_barrier(void)
+{
+    if (size_ > 1)
+        MPI_Barrier(MPI_COMM_WORLD);
 }

@@ -1,7 +1,12 @@
 /*
  * comm.h — the only door to MPI (design.md "One model, three ways to run
- * it"). This is the one-rank version: every collective is a copy, so the
- * same calls work in a plain process; the MPI version replaces comm.c.
+ * it"). Every MPI call of huey is in comm.c.
+ *
+ * A process started by mpirun/srun (recognised from the launcher's
+ * environment) runs MPI; a plain `huey run` does not initialise MPI at all
+ * (an MPI singleton costs a third of a second) and every collective is a
+ * copy. With P ranks, an error on any rank aborts the whole job
+ * (MPI_Abort through util_abort_hook), never leaving the others waiting.
  */
 #ifndef HUEY_COMM_H
 #define HUEY_COMM_H
@@ -13,11 +18,22 @@ void comm_init(int *argc, char ***argv);
 void comm_finalize(void);
 int comm_rank(void);
 int comm_size(void);
-/* Gather every rank's `bytes` bytes into out (size * bytes), rank order. */
-void comm_allgather(const void *in, void *out, size_t bytes);
-/* Global minimum of (value, id) pairs, ties to the lowest id. */
-void comm_minloc(double *value, int64_t *id);
-/* Min / sum / max of a double over ranks (for timer reports). */
+/* Every rank sends `bytes` bytes; rank r's part lands at out + offset[r],
+ * where offset is the prefix sum of counts[] (counts in bytes, the same
+ * array on every rank). */
+void comm_allgatherv(const void *in, size_t bytes, void *out, const size_t *counts);
+/* Global minimum of (value, id), ties to the lowest id; id -1 = no
+ * candidate on this rank. `payload` travels with the winner. */
+void comm_minloc(double *value, int64_t *id, int64_t *payload);
+/* Element-wise sum over ranks, in place. */
+void comm_sum(double *v, int n);
+uint64_t comm_sum_u64(uint64_t v);
+/* Min, average and max of v over ranks (every rank gets them). */
 void comm_stats(double v, double *min, double *avg, double *max);
+/* Gather every rank's bytes at rank 0: returns a malloc'ed buffer of the
+ * concatenation in rank order (total in *total) on rank 0, NULL elsewhere. */
+void *comm_gather(const void *in, size_t bytes, size_t *total);
+void comm_bcast(void *buf, size_t bytes);   /* from rank 0 */
+void comm_barrier(void);
 
 #endif

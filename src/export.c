@@ -10,32 +10,6 @@
 #include "json.h"
 #include "util.h"
 
-typedef struct EdgeRec {
-    int64_t i, j;
-    double w, m;
-} EdgeRec;
-
-typedef struct EdgeList {
-    const Net *n;
-    EdgeRec *e;
-    size_t len, cap;
-} EdgeList;
-
-static void collect_edge(void *ctx, int32_t src, int32_t dst, double w, double m)
-{
-    EdgeList *l = ctx;
-    GROW(l->e, l->cap, l->len + 1);
-    l->e[l->len++] = (EdgeRec){ l->n->id[src], l->n->id[dst], w, m };
-}
-
-static int cmp_edge(const void *a, const void *b)
-{
-    const EdgeRec *x = a, *y = b;
-    if (x->i != y->i)
-        return x->i < y->i ? -1 : 1;
-    return (x->j > y->j) - (x->j < y->j);
-}
-
 typedef struct NeuronRec {
     int64_t id;
     const char *word;
@@ -62,14 +36,26 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static NeuronRec *living_by_id(const Net *n, size_t *count)
+typedef struct LivingRec {
+    int64_t id;
+    int32_t slot;
+} LivingRec;
+
+static int cmp_living(const void *a, const void *b)
 {
-    NeuronRec *r = xmalloc(((size_t)n->nliving + 1) * sizeof *r);
+    const LivingRec *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Living neurons (ghosts excluded) by id. */
+static LivingRec *living_by_id(const Net *n, size_t *count)
+{
+    LivingRec *r = xmalloc(((size_t)n->nliving + 1) * sizeof *r);
     size_t k = 0;
     for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0 && n->word[s])   /* ghosts are not living */
-            r[k++] = (NeuronRec){ n->id[s], n->word[s], n->act[s], n->has_act[s] != 0 };
-    qsort(r, k, sizeof *r, cmp_by_id);
+        if (n->id[s] >= 0 && n->word[s])
+            r[k++] = (LivingRec){ n->id[s], s };
+    qsort(r, k, sizeof *r, cmp_living);
     *count = k;
     return r;
 }
@@ -151,7 +137,7 @@ static void write_input(JsonWriter *j, const Net *n, const RunInfo *ri)
     json_end_object(j);
 }
 
-static void write_timing(JsonWriter *j, const Net *n, const RunInfo *ri)
+static void write_timing(JsonWriter *j, const Net *n, const NetOutputs *o, const RunInfo *ri)
 {
     json_begin_object(j);
     json_key(j, "processing_seconds"); json_double(j, ri->seconds);
@@ -159,31 +145,40 @@ static void write_timing(JsonWriter *j, const Net *n, const RunInfo *ri)
     json_key(j, "words_per_second"); json_double(j, (double)n->c.words / sec);
     json_key(j, "tokens_per_second"); json_double(j, (double)n->c.tokens / sec);
     json_key(j, "windows_per_second"); json_double(j, (double)n->c.windows / sec);
-    static const char *names[T_COUNT] = { "vocabulary", "hebbian", "decay_prune_activation", "evictions", "io" };
+    json_key(j, "ranks"); json_int(j, ri->nranks);
+    /* per phase: seconds on rank 0 plus min/avg/max over ranks */
     for (int t = 0; t < T_COUNT; t++) {
         char key[64];
-        snprintf(key, sizeof key, "%s_seconds", names[t]);
+        snprintf(key, sizeof key, "%s_seconds", net_timer_names[t]);
         json_key(j, key);
         json_double(j, n->timer[t]);
+        snprintf(key, sizeof key, "%s_seconds_min_avg_max", net_timer_names[t]);
+        json_key(j, key);
+        json_begin_array(j);
+        json_double(j, ri->timer_min[t]);
+        json_double(j, ri->timer_avg[t]);
+        json_double(j, ri->timer_max[t]);
+        json_end_array(j);
     }
-    size_t cb = n->be.ops->bytes(n->be.st);
-    uint64_t nc = net_connections(n);
-    json_key(j, "connection_bytes"); json_uint(j, cb);
-    json_key(j, "bytes_per_connection"); json_double(j, nc ? (double)cb / (double)nc : 0.0);
-    json_key(j, "neuron_bytes");
-    json_uint(j, n->be.ops->neuron_bytes(n->be.st) + (size_t)n->cap * (sizeof(int64_t) + sizeof(char *) +
-                                                                   sizeof(double) + 4 + 2 * sizeof(int32_t)));
+    json_key(j, "connections_per_rank");
+    json_begin_array(j);
+    for (int r = 0; r < ri->nranks; r++)
+        json_uint(j, o->rank_connections[r]);
+    json_end_array(j);
+    json_key(j, "connection_bytes"); json_uint(j, o->connection_bytes);
+    json_key(j, "bytes_per_connection");
+    json_double(j, o->nedges ? (double)o->connection_bytes / (double)o->nedges : 0.0);
+    json_key(j, "neuron_bytes"); json_uint(j, o->neuron_bytes);
     json_key(j, "work_list"); json_uint(j, n->nactive);
     json_key(j, "backend"); json_string(j, n->be.ops->name);
     json_end_object(j);
 }
 
-static void write_speakers(JsonWriter *j, Net *n)
+static void write_speakers(JsonWriter *j, const Net *n, const SelfConcept *all)
 {
     json_begin_object(j);
     for (size_t s = 0; s < n->nspeakers; s++) {
-        SelfConcept sc;
-        net_self_concept(n, s, &sc);
+        SelfConcept sc = all[s];
         json_key(j, n->speakers[s].name);
         json_begin_object(j);
         json_key(j, "neuron_id");
@@ -225,17 +220,12 @@ static void write_speakers(JsonWriter *j, Net *n)
     json_end_object(j);
 }
 
-void export_json(Net *n, const RunInfo *ri, FILE *f)
+void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f)
 {
     JsonWriter jw, *j = &jw;
     json_init(j, f);
-
-    EdgeList el = { n, NULL, 0, 0 };
-    n->be.ops->for_each(n->be.st, collect_edge, &el);
-    if (el.len)
-        qsort(el.e, el.len, sizeof *el.e, cmp_edge);
     size_t nliv;
-    NeuronRec *liv = living_by_id(n, &nliv);
+    LivingRec *liv = living_by_id(n, &nliv);
 
     json_begin_object(j);
     json_key(j, "params");
@@ -243,13 +233,13 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
     json_key(j, "input");
     write_input(j, n, ri);
     json_key(j, "timing");
-    write_timing(j, n, ri);
+    write_timing(j, n, o, ri);
 
     /* network counts */
     double total_w = 0.0, total_m = 0.0;
-    for (size_t k = 0; k < el.len; k++) {
-        total_w += el.e[k].w;
-        total_m += el.e[k].m;
+    for (size_t k = 0; k < o->nedges; k++) {
+        total_w += o->edges[k].w;
+        total_m += o->edges[k].m;
     }
     const char **stale = xmalloc((n->nconcepts + 1) * sizeof *stale);
     size_t nstale = 0;
@@ -261,14 +251,12 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
     qsort(stale, nstale, sizeof *stale, cmp_str);
 
     /* activation entries: living ids with an entry, plus (incoming kernel)
-     * dead ids that still hold one */
+     * dead ids that still hold one: ghosts, and the implicit ones */
     size_t nacts = 0, acts_cap = nliv + 1;
     NeuronRec *acts = xmalloc(acts_cap * sizeof *acts);
-    for (size_t k = 0; k < nliv; k++) {
-        int32_t s = net_slot_of_word(n, liv[k].word);
-        if (n->has_act[s])
-            acts[nacts++] = (NeuronRec){ liv[k].id, liv[k].word, n->act[s], true };
-    }
+    for (size_t k = 0; k < nliv; k++)
+        if (o->has_act[liv[k].slot])
+            acts[nacts++] = (NeuronRec){ liv[k].id, NULL, o->act[liv[k].slot], true };
     if (n->p.activation_kernel == KERNEL_INCOMING) {
         size_t li = 0;
         for (int64_t id = 0; id < n->k_last_step; id++) {
@@ -277,10 +265,14 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
             if (li < nliv && liv[li].id == id)
                 continue;
             double a;
-            if (net_activation_of(n, id, &a)) {
-                GROW(acts, acts_cap, nacts + 1);
-                acts[nacts++] = (NeuronRec){ id, NULL, a, false };
+            int32_t g = n->nghosts ? net_ghost_slot(n, id) : -1;
+            if (g >= 0) {
+                a = o->act[g];
+            } else if (!net_dead_entry(n, id, &a)) {
+                continue;
             }
+            GROW(acts, acts_cap, nacts + 1);
+            acts[nacts++] = (NeuronRec){ id, NULL, a, false };
         }
         qsort(acts, nacts, sizeof *acts, cmp_by_id);
     }
@@ -289,11 +281,13 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
     json_begin_object(j);
     json_key(j, "neuron_id_counter"); json_int(j, n->id_counter);
     json_key(j, "living_neurons"); json_int(j, n->nliving);
-    json_key(j, "connections"); json_uint(j, el.len);
-    json_key(j, "mass_entries"); json_uint(j, el.len);
+    json_key(j, "connections"); json_uint(j, o->nedges);
+    json_key(j, "mass_entries"); json_uint(j, o->nedges);
     json_key(j, "processed_words_counter"); json_int(j, 0);
     json_key(j, "activation_entries"); json_uint(j, nacts);
     json_key(j, "concept_neurons"); json_uint(j, n->nconcepts);
+    json_key(j, "evictions"); json_uint(j, n->c.evictions);
+    json_key(j, "zombies_resurrected"); json_uint(j, n->c.zombies);
     json_key(j, "stale_concept_neurons");
     json_begin_array(j);
     for (size_t k = 0; k < nstale; k++)
@@ -307,7 +301,7 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
     json_begin_array(j);
     for (size_t k = 0; k < nliv; k++) {
         json_begin_object(j);
-        json_key(j, "word"); json_string(j, liv[k].word);
+        json_key(j, "word"); json_string(j, n->word[liv[k].slot]);
         json_key(j, "id"); json_int(j, liv[k].id);
         json_end_object(j);
     }
@@ -315,18 +309,18 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
 
     json_key(j, "connections");
     json_begin_array(j);
-    for (size_t k = 0; k < el.len; k++) {
+    for (size_t k = 0; k < o->nedges; k++) {
         json_begin_array(j);
-        json_int(j, el.e[k].i); json_int(j, el.e[k].j); json_double(j, el.e[k].w);
+        json_int(j, o->edges[k].src); json_int(j, o->edges[k].dst); json_double(j, o->edges[k].w);
         json_end_array(j);
     }
     json_end_array(j);
 
     json_key(j, "inertial_mass");
     json_begin_array(j);
-    for (size_t k = 0; k < el.len; k++) {
+    for (size_t k = 0; k < o->nedges; k++) {
         json_begin_array(j);
-        json_int(j, el.e[k].i); json_int(j, el.e[k].j); json_double(j, el.e[k].m);
+        json_int(j, o->edges[k].src); json_int(j, o->edges[k].dst); json_double(j, o->edges[k].m);
         json_end_array(j);
     }
     json_end_array(j);
@@ -342,10 +336,8 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
 
     /* concept mass ranking: Σ m of incident connections, descending */
     NeuronRec *rank = xmalloc((nliv + 1) * sizeof *rank);
-    for (size_t k = 0; k < nliv; k++) {
-        int32_t s = net_slot_of_word(n, liv[k].word);
-        rank[k] = (NeuronRec){ liv[k].id, liv[k].word, net_concept_mass(n, s), true };
-    }
+    for (size_t k = 0; k < nliv; k++)
+        rank[k] = (NeuronRec){ liv[k].id, n->word[liv[k].slot], o->mass[liv[k].slot], true };
     qsort(rank, nliv, sizeof *rank, cmp_by_mass);
     json_key(j, "neuron_mass_ranking");
     json_begin_array(j);
@@ -357,12 +349,11 @@ void export_json(Net *n, const RunInfo *ri, FILE *f)
     json_end_array(j);
 
     json_key(j, "speakers");
-    write_speakers(j, n);
+    write_speakers(j, n, sc);
     json_end_object(j);
 
     free(rank);
     free(acts);
     free(stale);
     free(liv);
-    free(el.e);
 }

@@ -31,9 +31,13 @@ typedef struct RunInfo {
     bool stopped_early;       /* --max-windows / --max-words / --time-budget */
     const char *stop_reason;
     double seconds;           /* learning wall time */
+    double timer_min[T_COUNT], timer_avg[T_COUNT], timer_max[T_COUNT];  /* over ranks */
+    int nranks;
     size_t n_kill_words;
 } RunInfo;
 
-void export_json(Net *n, const RunInfo *ri, FILE *f);
+/* Rank 0, after net_outputs() and net_self_concept() for every speaker
+ * (both collective). */
+void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f);
 
 #endif

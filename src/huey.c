@@ -52,9 +52,11 @@ static void progress_line(Run *r, double now)
     double frac = r->bytes_total ? (double)r->bytes_done / (double)r->bytes_total : 0.0;
     double wps = el > 0 ? (double)r->net->c.windows / el : 0.0;
     double eta = frac > 0 ? el * (1.0 - frac) / frac : 0.0;
-    fprintf(stderr, "huey: %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn %10llu  ETA %6.0fs\n",
-            100.0 * frac, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
-            (unsigned long long)net_connections(r->net), eta);
+    /* rank 0 only, so no collective here: its own share of connections */
+    fprintf(stderr, "huey: %7.1fs %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %6.0fs\n",
+            el, 100.0 * frac, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
+            r->net->nranks > 1 ? "(rank 0)" : "",
+            (unsigned long long)r->net->be.ops->connection_count(r->net->be.st), eta);
 }
 
 static int check_limits(Run *r)
@@ -68,17 +70,21 @@ static int check_limits(Run *r)
         r->info.stop_reason = "max_words";
         return r->stop = 1;
     }
-    if (r->net->c.tokens >= r->next_check) {
+    /* Clock-based decisions are rank 0's; the request reaches every rank
+     * through the next window's all-gather. */
+    if (r->net->c.tokens >= r->next_check && r->net->rank == 0) {
         r->next_check = r->net->c.tokens + 1024;
         double now = now_seconds();
-        if (p->time_budget > 0 && now - r->t_start >= p->time_budget) {
-            r->info.stop_reason = "time_budget";
-            return r->stop = 1;
-        }
+        if (p->time_budget > 0 && now - r->t_start >= p->time_budget)
+            net_request_stop(r->net);
         if (p->progress_interval > 0 && now - r->t_last_progress >= p->progress_interval) {
             r->t_last_progress = now;
             progress_line(r, now);
         }
+    }
+    if (r->net->stop) {
+        r->info.stop_reason = "time_budget";
+        return r->stop = 1;
     }
     return 0;
 }
@@ -137,7 +143,7 @@ static int cmp_top(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static void print_summary(Run *r)
+static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
 {
     Net *n = r->net;
     double el = r->info.seconds;
@@ -147,23 +153,34 @@ static void print_summary(Run *r)
             r->info.stopped_early ? "; stopped early by " : "", r->info.stopped_early ? r->info.stop_reason : "");
     fprintf(stderr, "huey: network: %d neurons (%lld ids issued, %llu evictions), %llu connections, %zu concepts\n",
             n->nliving, (long long)n->id_counter, (unsigned long long)n->c.evictions,
-            (unsigned long long)net_connections(n), n->nconcepts);
+            (unsigned long long)o->nedges, n->nconcepts);
     Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
     size_t k = 0;
     for (int32_t s = 0; s < n->nslots; s++)
         if (n->id[s] >= 0 && n->word[s])
-            t[k++] = (Top){ n->id[s], n->word[s], net_concept_mass(n, s) };
+            t[k++] = (Top){ n->id[s], n->word[s], o->mass[s] };
     qsort(t, k, sizeof *t, cmp_top);
     fprintf(stderr, "huey: top concepts by mass:");
     for (size_t i = 0; i < k && i < 10; i++)
         fprintf(stderr, " %s %.4g%s", t[i].word, t[i].mass, i + 1 < k && i < 9 ? "," : "");
     fprintf(stderr, "\n");
     free(t);
-    for (size_t s = 0; s < n->nspeakers; s++) {
-        SelfConcept sc;
-        net_self_concept(n, s, &sc);
+    for (size_t s = 0; s < n->nspeakers; s++)
         fprintf(stderr, "huey: speaker %-20s %6llu utterances, self-concept mass %.6g\n", n->speakers[s].name,
-                (unsigned long long)n->speakers[s].blocks, sc.mass);
+                (unsigned long long)n->speakers[s].blocks, sc[s].mass);
+    if (r->info.nranks > 1) {
+        uint64_t lo = UINT64_MAX, hi = 0;
+        for (int q = 0; q < r->info.nranks; q++) {
+            lo = o->rank_connections[q] < lo ? o->rank_connections[q] : lo;
+            hi = o->rank_connections[q] > hi ? o->rank_connections[q] : hi;
+        }
+        double avg = (double)o->nedges / r->info.nranks;
+        fprintf(stderr, "huey: %d ranks, connections per rank min %llu avg %.0f max %llu (imbalance %.2f)\n",
+                r->info.nranks, (unsigned long long)lo, avg, (unsigned long long)hi, avg > 0 ? hi / avg : 1.0);
+        fprintf(stderr, "huey: %-24s %10s %10s %10s\n", "phase (seconds)", "min", "avg", "max");
+        for (int ph = 0; ph < T_COUNT; ph++)
+            fprintf(stderr, "huey: %-24s %10.3f %10.3f %10.3f\n", net_timer_names[ph], r->info.timer_min[ph],
+                    r->info.timer_avg[ph], r->info.timer_max[ph]);
     }
     fprintf(stderr, "huey: %.3f s, %.0f windows/s, %.0f words/s\n", el,
             el > 0 ? (double)n->c.windows / el : 0.0, el > 0 ? (double)n->c.words / el : 0.0);
@@ -274,7 +291,8 @@ static int cmd_run(int argc, char **argv)
         r.bytes_total += in->det.bytes;
     }
 
-    r.net = net_create(&r.p, &backend_cpu_ops);
+    r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
+    r.info.nranks = comm_size();
     r.tok = tok_new(r.kill, on_token, &r);
     r.t_start = r.t_last_progress = now_seconds();
     UttSink sink = { &r, sink_begin, sink_text, sink_end };
@@ -291,19 +309,35 @@ static int cmd_run(int argc, char **argv)
     }
     r.info.seconds = now_seconds() - r.t_start;
     r.info.stopped_early = r.stop != 0;
-
-    print_summary(&r);
-    if (json_path) {
-        double t0 = now_seconds();
-        FILE *jf = fopen(json_path, "w");
-        if (!jf)
-            die("cannot write %s: %s", json_path, strerror(errno));
-        export_json(r.net, &r.info, jf);
-        if (fclose(jf) != 0)
-            die("error writing %s: %s", json_path, strerror(errno));
-        r.net->timer[T_IO] += now_seconds() - t0;
-        fprintf(stderr, "huey: wrote %s\n", json_path);
+    if (r.net->in_utterance) {
+        /* stopped inside an utterance: count the words read of it */
+        uint64_t w = tok_words(&r) - r.words_at_utt_start;
+        net_add_words(r.net, w);
+        r.cur->words += w;
     }
+
+    /* Collective: every rank takes part, rank 0 writes. */
+    for (int t = 0; t < T_COUNT; t++)
+        comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
+    SelfConcept *sc = xcalloc(r.net->nspeakers + 1, sizeof *sc);
+    for (size_t s = 0; s < r.net->nspeakers; s++)
+        net_self_concept(r.net, s, &sc[s]);
+    NetOutputs out;
+    net_outputs(r.net, &out);
+    if (comm_rank() == 0) {
+        print_summary(&r, &out, sc);
+        if (json_path) {
+            FILE *jf = fopen(json_path, "w");
+            if (!jf)
+                die("cannot write %s: %s", json_path, strerror(errno));
+            export_json(r.net, &out, sc, &r.info, jf);
+            if (fclose(jf) != 0)
+                die("error writing %s: %s", json_path, strerror(errno));
+            fprintf(stderr, "huey: wrote %s\n", json_path);
+        }
+    }
+    net_outputs_free(&out);
+    free(sc);
 
     for (size_t f = 0; f < ninputs; f++)
         detect_free(&r.info.files[f].det);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "comm.h"
 #include "rules.h"
 #include "text.h"
 #include "util.h"
@@ -65,6 +66,13 @@ static int32_t alloc_slot(Net *n)
 static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
 {
     return slot >= 0 && n->id[slot] == id;
+}
+
+/* Rank owning a neuron id: round-robin, so that the early (and busiest)
+ * ids - speakers, frequent words - spread over the ranks. */
+static inline bool owns(const Net *n, int64_t id)
+{
+    return id % n->nranks == n->rank;
 }
 
 /* A ghost (see net.h) has an id but no word. */
@@ -215,7 +223,7 @@ static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
     if (!ghost) {
         n->has_act[s] = 0;
         n->act[s] = 0.0;
-        BE(n, add_neuron, s);
+        BE(n, add_neuron, s, owns(n, id));
     }
     n->in_heap[s] = 0;
     activate(n, s);
@@ -234,7 +242,7 @@ static int32_t place_ghost(Net *n, int64_t id, double a)
     n->has_act[s] = 1;
     n->act[s] = a;
     n->in_heap[s] = 0;
-    BE(n, add_neuron, s);
+    BE(n, add_neuron, s, owns(n, id));
     activate(n, s);
     n->nghosts++;
     return s;
@@ -254,7 +262,7 @@ static void free_ghost(Net *n, int32_t s)
 
 static void kill_slot(Net *n, int32_t s)
 {
-    BE(n, kill, s);
+    BE(n, kill, s, n->active, (int32_t)n->nactive);
     if (n->p.activation_kernel == KERNEL_INCOMING) {
         GROW(n->killed_since_step, n->killed_cap, n->nkilled + 1);
         n->killed_since_step[n->nkilled++] = n->id[s];
@@ -292,14 +300,21 @@ static void evict_least_important(Net *n)
     double best_imp = best >= 0 ? importance(n, strength, best, recency) : 0.0;
     for (size_t i = 0; i < n->nactive; i++) {
         int32_t s = n->active[i];
-        if (is_ghost(n, s))
-            continue;   /* not in neuron_to_word: never evicted */
+        if (is_ghost(n, s) || !owns(n, n->id[s]))
+            continue;   /* ghosts are never evicted; other ranks judge their own */
         /* a living slot without an activation entry keeps act = 0 */
         double imp = importance(n, strength, s, recency);
         if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
             best = s;
             best_imp = imp;
         }
+    }
+    if (n->nranks > 1) {
+        /* one all-reduce: the global minimum of (importance, id); slots are
+         * the same on every rank */
+        int64_t id = best >= 0 ? n->id[best] : -1, slot = best;
+        comm_minloc(&best_imp, &id, &slot);
+        best = (int32_t)slot;
     }
     if (best >= 0)
         kill_slot(n, best);
@@ -324,12 +339,15 @@ static int32_t lookup_or_create(Net *n, const char *word, size_t len)
 
 /* ---- create / free -------------------------------------------------------- */
 
-Net *net_create(const Params *p, const BackendOps *ops)
+Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
 {
     Net *n = xcalloc(1, sizeof *n);
     n->p = *p;
+    n->rank = rank;
+    n->nranks = nranks;
+    n->xcounts = xcalloc((size_t)nranks, sizeof *n->xcounts);
     n->be.ops = ops;
-    n->be.st = ops->create(&n->p);
+    n->be.st = ops->create(&n->p, nranks);
     mt_seed(&n->rng, p->seed);
     n->w2n_head = n->w2n_tail = -1;
     strmap_init(&n->vocab);
@@ -370,6 +388,7 @@ void net_free(Net *n)
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
     free(n->heap_id); free(n->heap_slot); free(n->step_empty);
+    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->xcounts); free(n->xbuf);
     free(n->id); free(n->word); free(n->act); free(n->has_act);
     free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots);
     free(n);
@@ -377,13 +396,111 @@ void net_free(Net *n)
 
 /* ---- the window ----------------------------------------------------------- */
 
+static void settle_or_free(Net *n, int32_t s)
+{
+    if (is_ghost(n, s))
+        free_ghost(n, s);   /* its implicit entry holds the same value */
+    else
+        settle(n, s);
+}
+
+/* The per-window all-gather of P ranks. Rank r's part: a header (its stop
+ * request), then for each window member it owns the gate's view of that
+ * member's pairs (out-target count, a state byte per member), then for each
+ * slot of the last step's work list it owns, the current activation and
+ * whether the slot settled. Every rank can compute every part's size from
+ * replicated state, so one MPI_Allgatherv does it. */
+enum { XHDR = 8, XACT = sizeof(double) + 1 };
+
+static void exchange(Net *n, const int64_t *did, int nd)
+{
+    const int P = n->nranks, me = n->rank;
+    size_t *cnt = n->xcounts;
+    for (int r = 0; r < P; r++)
+        cnt[r] = XHDR;
+    for (int di = 0; di < nd; di++)
+        cnt[did[di] % P] += 4 + (size_t)nd;
+    for (size_t i = 0; i < n->nprev; i++)
+        cnt[n->prev_id[i] % P] += XACT;
+    size_t total = 0;
+    for (int r = 0; r < P; r++)
+        total += cnt[r];
+    GROW(n->xbuf, n->xcap, total + cnt[me]);
+    unsigned char *out = n->xbuf + total, *o = out;
+
+    uint32_t hdr[2] = { n->want_stop, 0 };
+    memcpy(o, hdr, XHDR);
+    o += XHDR;
+    for (int di = 0; di < nd; di++) {
+        if (did[di] % P != me)
+            continue;
+        uint32_t nout;
+        check(BE(n, gate_row, di, o + 4, &nout));
+        memcpy(o, &nout, 4);
+        o += 4 + nd;
+    }
+    for (size_t i = 0; i < n->nprev; i++) {
+        if (n->prev_id[i] % P != me)
+            continue;
+        memcpy(o, &n->act[n->prev_slot[i]], sizeof(double));
+        o[sizeof(double)] = n->prev_settle[i];
+        o += XACT;
+    }
+    check((size_t)(o - out) == cnt[me]);
+    comm_allgatherv(out, cnt[me], n->xbuf, cnt);
+
+    for (int r = 0, off = 0; r < P; off += (int)cnt[r], r++) {
+        const unsigned char *in = n->xbuf + off;
+        memcpy(hdr, in, XHDR);
+        in += XHDR;
+        n->stop |= hdr[0] != 0;
+        for (int di = 0; di < nd; di++) {
+            if (did[di] % P != r)
+                continue;
+            if (r != me) {
+                uint32_t nout;
+                memcpy(&nout, in, 4);
+                BE(n, gate_set_row, di, in + 4, nout);
+            }
+            in += 4 + nd;
+        }
+        for (size_t i = 0; i < n->nprev; i++) {
+            if (n->prev_id[i] % P != r)
+                continue;
+            int32_t s = n->prev_slot[i];
+            if (r != me && n->id[s] == n->prev_id[i]) {
+                memcpy(&n->act[s], in, sizeof(double));
+                n->has_act[s] = 1;
+            }
+            in += XACT;
+        }
+    }
+    /* settle what the owners found settled, unless looked up since */
+    for (int r = 0, off = 0; r < P; off += (int)cnt[r], r++) {
+        const unsigned char *in = n->xbuf + off + XHDR;
+        for (int di = 0; di < nd; di++)
+            if (did[di] % P == r)
+                in += 4 + nd;
+        for (size_t i = 0; i < n->nprev; i++) {
+            if (n->prev_id[i] % P != r)
+                continue;
+            int32_t s = n->prev_slot[i];
+            if (in[sizeof(double)] && n->id[s] == n->prev_id[i] && n->active_pos[s] >= 0 &&
+                n->act[s] == n->settled_value)
+                settle_or_free(n, s);
+            in += XACT;
+        }
+    }
+    n->nprev = 0;
+}
+
 static void process_window(Net *n)
 {
     const Params *p = &n->p;
     const int W = (int)p->window_size, nl = W + 1;
     int32_t lslot[MAX_WINDOW];
     int64_t lid[MAX_WINDOW];
-    double t0 = now_seconds();
+    double t0 = now_seconds(), evict0 = n->timer[T_EVICT];
 
     /* 1. Look up / create every word of the window, in order (§5.1). A
      * cached lookup stays valid while that neuron lives: its word cannot
@@ -424,19 +541,8 @@ static void process_window(Net *n)
         lid[q + 1] = n->ring_id[r];
     }
     double t1 = now_seconds();
-    n->timer[T_VOCAB] += t1 - t0;
+    n->timer[T_VOCAB] += t1 - t0 - (n->timer[T_EVICT] - evict0);
     t0 = t1;
-
-    /* 2. Activation decay over every living neuron (§10); a neuron without
-     * an entry (a zombie) enters at the floor. Settled neurons are skipped:
-     * the step would restore their value anyway. */
-    for (size_t i = 0; i < n->nactive; i++) {
-        int32_t s = n->active[i];
-        if (is_ghost(n, s))
-            continue;   /* dead ids are not decayed */
-        n->act[s] = rule_activation_decay(p, n->act[s]);
-        n->has_act[s] = 1;
-    }
 
     /* 3. The window as distinct living neurons with first/last positions;
      * dead ids (evicted while this window was looked up) take no part. */
@@ -463,6 +569,29 @@ static void process_window(Net *n)
     }
     WindowView view = { nd, dslot, did, dfirst, dlast };
     BE(n, window_begin, &view);
+
+    /* With P ranks: the window's one all-gather (activations of the last
+     * step, what the gate must know, the stop flag). */
+    if (n->nranks > 1) {
+        t1 = now_seconds();
+        n->timer[T_HEBBIAN] += t1 - t0;
+        t0 = t1;
+        exchange(n, did, nd);
+        t1 = now_seconds();
+        n->timer[T_ALLGATHER] += t1 - t0;
+        t0 = t1;
+    }
+
+    /* 2. Activation decay over every living neuron (§10); a neuron without
+     * an entry (a zombie) enters at the floor. Settled neurons are skipped:
+     * the step would restore their value anyway. */
+    for (size_t i = 0; i < n->nactive; i++) {
+        int32_t s = n->active[i];
+        if (is_ghost(n, s))
+            continue;   /* dead ids are not decayed */
+        n->act[s] = rule_activation_decay(p, n->act[s]);
+        n->has_act[s] = 1;
+    }
 
     /* 4. Hebbian pairs p < q through the sparsity gate (§8). */
     const double cp = p->connection_probability;
@@ -500,15 +629,26 @@ static void process_window(Net *n)
     };
     StepStats st = { 0, 0 };
     BE(n, step, &sa, &st);
-    /* settle the neurons the step leaves where they are (backwards: settle
-     * moves the last entry into the freed place) */
-    for (size_t i = n->nactive; i-- > 0;) {
-        int32_t s = n->active[i];
-        if (n->step_empty[i] && n->act[s] == n->settled_value) {
-            if (is_ghost(n, s))
-                free_ghost(n, s);   /* its implicit entry holds the same value */
-            else
-                settle(n, s);
+    if (n->nranks == 1) {
+        /* settle the neurons the step leaves where they are (backwards:
+         * settling moves the last entry into the freed place) */
+        for (size_t i = n->nactive; i-- > 0;) {
+            int32_t s = n->active[i];
+            if (n->step_empty[i] && n->act[s] == n->settled_value)
+                settle_or_free(n, s);
+        }
+    } else {
+        /* the owners' new activations and settle flags travel in the next
+         * window's all-gather; remember what was stepped */
+        n->nprev = n->nactive;
+        GROW(n->prev_slot, n->prev_cap, n->nprev + 1);
+        n->prev_id = xrealloc(n->prev_id, n->prev_cap * sizeof *n->prev_id);
+        n->prev_settle = xrealloc(n->prev_settle, n->prev_cap);
+        for (size_t i = 0; i < n->nactive; i++) {
+            int32_t s = n->active[i];
+            n->prev_slot[i] = s;
+            n->prev_id[i] = n->id[s];
+            n->prev_settle[i] = owns(n, n->id[s]) && n->step_empty[i] && n->act[s] == n->settled_value;
         }
     }
     n->c.decay_deleted += st.decay_deleted;
@@ -523,6 +663,13 @@ static void process_window(Net *n)
     }
     n->c.windows++;
     n->timer[T_STEP] += now_seconds() - t0;
+}
+
+void net_request_stop(Net *n)
+{
+    n->want_stop = 1;
+    if (n->nranks == 1)
+        n->stop = true;
 }
 
 /* ---- utterances ------------------------------------------------------------ */
@@ -558,10 +705,10 @@ void net_utterance_begin(Net *n, const char *speaker)
     for (int64_t i = 0; i < n->p.window_size; i++)
         n->ring_slot[i] = -1;
     const char *w = n->speakers[n->cur_speaker].word;
-    double t0 = now_seconds();
+    double t0 = now_seconds(), evict0 = n->timer[T_EVICT];
     n->spk_slot = lookup_or_create(n, w, strlen(w));
     n->spk_id = n->id[n->spk_slot];
-    n->timer[T_VOCAB] += now_seconds() - t0;
+    n->timer[T_VOCAB] += now_seconds() - t0 - (n->timer[T_EVICT] - evict0);
 }
 
 void net_token(Net *n, const char *word, size_t len)
@@ -650,6 +797,14 @@ int32_t net_slot_of_word(const Net *n, const char *word)
     return (int32_t)strmap_get(&n->vocab, word, strlen(word));
 }
 
+const char *const net_timer_names[T_COUNT] = { "vocabulary", "hebbian", "decay_prune_activation", "allgather",
+                                                "evictions", "io" };
+
+int32_t net_ghost_slot(const Net *n, int64_t id)
+{
+    return ghost_slot_of(n, id);
+}
+
 bool net_activation_of(const Net *n, int64_t id, double *a)
 {
     for (int32_t s = 0; s < n->nslots; s++)
@@ -657,6 +812,11 @@ bool net_activation_of(const Net *n, int64_t id, double *a)
             *a = n->act[s];
             return n->has_act[s];
         }
+    return net_dead_entry(n, id, a);
+}
+
+bool net_dead_entry(const Net *n, int64_t id, double *a)
+{
     if (n->p.activation_kernel != KERNEL_INCOMING || id >= n->k_last_step)
         return false;
     for (size_t k = 0; k < n->nkilled; k++)
@@ -669,23 +829,107 @@ bool net_activation_of(const Net *n, int64_t id, double *a)
     return true;
 }
 
-double net_concept_mass(Net *n, int32_t slot)
-{
-    return BE(n, mass_sum, slot);
-}
-
 uint64_t net_connections(const Net *n)
 {
-    return n->be.ops->connection_count(n->be.st);
+    return comm_sum_u64(n->be.ops->connection_count(n->be.st));
+}
+
+/* ---- gathering the outputs ------------------------------------------------- */
+
+typedef struct EdgeBuf {
+    const Net *n;
+    NetEdge *e;
+    size_t len, cap;
+} EdgeBuf;
+
+static void collect_edge(void *ctx, int32_t src, int32_t dst, double w, double m)
+{
+    EdgeBuf *b = ctx;
+    GROW(b->e, b->cap, b->len + 1);
+    b->e[b->len++] = (NetEdge){ b->n->id[src], b->n->id[dst], w, m };
+}
+
+static int cmp_edge(const void *a, const void *b)
+{
+    const NetEdge *x = a, *y = b;
+    if (x->src != y->src)
+        return x->src < y->src ? -1 : 1;
+    return (x->dst > y->dst) - (x->dst < y->dst);
+}
+
+typedef struct SlotRec {
+    int32_t slot;
+    uint8_t has_act;
+    double act, mass;
+} SlotRec;
+
+void net_outputs(Net *n, NetOutputs *o)
+{
+    memset(o, 0, sizeof *o);
+    /* connections: every rank's outgoing copies */
+    EdgeBuf eb = { n, NULL, 0, 0 };
+    n->be.ops->for_each(n->be.st, collect_edge, &eb);
+    size_t bytes;
+    NetEdge *all = comm_gather(eb.e, eb.len * sizeof *eb.e, &bytes);
+    free(eb.e);
+    /* activations and masses of the neurons each rank owns */
+    SlotRec *mine = xmalloc(((size_t)n->nslots + 1) * sizeof *mine);
+    size_t k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0 && owns(n, n->id[s]))
+            mine[k++] = (SlotRec){ s, n->has_act[s], n->act[s], BE(n, mass_sum, s) };
+    size_t sbytes;
+    SlotRec *recs = comm_gather(mine, k * sizeof *mine, &sbytes);
+    free(mine);
+    uint64_t held = n->be.ops->connection_count(n->be.st);
+    size_t hbytes;
+    uint64_t *per_rank = comm_gather(&held, sizeof held, &hbytes);
+    double mem[2] = { (double)n->be.ops->bytes(n->be.st), (double)n->be.ops->neuron_bytes(n->be.st) };
+    comm_sum(mem, 2);
+    if (n->rank != 0) {
+        free(all);
+        free(recs);
+        free(per_rank);
+        return;
+    }
+    o->edges = all;
+    o->nedges = bytes / sizeof *all;
+    if (o->nedges > 1)
+        qsort(o->edges, o->nedges, sizeof *o->edges, cmp_edge);
+    size_t ns = (size_t)n->nslots + 1;
+    o->act = xcalloc(ns, sizeof *o->act);
+    o->has_act = xcalloc(ns, 1);
+    o->mass = xcalloc(ns, sizeof *o->mass);
+    for (size_t i = 0; i < sbytes / sizeof *recs; i++) {
+        o->act[recs[i].slot] = recs[i].act;
+        o->has_act[recs[i].slot] = recs[i].has_act;
+        o->mass[recs[i].slot] = recs[i].mass;
+    }
+    free(recs);
+    o->rank_connections = per_rank;
+    o->connection_bytes = (size_t)mem[0];
+    o->neuron_bytes = (size_t)mem[1];
+}
+
+void net_outputs_free(NetOutputs *o)
+{
+    free(o->edges);
+    free(o->act);
+    free(o->has_act);
+    free(o->mass);
+    free(o->rank_connections);
+    memset(o, 0, sizeof *o);
 }
 
 /* Fallback of §13 when the speaker has no neuron: the pronoun's
- * connections with mass above the floor, strongest ten kept. */
+ * connections with mass above the floor, strongest ten kept (stable for
+ * equal masses). Filled by the rank holding the pronoun's row. */
+enum { SC_FOUND, SC_W, SC_M, SC_AS, SC_AP, SC_SUM, SC_NLINKS, SC_LINKS, SC_STRIDE = SC_LINKS + 3 * SELF_CONCEPT_LINKS };
+
 typedef struct Touching {
     Net *n;
     int32_t pronoun;
-    double sum;
-    SelfConceptPart *part;
+    double *v;        /* this pronoun's SC_STRIDE numbers */
 } Touching;
 
 static void touching_link(void *ctx, int32_t src, int32_t dst, double w, double m)
@@ -693,21 +937,23 @@ static void touching_link(void *ctx, int32_t src, int32_t dst, double w, double 
     Touching *t = ctx;
     if (!(m > t->n->p.self_concept_min_mass))
         return;
-    t->sum += m;
-    SelfConceptLink l = { "", t->n->word[src == t->pronoun ? dst : src], w, m };
-    SelfConceptPart *part = t->part;
-    /* insertion into the top list by mass, stable for equal masses */
-    int k = part->nlinks < SELF_CONCEPT_LINKS ? part->nlinks++ : SELF_CONCEPT_LINKS;
-    while (k > 0 && part->links[k - 1].mass < m) {
+    double *v = t->v, *links = v + SC_LINKS;
+    v[SC_SUM] += m;
+    int k = v[SC_NLINKS] < SELF_CONCEPT_LINKS ? (int)v[SC_NLINKS]++ : SELF_CONCEPT_LINKS;
+    while (k > 0 && links[3 * (k - 1) + 2] < m) {
         if (k < SELF_CONCEPT_LINKS)
-            part->links[k] = part->links[k - 1];
+            memcpy(links + 3 * k, links + 3 * (k - 1), 3 * sizeof *links);
         k--;
     }
-    if (k < SELF_CONCEPT_LINKS)
-        part->links[k] = l;
+    if (k < SELF_CONCEPT_LINKS) {
+        links[3 * k] = src == t->pronoun ? dst : src;
+        links[3 * k + 1] = w;
+        links[3 * k + 2] = m;
+    }
 }
 
-/* The GPU class's analyze_speaker_self_concept (§13). */
+/* The GPU class's analyze_speaker_self_concept (§13). Each rank adds what
+ * its rows and activations hold; one small sum over ranks completes it. */
 void net_self_concept(Net *n, size_t si, SelfConcept *out)
 {
     const Params *p = &n->p;
@@ -725,28 +971,52 @@ void net_self_concept(Net *n, size_t si, SelfConcept *out)
     if (s >= 0)
         out->speaker_neuron_id = n->id[s];
 
+    double v[MAX_PRONOUNS * SC_STRIDE];
+    int32_t pslot[MAX_PRONOUNS];
+    memset(v, 0, sizeof v);
     for (int k = 0; k < p->n_self_pronouns; k++) {
-        int32_t ps = net_slot_of_word(n, p->self_pronouns[k]);
+        int32_t ps = pslot[k] = net_slot_of_word(n, p->self_pronouns[k]);
+        double *vk = v + k * SC_STRIDE;
         if (ps < 0)
             continue;
+        if (s < 0) {
+            if (owns(n, n->id[ps])) {
+                Touching t = { n, ps, vk };
+                BE(n, for_each_touching, ps, touching_link, &t);
+            }
+            continue;
+        }
+        /* only the (min id -> max id) connection counts; with none, the
+         * reference makes a mass up from the activations (§16.16) */
+        int32_t lo = n->id[s] < n->id[ps] ? s : ps, hi = lo == s ? ps : s;
+        if (owns(n, n->id[lo]))
+            vk[SC_FOUND] = BE(n, find, lo, hi, &vk[SC_W], &vk[SC_M]);
+        if (owns(n, n->id[s]))
+            vk[SC_AS] = n->has_act[s] ? n->act[s] : 0.0;
+        if (owns(n, n->id[ps]))
+            vk[SC_AP] = n->has_act[ps] ? n->act[ps] : 0.0;
+    }
+    comm_sum(v, p->n_self_pronouns * SC_STRIDE);
+
+    for (int k = 0; k < p->n_self_pronouns; k++) {
+        if (pslot[k] < 0)
+            continue;
+        const double *vk = v + k * SC_STRIDE;
         SelfConceptPart *part = &out->parts[out->nparts];
         memset(part, 0, sizeof *part);
         part->pronoun = p->self_pronouns[k];
-        part->neuron_id = n->id[ps];
+        part->neuron_id = n->id[pslot[k]];
         if (s < 0) {
-            Touching t = { n, ps, 0.0, part };
-            BE(n, for_each_touching, ps, touching_link, &t);
-            part->mass = t.sum;
+            part->mass = vk[SC_SUM];
+            part->nlinks = (int)vk[SC_NLINKS];
+            for (int l = 0; l < part->nlinks; l++)
+                part->links[l] = (SelfConceptLink){ "", n->word[(int32_t)vk[SC_LINKS + 3 * l]],
+                                                    vk[SC_LINKS + 3 * l + 1], vk[SC_LINKS + 3 * l + 2] };
         } else {
-            /* only the (min id -> max id) connection counts; with none, the
-             * reference makes a mass up from the activations (§16.16) */
-            int32_t lo = n->id[s] < n->id[ps] ? s : ps, hi = lo == s ? ps : s;
-            double w = 0.0, m = 0.0;
-            bool found = BE(n, find, lo, hi, &w, &m);
-            double as = n->has_act[s] ? n->act[s] : 0.0, ap = n->has_act[ps] ? n->act[ps] : 0.0;
-            part->mass = found ? m : as * ap * p->self_concept_activation_scale;
+            bool found = vk[SC_FOUND] != 0.0;
+            part->mass = found ? vk[SC_M] : vk[SC_AS] * vk[SC_AP] * p->self_concept_activation_scale;
             part->nlinks = 1;
-            part->links[0] = (SelfConceptLink){ "speaker_to_", part->pronoun, found ? w : 0.0, part->mass };
+            part->links[0] = (SelfConceptLink){ "speaker_to_", part->pronoun, found ? vk[SC_W] : 0.0, part->mass };
         }
         if (part->mass > p->self_concept_min_mass) {
             out->mass += part->mass;

@@ -46,12 +46,15 @@ typedef struct NetCounters {
     uint64_t decay_deleted, pruned, created;
 } NetCounters;
 
-typedef enum { T_VOCAB, T_HEBBIAN, T_STEP, T_EVICT, T_IO, T_COUNT } NetTimer;
+typedef enum { T_VOCAB, T_HEBBIAN, T_STEP, T_ALLGATHER, T_EVICT, T_IO, T_COUNT } NetTimer;
 
 typedef struct Net {
     Params p;
     Backend be;
     Mt19937 rng;
+    int rank, nranks;        /* this rank owns the neurons with id % nranks == rank */
+    uint32_t want_stop;      /* this rank asks to stop (rank 0: time budget, signals) */
+    bool stop;               /* every rank agreed to stop after this window */
 
     /* neurons, by slot; a slot is free when id < 0 */
     int64_t id_counter;      /* ids ever issued (the reference's neuron_count) */
@@ -86,6 +89,16 @@ typedef struct Net {
     double settled_value;    /* sigma(0), or sigma(bias) for the incoming kernel */
     uint8_t *step_empty;     /* (active_cap) scratch of the step */
     size_t step_empty_cap;
+
+    /* P ranks: the last step's work list, whose owners send the new
+     * activations (and settle flags) in the next window's all-gather */
+    int32_t *prev_slot;
+    int64_t *prev_id;
+    uint8_t *prev_settle;
+    size_t nprev, prev_cap;
+    size_t *xcounts;         /* (nranks) bytes per rank in the all-gather */
+    unsigned char *xbuf;
+    size_t xcap;
 
     /* concept_neurons (§5.5): insertion order, never shrinks */
     StrMap concept_idx;      /* word -> index into concepts */
@@ -128,7 +141,12 @@ typedef struct Net {
     double timer[T_COUNT];
 } Net;
 
-Net *net_create(const Params *p, const BackendOps *ops);
+/* One network; with P ranks every rank calls everything below in the
+ * same order (the model's decisions are replicated, connections are not). */
+Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks);
+/* Ask to stop after the current window; with P ranks rank 0's request
+ * reaches everyone through the next all-gather (then n->stop is set). */
+void net_request_stop(Net *n);
 void net_free(Net *n);
 
 /* Start an utterance of `speaker` (registered on first use). */
@@ -164,12 +182,34 @@ typedef struct SelfConcept {
 } SelfConcept;
 void net_self_concept(Net *n, size_t s, SelfConcept *out);
 
+/* Everything the outputs need from the rows, gathered at rank 0
+ * (collective; on the other ranks the result is empty). */
+typedef struct NetEdge {
+    int64_t src, dst;
+    double w, m;
+} NetEdge;
+typedef struct NetOutputs {
+    NetEdge *edges;          /* sorted by (src, dst) */
+    size_t nedges;
+    double *act;             /* (nslots) activations, fresh from their owners */
+    uint8_t *has_act;        /* (nslots) */
+    double *mass;            /* (nslots) concept mass: Σ m of connections touching it */
+    uint64_t *rank_connections; /* (nranks) connections held per rank */
+    size_t connection_bytes, neuron_bytes;  /* summed over ranks */
+} NetOutputs;
+void net_outputs(Net *n, NetOutputs *o);
+void net_outputs_free(NetOutputs *o);
+
 /* Activation entry of id (living or, for the incoming kernel, dead);
  * returns false when the id holds none. */
 bool net_activation_of(const Net *n, int64_t id, double *a);
+/* For a dead id without a ghost slot: its implicit entry (incoming kernel). */
+bool net_dead_entry(const Net *n, int64_t id, double *a);
+int32_t net_ghost_slot(const Net *n, int64_t id);
+extern const char *const net_timer_names[T_COUNT];
 /* Slot of a living id, -1 if dead (linear in slots; for outputs only). */
 int32_t net_slot_of_word(const Net *n, const char *word);
-double net_concept_mass(Net *n, int32_t slot);
+/* Connections over all ranks (collective). */
 uint64_t net_connections(const Net *n);
 
 #endif

@@ -26,6 +26,12 @@ static void vmessage(const char *kind, const char *file, int line, const char *f
 
 _Noreturn void die_at(const char *file, int line, int code, const char *fmt, ...)
 {
+    /* With several ranks, an error in the shared input hits them all: let
+     * rank 0 speak and abort first, the others only if they are alone. */
+    if (util_nranks > 1 && util_rank != 0) {
+        struct timespec pause = { 0, 300000000 };
+        nanosleep(&pause, NULL);
+    }
     va_list ap;
     va_start(ap, fmt);
     vmessage("", file, line, fmt, ap);
@@ -37,6 +43,8 @@ _Noreturn void die_at(const char *file, int line, int code, const char *fmt, ...
 
 void warn_at(const char *file, int line, const char *fmt, ...)
 {
+    if (util_rank != 0)
+        return;   /* every rank reads the same input: one copy of a warning */
     va_list ap;
     va_start(ap, fmt);
     vmessage("warning: ", file, line, fmt, ap);

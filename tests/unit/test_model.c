@@ -64,7 +64,7 @@ static Params params_for(int window, const char *cp)
     return p;
 }
 
-static Net *make_net(const Params *p) { return net_create(p, &backend_cpu_ops); }
+static Net *make_net(const Params *p) { return net_create(p, &backend_cpu_ops, 0, 1); }
 
 /* Feed a whitespace-separated string as tokens of the current utterance. */
 static void feed(Net *n, const char *text)

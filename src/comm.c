@@ -146,7 +146,8 @@ void *comm_gather(const void *in, size_t bytes, size_t *total)
 {
     if (size_ == 1) {
         void *out = xmalloc(bytes);
-        memcpy(out, in, bytes);
+        if (bytes)
+            memcpy(out, in, bytes);
         *total = bytes;
         return out;
     }

@@ -757,44 +757,85 @@ static __attribute__((target("avx2"))) double row_decay_avx2(const PassConst *pc
     return mn;
 }
 
-/* Decay + sums + the smallest decayed weight, as row_pass_fast does. */
-static __attribute__((target("avx2"))) RowSums row_decay_sums_avx2(const PassConst *pc, EdgeRow *row,
-                                                                   const double *asel, double *lowest)
+#endif
+
+#ifdef HAVE_AVX2_KERNEL
+/* The fast path of the step for a whole work list, vectorised: rows outside
+ * the window without tombstones are decayed and summed here; any other
+ * row (and a row where something falls below the deletion cut) goes
+ * through the exact scalar passes. Results equal the scalar path's. */
+static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
+                                const double *asel, uint64_t *decayed, uint64_t *pruned);
+
+static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const PassConst *pc, const int32_t *slots,
+                                                           int32_t nl, const double *asel, double *h, uint8_t *empty,
+                                                           uint64_t *decayed, uint64_t *pruned)
 {
-    double *w = row->w;
-    const int32_t *nb = row->nb;
-    const int32_t n = row->n;
     const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
-    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), lo = _mm256_set1_pd(HUGE_VAL);
-    int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
-        _mm256_storeu_pd(w + k, x);
-        lo = _mm256_min_pd(x, lo);
-        __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
-        lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+    const __m256d cut = _mm256_set1_pd(pc->cut);
+    const __m256i idx_of_mask = _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0);
+    for (int32_t i = 0; i < nl; i++) {
+        int32_t r = slots[i];
+        EdgeRow *row = &s->row[r];
+        const int32_t n = row->n;
+        if (s->nranks > 1 && !s->owned[r]) {
+            empty[i] = 0;
+            h[i] = 0.0;
+            continue;
+        }
+        if (n == 0) {
+            s->strength[r] = 0.0;
+            s->dirty[r] = 0;
+            empty[i] = 1;
+            h[i] = 0.0;
+            continue;
+        }
+        int wr = s->widx[r];
+        RowSums rs;
+        if (wr >= 0 || row->ntomb) {
+            rs = row_pass_general(s, pc, row, r, wr, asel, decayed, pruned);
+        } else {
+            double *w = row->w;
+            const int32_t *nb = row->nb;
+            __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
+            int32_t k = 0;
+            for (; k + 4 <= n; k += 4) {
+                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+                _mm256_storeu_pd(w + k, x);
+                low = _mm256_min_pd(x, low);
+                __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
+                lw = _mm256_add_pd(lw, x);
+                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+            }
+            if (k < n) {
+                __m256d m = remainder_mask(n - k);
+                __m256i mi = _mm256_castpd_si256(m);
+                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_maskload_pd(w + k, mi), decay));
+                x = _mm256_and_pd(x, m);                       /* unused lanes add +0.0 */
+                _mm256_maskstore_pd(w + k, mi, x);
+                low = _mm256_blendv_pd(low, _mm256_min_pd(x, low), m);
+                __m128i idx = _mm_maskload_epi32(
+                    nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(mi, idx_of_mask)));
+                __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
+                lw = _mm256_add_pd(lw, x);
+                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+            }
+            if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
+                row_filter(s, pc, row, r, -1, decayed, pruned);
+                rs = row_sums_avx2(row, asel);
+            } else {
+                /* (l0 + l1) + (l2 + l3) for both sums at once */
+                __m256d pair = _mm256_hadd_pd(lw, lh);
+                __m128d sum = _mm_add_pd(_mm256_castpd256_pd128(pair), _mm256_extractf128_pd(pair, 1));
+                rs.w = _mm_cvtsd_f64(sum);
+                rs.h = _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum));
+            }
+        }
+        s->strength[r] = rs.w;
+        s->dirty[r] = 0;
+        empty[i] = row->n == 0;
+        h[i] = rs.h;
     }
-    if (k < n) {
-        __m256d m = remainder_mask(n - k);
-        __m256i mi = _mm256_castpd_si256(m);
-        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_maskload_pd(w + k, mi), decay));
-        x = _mm256_and_pd(x, m);                       /* unused lanes add +0.0 */
-        _mm256_maskstore_pd(w + k, mi, x);
-        lo = _mm256_blendv_pd(lo, _mm256_min_pd(x, lo), m);
-        __m128i idx = _mm_maskload_epi32(nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
-                                                      mi, _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0))));
-        __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
-        lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-    }
-    double l[4];
-    _mm256_storeu_pd(l, lo);
-    double mn = l[0];
-    for (int i = 1; i < 4; i++)
-        mn = l[i] < mn ? l[i] : mn;
-    *lowest = mn;
-    return (RowSums){ lanes_combine(lw), lanes_combine(lh) };
 }
 #endif
 
@@ -846,21 +887,11 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
     return row_sums(row, asel);
 }
 
-/* The common row: not in the window, no tombstones. */
+/* The common row: not in the window, no tombstones (scalar kernel; the
+ * AVX2 one is step_rows_avx2). */
 static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r,
                                     const double *asel, uint64_t *decayed, uint64_t *pruned)
 {
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2) {
-        double lowest;
-        RowSums rs = row_decay_sums_avx2(pc, row, asel, &lowest);
-        if (__builtin_expect(lowest < pc->cut, 0)) {
-            row_filter(s, pc, row, r, -1, decayed, pruned);
-            return row_sums_avx2(row, asel);
-        }
-        return rs;
-    }
-#endif
     const int32_t n = row->n;
     double *restrict w = row->w;
     const int32_t *restrict nb = row->nb;
@@ -933,12 +964,20 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *h = s->hbuf;
 
     uint64_t decayed = 0, pruned = 0;
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2) {
+        step_rows_avx2(s, &pc, slots, nl, asel, h, a->empty, &decayed, &pruned);
+        if (incoming)
+            for (int32_t i = 0; i < nl; i++)
+                h[i] = a->bias + h[i];
+    } else
+#endif
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         int wr = s->widx[r];
         EdgeRow *row = &s->row[r];
         RowSums rs;
-        if (!s->owned[r]) {
+        if (s->nranks > 1 && !s->owned[r]) {
             a->empty[i] = 0;
             h[i] = 0.0;
             continue;

@@ -72,7 +72,7 @@ static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
  * ids - speakers, frequent words - spread over the ranks. */
 static inline bool owns(const Net *n, int64_t id)
 {
-    return id % n->nranks == n->rank;
+    return n->nranks == 1 || id % n->nranks == n->rank;
 }
 
 /* A ghost (see net.h) has an id but no word. */

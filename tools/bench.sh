@@ -15,6 +15,10 @@
 #    once, plain text) at max_neurons 1e4, 1e5.
 # 3. Generated corpus (tools/gencorpus, seeded Zipf, plain text, written once
 #    to build/) at max_neurons 1e4, 1e5, 1e6.
+# 4. Scaling over MPI ranks: the generated corpus at max_neurons 1e4, 1e5,
+#    1e6 with P = 1, 2, 4 (mpirun --oversubscribe --bind-to none; P = 4 on
+#    a 2-core machine shares cores), the same two-run cells; speed-up is
+#    against P = 1, imbalance = max/avg connections held per rank.
 #
 # Steady state (sections 2, 3): two runs per cell over the same input.
 #   run B: --time-budget CELL_SECONDS, progress lines every second; the first
@@ -31,14 +35,11 @@
 # connection (timing.connection_bytes / network.connections) are run B's end
 # state.
 #
-# Per-phase columns are microseconds per window: vocabulary lookup/creation
-# (without evictions), Hebbian pair updates (huey's hebbian timer also holds
-# the activation-decay pass that precedes them), the fused
-# decay/prune/activation step, evictions, and the rest (reading, tokenizing,
-# bookkeeping) = total - the four. huey times evictions inside its vocabulary
-# timer (an eviction happens while a new word is created), so
-# timing.vocabulary_seconds includes timing.evictions_seconds; the vocab
-# column subtracts it.
+# Per-phase columns are microseconds per window (rank 0's timers):
+# vocabulary lookup/creation (without evictions), Hebbian pair updates
+# (with the activation-decay pass that precedes them), the fused
+# decay/prune/activation step, evictions, the all-gather (P > 1), and the
+# rest (reading, tokenizing, bookkeeping) = total - the others.
 #
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
@@ -47,6 +48,7 @@
 set -eu
 
 HUEY=${HUEY:-bin/huey}
+LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
@@ -108,7 +110,7 @@ BIN=$TMP/huey
 # issued, E evictions)".
 hrun() {
     name=$1; shift
-    { rc=0; "$BIN" run "$@" --json /dev/stdout 2>"$TMP/$name.err" || rc=$?; echo $rc >"$TMP/$name.rc"; } \
+    { rc=0; $LAUNCH "$BIN" run "$@" --json /dev/stdout 2>"$TMP/$name.err" || rc=$?; echo $rc >"$TMP/$name.rc"; } \
         | cut -c1-1000000 >"$TMP/$name.json"
     if [ "$(cat "$TMP/$name.rc")" != 0 ]; then
         echo "# huey run ... $(echo "$*" | cut -c1-150):"
@@ -121,7 +123,8 @@ hrun() {
                       "network.living_neurons=living network.connections=conns " \
                       "timing.processing_seconds=sec timing.vocabulary_seconds=tv " \
                       "timing.hebbian_seconds=th timing.decay_prune_activation_seconds=ts " \
-                      "timing.evictions_seconds=te timing.connection_bytes=bytes", want, " ")
+                      "timing.evictions_seconds=te timing.connection_bytes=bytes " \
+                      "timing.allgather_seconds=tg", want, " ")
         }
         FNR == NR {
             if (!match($0, /^ *"[A-Za-z_]+": *[{]/)) next
@@ -136,12 +139,14 @@ hrun() {
             next
         }
         /ids issued, [0-9]+ evictions/ { v = $0; sub(/.*ids issued, /, "", v); sub(/ .*/, "", v); got["evict"] = v }
+        /connections per rank min/ { v = $0; sub(/.*imbalance /, "", v); sub(/[)].*/, "", v); got["imb"] = v }
         END {
             for (i = 1; i <= n; i++) {
                 split(want[i], a, "=")
                 if (!(a[2] in got)) { print "#   no " a[1] " in the JSON"; bad = 1 }
             }
             if (!("evict" in got)) { print "#   no eviction count in the summary"; bad = 1 }
+            if (!("imb" in got)) got["imb"] = "1.00"
             if (bad) exit 1
             for (k in got) print p "_" k "=" got[k]
         }' "$TMP/$name.json" "$TMP/$name.err" >"$TMP/$name.vars"; then
@@ -230,7 +235,7 @@ for row in "50 349 104" "100 216 65" "500 73 22" "1000 51 16"; do
     printf ' %5d %6d %9d %8.3f %10.0f %10.0f %7d %6d %9d %9d %9d %8.0f %8.2f %7.2f %7.2f %8.2f %7.2f %5s\n' \
         "$cap" "$copies" "$windows" "$sec" "$wps" "$(calc "%.0f" "$words / $sec")" "$living" "$conns" \
         "$evict" "$ref_words" "$ref_windows" "$(calc "%.0f" "$words / $sec / $ref_words")" \
-        "$(us "$tv - $te")" "$(us "$th")" "$(us "$ts")" "$(us "$te")" "$(us "$sec - $tv - $th - $ts")" "$same"
+        "$(us "$tv")" "$(us "$th")" "$(us "$ts")" "$(us "$te")" "$(us "$sec - $tv - $th - $ts - $te")" "$same"
     [ "$same" = yes ] || fail "repeated runs at max_neurons $cap ended differently"
     if [ "$cap" = 500 ]; then
         if is "$wps >= 75000"; then met="met ($wps windows/s)"; else met="NOT met ($wps windows/s)"; fi
@@ -284,8 +289,8 @@ steady_cell() {
         "$cap" "$state" "$fill_s" "$A_living" "$wa" "$B_windows" "$dt" "$(calc "%.0f" "$dw / $dt")" \
         "$B_living" "$B_conns" "$(calc "%.6f" "($B_evict - $A_evict) / $dw")" \
         "$(calc "%.0f" "$B_bytes / ($B_conns > 0 ? $B_conns : 1)")" \
-        "$(us "($B_tv - $A_tv) - ($B_te - $A_te)")" "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" \
-        "$(us "$B_te - $A_te")" "$(us "$dt - ($B_tv - $A_tv) - ($B_th - $A_th) - ($B_ts - $A_ts)")"
+        "$(us "$B_tv - $A_tv")" "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" \
+        "$(us "$B_te - $A_te")" "$(us "$dt - ($B_tv - $A_tv) - ($B_th - $A_th) - ($B_ts - $A_ts) - ($B_te - $A_te)")"
 }
 
 # ---- 2. real corpus ----------------------------------------------------------
@@ -344,6 +349,34 @@ steady_header
 for cap in 10000 100000 1000000; do
     steady_cell "$cap" "$GEN_TXT"
 done
+echo "#"
+
+# ---- 4. scaling over MPI ranks -------------------------------------------------
+echo "# 4. Scaling: the generated corpus over P MPI ranks (one network; identical results for any P)."
+if command -v mpirun >/dev/null 2>&1; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
+    echo "#    mpirun --oversubscribe --bind-to none -n P; cores: $(nproc)."
+    echo "#    speedup: windows/s over P = 1's; gather_us: all-gather per window; imbalance: max/avg"
+    echo "#    connections per rank at the end."
+    printf '#%7s %2s %8s %9s %9s %8s %9s %7s %8s %7s %7s %8s %9s %9s\n' \
+        cap P state W_A W_B seconds windows/s speedup vocab_us hebb_us step_us evict_us gather_us imbalance
+    for cap in 10000 100000 1000000; do
+        base=""
+        for P in 1 2 4; do
+            if [ "$P" = 1 ]; then LAUNCH=""; else LAUNCH="mpirun --oversubscribe --bind-to none -n $P"; fi
+            steady_cell "$cap" "$GEN_TXT" >"$TMP/cell" || exit 1
+            wps=$(awk '{ print $8 }' "$TMP/cell")
+            [ -n "$base" ] || base=$wps
+            us() { calc "%.2f" "($1) / $dw * 1e6"; }
+            printf ' %7d %2d %8s %9d %9d %8.3f %9.0f %7.2f %8s %7s %7s %8s %9s %9s\n' "$cap" "$P" "$state" "$wa" \
+                "$B_windows" "$dt" "$wps" "$(calc "%.2f" "$wps / $base")" "$(us "$B_tv - $A_tv")" \
+                "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" "$(us "$B_te - $A_te")" "$(us "$B_tg - $A_tg")" "$B_imb"
+        done
+    done
+    LAUNCH=""
+else
+    echo "# SKIPPED: no mpirun"
+fi
 echo "#"
 echo "# load average at end: $(loadavg)"
 finished=yes

@@ -94,7 +94,7 @@ typedef struct BackendOps {
     /* Every connection touching slot: outgoing row, then incoming row. */
     void (*for_each_touching)(void *st, int32_t slot, EdgeFn fn, void *ctx);
     size_t (*bytes)(void *st);                           /* memory held for connections */
-    size_t (*neuron_bytes)(void *st);                    /* per-neuron arrays */
+    size_t (*neuron_bytes)(void *st);                    /* per-neuron arrays, caches */
 } BackendOps;
 
 typedef struct Backend {

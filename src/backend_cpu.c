@@ -171,15 +171,86 @@ static bool pairset_remove(PairSet *s, int32_t a, int32_t b)
 enum { ROW_BYTES_PER_ENTRY = 2 * sizeof(double) + sizeof(int32_t), ROW_MIN_CAP = 4 };
 
 /* Move a row into a block of exactly c entries (c >= n). */
+/* Row blocks come in a fixed series of capacities (4, 6, 9, 13, ...: each
+ * half again the last) so that the small ones, which come and go as
+ * neurons gain and lose their few connections, are recycled through free
+ * lists instead of the allocator: the window loop does not allocate once
+ * the pools hold what the network churns through. */
+enum { POOL_CLASSES = 9, POOL_LIMIT = 32 };
+
+typedef struct BlockPool {
+    double *head[POOL_CLASSES];   /* free blocks, linked through their first word */
+    uint32_t count[POOL_CLASSES];
+    size_t bytes;
+} BlockPool;
+
+static BlockPool pool;   /* blocks are interchangeable between backends */
+
+static int cap_class(int32_t cap)
+{
+    int k = 0;
+    for (int32_t c = ROW_MIN_CAP; c < cap && k < POOL_CLASSES; c += c / 2)
+        k++;
+    return k < POOL_CLASSES ? k : -1;
+}
+
+static double *block_get(int32_t cap)
+{
+    int k = cap_class(cap);
+    if (k >= 0 && pool.head[k]) {
+        double *b = pool.head[k];
+        memcpy(&pool.head[k], b, sizeof(double *));
+        pool.count[k]--;
+        pool.bytes -= (size_t)cap * ROW_BYTES_PER_ENTRY;
+        return b;
+    }
+    return xmalloc((size_t)cap * ROW_BYTES_PER_ENTRY);
+}
+
+static void block_put(double *b, int32_t cap)
+{
+    if (!b)
+        return;
+    int k = cap_class(cap);
+    if (k >= 0 && pool.count[k] < POOL_LIMIT) {
+        memcpy(b, &pool.head[k], sizeof(double *));
+        pool.head[k] = b;
+        pool.count[k]++;
+        pool.bytes += (size_t)cap * ROW_BYTES_PER_ENTRY;
+        return;
+    }
+    free(b);
+}
+
+static void pool_drain(void)
+{
+    for (int k = 0; k < POOL_CLASSES; k++)
+        while (pool.head[k]) {
+            double *b = pool.head[k];
+            memcpy(&pool.head[k], b, sizeof(double *));
+            free(b);
+        }
+    memset(&pool, 0, sizeof pool);
+}
+
+/* The series' first capacity >= need. */
+static int32_t series_cap(int32_t need)
+{
+    int32_t c = ROW_MIN_CAP;
+    while (c < need)
+        c += c / 2;
+    return c;
+}
+
 static void row_resize(EdgeRow *r, int32_t c)
 {
-    double *blk = xmalloc((size_t)c * ROW_BYTES_PER_ENTRY);
+    double *blk = block_get(c);
     if (r->n) {
         memcpy(blk, r->w, (size_t)r->n * sizeof(double));
         memcpy(blk + c, r->m, (size_t)r->n * sizeof(double));
         memcpy(blk + 2 * c, r->nb, (size_t)r->n * sizeof(int32_t));
     }
-    free(r->w);
+    block_put(r->w, r->cap);
     r->w = blk;
     r->m = blk + c;
     r->nb = (int32_t *)(blk + 2 * c);
@@ -192,21 +263,17 @@ static void row_reserve(EdgeRow *r, int32_t need)
 {
     if (need <= r->cap)
         return;
-    int32_t c = r->cap > ROW_MIN_CAP ? r->cap : ROW_MIN_CAP;
-    while (c < need)
-        c += c / 2;
-    row_resize(r, c);
+    row_resize(r, series_cap(need));
 }
 
 /* After deletions: give back storage once a row is under a third full. */
 static void row_shrink(EdgeRow *r)
 {
     if (r->n == 0) {
-        free(r->w);
+        block_put(r->w, r->cap);
         memset(r, 0, sizeof *r);
     } else if (r->cap > 2 * ROW_MIN_CAP && r->n * 3 < r->cap) {
-        int32_t c = r->n + r->n / 2;
-        row_resize(r, c > ROW_MIN_CAP ? c : ROW_MIN_CAP);
+        row_resize(r, series_cap(r->n + r->n / 2));
     }
 }
 
@@ -285,10 +352,11 @@ static void cpu_destroy(void *st)
 {
     CpuState *s = st;
     for (int32_t i = 0; i < s->cap; i++)
-        free(s->row[i].w);
+        block_put(s->row[i].w, s->row[i].cap);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
     free(s->owned); free(s->wstate);
     free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
+    pool_drain();
     free(s);
 }
 
@@ -376,7 +444,7 @@ static void cpu_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
         }
     }
     /* a dead neuron's storage goes back: its slot may be reused */
-    free(rx->w);
+    block_put(rx->w, rx->cap);
     memset(rx, 0, sizeof *rx);
     s->nout[x] = 0;
     s->strength[x] = 0.0;
@@ -1080,11 +1148,12 @@ static size_t cpu_bytes(void *st)
     return b + s->stale.cap * sizeof(uint64_t);
 }
 
+/* Per-neuron arrays, and the bounded pool of free row blocks. */
 static size_t cpu_neuron_bytes(void *st)
 {
     CpuState *s = st;
     return (size_t)s->cap * (sizeof(EdgeRow) + sizeof(uint32_t) + sizeof(double) + 1 + sizeof(int32_t) +
-                             4 * sizeof(double));
+                             4 * sizeof(double)) + pool.bytes;
 }
 
 const BackendOps backend_cpu_ops = {

@@ -272,6 +272,7 @@ static int cmd_run(int argc, char **argv)
     DetectOptions dopt = { .conversation_mode = r.p.conversation_mode, .max_line_bytes = (size_t)r.p.max_line_bytes };
     r.info.files = xcalloc(ninputs, sizeof *r.info.files);
     r.info.nfiles = ninputs;
+    double t_scan = now_seconds();
     for (size_t f = 0; f < ninputs; f++) {
         InputFile *in = &r.info.files[f];
         in->path = inputs[f];
@@ -291,7 +292,9 @@ static int cmd_run(int argc, char **argv)
         r.bytes_total += in->det.bytes;
     }
 
+    t_scan = now_seconds() - t_scan;
     r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
+    r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
     r.tok = tok_new(r.kill, on_token, &r);
     r.t_start = r.t_last_progress = now_seconds();
@@ -317,13 +320,15 @@ static int cmd_run(int argc, char **argv)
     }
 
     /* Collective: every rank takes part, rank 0 writes. */
-    for (int t = 0; t < T_COUNT; t++)
-        comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
+    double t_out = now_seconds();
     SelfConcept *sc = xcalloc(r.net->nspeakers + 1, sizeof *sc);
     for (size_t s = 0; s < r.net->nspeakers; s++)
         net_self_concept(r.net, s, &sc[s]);
     NetOutputs out;
     net_outputs(r.net, &out);
+    r.net->timer[T_IO] += now_seconds() - t_out;
+    for (int t = 0; t < T_COUNT; t++)
+        comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
     if (comm_rank() == 0) {
         print_summary(&r, &out, sc);
         if (json_path) {

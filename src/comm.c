@@ -172,15 +172,3 @@ void *comm_gather(const void *in, size_t bytes, size_t *total)
     free(all);
     return out;
 }
-
-void comm_bcast(void *buf, size_t bytes)
-{
-    if (size_ > 1)
-        MPI_Bcast(buf, as_int(bytes), MPI_BYTE, 0, MPI_COMM_WORLD);
-}
-
-void comm_barrier(void)
-{
-    if (size_ > 1)
-        MPI_Barrier(MPI_COMM_WORLD);
-}

@@ -33,7 +33,5 @@ void comm_stats(double v, double *min, double *avg, double *max);
 /* Gather every rank's bytes at rank 0: returns a malloc'ed buffer of the
  * concatenation in rank order (total in *total) on rank 0, NULL elsewhere. */
 void *comm_gather(const void *in, size_t bytes, size_t *total);
-void comm_bcast(void *buf, size_t bytes);   /* from rank 0 */
-void comm_barrier(void);
 
 #endif

@@ -16,8 +16,12 @@ OPT     ?= -O2
 # Model code is exact double arithmetic: no contraction into FMA, no fast-math.
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP
-CPPFLAGS += -Isrc
-LDLIBS  += -lutf8proc -lpcre2-8 -lcrypto -lm
+# Parallel HDF5 (Debian's Open MPI build); include and library paths are
+# fixed by the package, so no pkg-config call is needed before it exists.
+HDF5_INC := /usr/include/hdf5/openmpi
+HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
+CPPFLAGS += -Isrc -I$(HDF5_INC)
+LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto -lm
 
 BUILD   := build
 ifeq ($(SANITIZE),1)

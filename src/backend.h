@@ -59,6 +59,13 @@ typedef struct StepStats {
     uint64_t pruned;         /* removed by pruning (|w| < prune_threshold) */
 } StepStats;
 
+/* One copy in a row, for checkpoints. */
+typedef struct RowEntry {
+    int32_t partner;         /* slot */
+    uint8_t in;              /* 1: the mirror of partner -> this neuron */
+    double w, m;
+} RowEntry;
+
 /* Called for every stored connection (outgoing copies), in slot order. */
 typedef void (*EdgeFn)(void *ctx, int32_t src, int32_t dst, double w, double m);
 
@@ -93,6 +100,15 @@ typedef struct BackendOps {
     void (*for_each)(void *st, EdgeFn fn, void *ctx);
     /* Every connection touching slot: outgoing row, then incoming row. */
     void (*for_each_touching)(void *st, int32_t slot, EdgeFn fn, void *ctx);
+    /* Checkpoints: a row held here as entries in row order (partner slot,
+     * direction, w, m; tombstones left out) with the slot's out-target
+     * count, and the stale out-target pairs (src, dst slots) held here. */
+    int32_t (*row_get)(void *st, int32_t slot, RowEntry *out, uint32_t *nout);   /* out: row_len() entries */
+    int32_t (*row_len)(void *st, int32_t slot);
+    /* Fill an empty, held row; fwd[k]: entry k's connection is (min -> max). */
+    void (*row_set)(void *st, int32_t slot, const RowEntry *e, const bool *fwd, int32_t n, uint32_t nout);
+    size_t (*stale_get)(void *st, int32_t *pairs, size_t cap);   /* returns the count; pairs: 2 per entry */
+    void (*stale_add)(void *st, int32_t src, int32_t dst);
     size_t (*bytes)(void *st);                           /* memory held for connections */
     size_t (*neuron_bytes)(void *st);                    /* per-neuron arrays, caches */
 } BackendOps;

@@ -1137,6 +1137,66 @@ static void cpu_for_each_touching(void *st, int32_t slot, EdgeFn fn, void *ctx)
     }
 }
 
+static int32_t cpu_row_len(void *st, int32_t slot)
+{
+    CpuState *s = st;
+    return slot < s->cap ? s->row[slot].n - s->row[slot].ntomb : 0;
+}
+
+static int32_t cpu_row_get(void *st, int32_t slot, RowEntry *out, uint32_t *nout)
+{
+    CpuState *s = st;
+    const EdgeRow *r = &s->row[slot];
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < r->n; k++)
+        if (r->nb[k] >= 0)
+            out[k2++] = (RowEntry){ nb_partner(r->nb[k]), nb_in(r->nb[k]), r->w[k], r->m[k] };
+    *nout = s->nout[slot];
+    return k2;
+}
+
+static void cpu_row_set(void *st, int32_t slot, const RowEntry *e, const bool *fwd, int32_t n, uint32_t nout)
+{
+    CpuState *s = st;
+    EdgeRow *r = &s->row[slot];
+    check(r->n == 0);
+    if (n)
+        row_resize(r, series_cap(n));
+    for (int32_t k = 0; k < n; k++) {
+        r->nb[k] = nb_make(e[k].partner, e[k].in, fwd[k]);
+        r->w[k] = e[k].w;
+        r->m[k] = e[k].m;
+        if (!e[k].in)
+            s->nconn++;
+    }
+    r->n = n;
+    s->nout[slot] = nout;
+    mark_dirty(s, slot);   /* the strength is recomputed from the row */
+}
+
+static size_t cpu_stale_get(void *st, int32_t *pairs, size_t cap)
+{
+    CpuState *s = st;
+    size_t n = 0;
+    for (size_t h = 0; h < s->stale.cap; h++) {
+        uint64_t k = s->stale.keys[h];
+        if (k < 2)
+            continue;
+        if (n < cap) {
+            pairs[2 * n] = (int32_t)((k - 2) >> 32);
+            pairs[2 * n + 1] = (int32_t)(uint32_t)(k - 2);
+        }
+        n++;
+    }
+    return n;
+}
+
+static void cpu_stale_add(void *st, int32_t src, int32_t dst)
+{
+    CpuState *s = st;
+    pairset_add(&s->stale, src, dst);
+}
+
 /* Bytes of connection storage (row blocks and the stale set); the
  * per-neuron arrays are counted apart (neuron_bytes). */
 static size_t cpu_bytes(void *st)
@@ -1175,6 +1235,11 @@ const BackendOps backend_cpu_ops = {
     .mass_sum = cpu_mass_sum,
     .for_each = cpu_for_each,
     .for_each_touching = cpu_for_each_touching,
+    .row_get = cpu_row_get,
+    .row_len = cpu_row_len,
+    .row_set = cpu_row_set,
+    .stale_get = cpu_stale_get,
+    .stale_add = cpu_stale_add,
     .bytes = cpu_bytes,
     .neuron_bytes = cpu_neuron_bytes,
 };

@@ -172,3 +172,24 @@ void *comm_gather(const void *in, size_t bytes, size_t *total)
     free(all);
     return out;
 }
+
+void comm_barrier(void)
+{
+    if (size_ > 1)
+        MPI_Barrier(MPI_COMM_WORLD);
+}
+
+uint64_t comm_exscan(uint64_t v, uint64_t *total)
+{
+    uint64_t before = 0;
+    *total = v;
+    if (size_ == 1)
+        return 0;
+    MPI_Exscan(&v, &before, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (rank_ == 0)
+        before = 0;   /* MPI_Exscan leaves rank 0's result undefined */
+    MPI_Allreduce(&v, total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    return before;
+}
+
+bool comm_mpi_on(void) { return mpi_on; }

@@ -11,6 +11,7 @@
 #ifndef HUEY_COMM_H
 #define HUEY_COMM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,10 @@ void comm_stats(double v, double *min, double *avg, double *max);
 /* Gather every rank's bytes at rank 0: returns a malloc'ed buffer of the
  * concatenation in rank order (total in *total) on rank 0, NULL elsewhere. */
 void *comm_gather(const void *in, size_t bytes, size_t *total);
+void comm_barrier(void);
+/* Exclusive prefix sum of v over ranks (rank 0 gets 0) and the total. */
+uint64_t comm_exscan(uint64_t v, uint64_t *total);
+/* Whether MPI runs (parallel HDF5 needs to know). */
+bool comm_mpi_on(void);
 
 #endif

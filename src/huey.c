@@ -5,11 +5,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "checkpoint.h"
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
@@ -22,10 +24,13 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
+            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
+            "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
-            "Learns one Hebbian concept network from the inputs (UTF-8 text), in order.\n");
+            "Learns one Hebbian concept network from the inputs (UTF-8 text), in order.\n"
+            "SIGUSR1, SIGTERM or SIGINT: finish the window, checkpoint, exit 0.\n");
 }
 
 /* ---- the run: state shared by the sink and tokenizer callbacks ----------- */
@@ -42,7 +47,26 @@ typedef struct Run {
     double t_start, t_last_progress;
     uint64_t next_check;
     int stop;                 /* 1 = a limit was reached */
+    /* checkpoints */
+    const char *ckpt_path;
+    uint64_t ckpt_every_windows;
+    double ckpt_every_seconds, t_last_ckpt;
+    size_t file_index;        /* the file being read */
+    /* resuming: what of the input the checkpoint has already consumed */
+    uint64_t skip_utterances; /* whole utterances of the current file */
+    bool resume_partial;      /* then an utterance begun before the checkpoint */
+    uint64_t skip_tokens;     /* ... whose first tokens were consumed */
+    bool skipping;            /* inside a skipped utterance */
 } Run;
+
+/* Set by the signal handler; rank 0's decides (it travels in the next
+ * window's all-gather). */
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
 
 static uint64_t tok_words(const Run *r) { return tok_stats(r->tok).words; }
 
@@ -72,37 +96,71 @@ static int check_limits(Run *r)
     }
     /* Clock-based decisions are rank 0's; the request reaches every rank
      * through the next window's all-gather. */
+    if (got_signal && r->net->rank == 0 && !r->net->want_stop) {
+        net_request_stop(r->net);
+        net_request_checkpoint(r->net);
+    }
     if (r->net->c.tokens >= r->next_check && r->net->rank == 0) {
         r->next_check = r->net->c.tokens + 1024;
         double now = now_seconds();
         if (p->time_budget > 0 && now - r->t_start >= p->time_budget)
             net_request_stop(r->net);
+        if (r->ckpt_every_seconds > 0 && now - r->t_last_ckpt >= r->ckpt_every_seconds) {
+            r->t_last_ckpt = now;
+            net_request_checkpoint(r->net);
+        }
         if (p->progress_interval > 0 && now - r->t_last_progress >= p->progress_interval) {
             r->t_last_progress = now;
             progress_line(r, now);
         }
     }
     if (r->net->stop) {
-        r->info.stop_reason = "time_budget";
+        r->info.stop_reason = r->net->want_checkpoint || r->net->checkpoint_now ? "signal" : "time_budget";
         return r->stop = 1;
     }
     return 0;
 }
 
+static void write_checkpoint(Run *r, const char *path);
+
+static int on_token(void *ctx, const char *word, size_t len);
+
 static int on_token(void *ctx, const char *word, size_t len)
 {
     Run *r = ctx;
+    if (r->skip_tokens) {
+        r->skip_tokens--;   /* learnt before the checkpoint */
+        return 0;
+    }
+    uint64_t w0 = r->net->c.windows;
     net_token(r->net, word, len);
     r->cur->tokens++;
+    if (r->net->c.windows != w0) {
+        r->cur->windows++;
+        /* checkpoints fall between windows: by count, or when asked */
+        bool every = r->ckpt_every_windows && r->net->c.windows % r->ckpt_every_windows == 0;
+        if (r->ckpt_path && (every || (r->net->checkpoint_now && !r->net->stop))) {
+            write_checkpoint(r, r->ckpt_path);
+            r->net->checkpoint_now = false;
+            r->net->want_checkpoint = 0;
+        }
+    }
     return check_limits(r);
 }
 
 static int sink_begin(void *ctx, const char *speaker)
 {
     Run *r = ctx;
+    if (r->skip_utterances) {
+        r->skipping = true;
+        return 0;
+    }
     if (check_limits(r))
         return 1;
-    net_utterance_begin(r->net, speaker);
+    if (r->resume_partial)
+        r->resume_partial = false;   /* the checkpoint holds its beginning */
+    else
+        net_utterance_begin(r->net, speaker);
     r->words_at_utt_start = tok_words(r);
     return 0;
 }
@@ -111,12 +169,19 @@ static int sink_text(void *ctx, const char *s, size_t n)
 {
     Run *r = ctx;
     r->bytes_done += n;
+    if (r->skipping)
+        return 0;
     return tok_feed(r->tok, s, n);
 }
 
 static int sink_end(void *ctx)
 {
     Run *r = ctx;
+    if (r->skipping) {
+        r->skipping = false;
+        r->skip_utterances--;
+        return 0;
+    }
     if (tok_finish(r->tok))
         return 1;
     uint64_t w = tok_words(r) - r->words_at_utt_start;
@@ -186,85 +251,244 @@ static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
             el > 0 ? (double)n->c.windows / el : 0.0, el > 0 ? (double)n->c.words / el : 0.0);
 }
 
+/* ---- checkpoints ------------------------------------------------------------ */
+
+static void put_param(void *ctx, const char *key, const char *value)
+{
+    ckpt_put_str(ctx, key, value);
+}
+
+/* Everything a resume needs besides the model: settings, the kill list,
+ * and where in the input the run stood (collective). */
+static void write_checkpoint(Run *r, const char *path)
+{
+    double t0 = now_seconds();
+    Ckpt *c = ckpt_create(path);
+    ckpt_group(c, "/");
+    ckpt_put_str(c, "format", "huey-checkpoint");
+    ckpt_put_i64(c, "format_version", CKPT_FORMAT_VERSION);
+    ckpt_group(c, "/params");
+    params_each(&r->p, put_param, c);
+
+    size_t nk = kill_count(r->kill);
+    const char **kw = xmalloc((nk + 1) * sizeof *kw);
+    kill_words(r->kill, kw);
+    ckpt_group(c, "/kill_list");
+    ckpt_put_strings(c, "word", kw, nk);
+    free(kw);
+
+    size_t nf = r->info.nfiles;
+    const char **paths = xmalloc((nf + 1) * sizeof *paths), **sums = xmalloc((nf + 1) * sizeof *sums);
+    int64_t *cnt = xmalloc((4 * nf + 1) * sizeof *cnt);
+    for (size_t f = 0; f < nf; f++) {
+        const InputFile *in = &r->info.files[f];
+        paths[f] = in->path;
+        sums[f] = in->det.sha256;
+        cnt[f] = (int64_t)in->utterances_done;
+        cnt[nf + f] = (int64_t)in->words;
+        cnt[2 * nf + f] = (int64_t)in->tokens;
+        cnt[3 * nf + f] = (int64_t)in->windows;
+    }
+    ckpt_group(c, "/input");
+    ckpt_put_i64(c, "file_index", (int64_t)r->file_index);
+    ckpt_put_strings(c, "path", paths, nf);
+    ckpt_put_strings(c, "sha256", sums, nf);
+    ckpt_put_array(c, "utterances_done", CK_I64, cnt, nf);
+    ckpt_put_array(c, "words", CK_I64, cnt + nf, nf);
+    ckpt_put_array(c, "tokens", CK_I64, cnt + 2 * nf, nf);
+    ckpt_put_array(c, "windows", CK_I64, cnt + 3 * nf, nf);
+    free(paths);
+    free(sums);
+    free(cnt);
+
+    net_save(r->net, c);
+    ckpt_commit(c);
+    r->net->timer[T_IO] += now_seconds() - t0;
+    if (comm_rank() == 0 && r->p.progress_interval > 0)
+        fprintf(stderr, "huey: checkpoint %s after %llu windows\n", path, (unsigned long long)r->net->c.windows);
+}
+
 /* ---- argument parsing --------------------------------------------------- */
+
+/* The checkpoint's model settings; run control keeps its defaults. */
+typedef struct LoadParams {
+    Params *p;
+    Ckpt *c;
+    const char *where;
+} LoadParams;
+
+static void load_param(void *ctx, const char *key, const char *value)
+{
+    LoadParams *l = ctx;
+    (void)value;
+    if (params_is_run_control(key) || !ckpt_has_attr(l->c, key))
+        return;
+    char *v = ckpt_get_str(l->c, key);
+    params_set(l->p, key, v, l->where);
+    free(v);
+}
+
+typedef struct Setting {
+    char key[128];
+    const char *value, *where;
+} Setting;
+
+static uint64_t parse_count(const char *v, const char *opt)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!*v || *v == '-' || *end || errno || n == 0)
+        die_usage("option %s: expected a positive integer, got '%s'", opt, v);
+    return n;
+}
 
 static int cmd_run(int argc, char **argv)
 {
     Run r;
     memset(&r, 0, sizeof r);
     params_default(&r.p);
-    const char *json_path = NULL;
+    const char *json_path = NULL, *config = NULL, *resume = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
-    size_t ninputs = 0;
+    size_t ninputs = 0, nset = 0;
+    Setting *set = xcalloc((size_t)argc + 1, sizeof *set);
 
-    /* The config file first, so command-line flags override it. */
-    for (int i = 0; i < argc; i++)
-        if (!strcmp(argv[i], "--config")) {
-            if (i + 1 >= argc)
-                die_usage("option --config needs a file name");
-            params_load_file(&r.p, argv[++i]);
-        }
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        const char *need = NULL;   /* an option that takes the next argument */
+        if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every")) {
+            if (i + 1 >= argc)
+                die_usage("option %s needs a value", a);
+            need = argv[++i];
+        }
         if (!strcmp(a, "--config")) {
-            i++;
+            config = need;
+        } else if (!strcmp(a, "--json")) {
+            json_path = need;
+        } else if (!strcmp(a, "--resume")) {
+            resume = need;
+        } else if (!strcmp(a, "--checkpoint")) {
+            r.ckpt_path = need;
+        } else if (!strcmp(a, "--checkpoint-every")) {
+            size_t l = strlen(need);
+            if (l && need[l - 1] == 's') {
+                char num[64];
+                snprintf(num, sizeof num, "%.*s", (int)(l - 1), need);
+                r.ckpt_every_seconds = (double)parse_count(num, "--checkpoint-every");
+            } else {
+                r.ckpt_every_windows = parse_count(need, "--checkpoint-every");
+            }
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             params_print_help(stdout);
             exit(0);
         } else if (!strcmp(a, "--print-config")) {
             print_config = true;
-        } else if (!strcmp(a, "--json")) {
-            if (i + 1 >= argc)
-                die_usage("option --json needs a file name");
-            json_path = argv[++i];
         } else if (!strncmp(a, "--no-", 5)) {
             bool is_bool;
             if (!params_is_key(a + 5, &is_bool) || !is_bool)
                 die_usage("unknown option '%s' (see huey run --help)", a);
-            params_set(&r.p, a + 5, "false", a);
+            snprintf(set[nset].key, sizeof set[nset].key, "%s", a + 5);
+            set[nset].value = "false";
+            set[nset++].where = a;
         } else if (!strncmp(a, "--", 2) && a[2]) {
             const char *eq = strchr(a, '=');
-            char key[128];
-            const char *value;
+            Setting *st = &set[nset++];
+            st->where = a;
             if (eq) {
-                snprintf(key, sizeof key, "%.*s", (int)(eq - a), a);
-                value = eq + 1;
+                snprintf(st->key, sizeof st->key, "%.*s", (int)(eq - a), a);
+                st->value = eq + 1;
             } else {
-                snprintf(key, sizeof key, "%s", a);
+                snprintf(st->key, sizeof st->key, "%s", a);
                 bool is_bool;
-                if (!params_is_key(key, &is_bool))
+                if (!params_is_key(st->key, &is_bool))
                     die_usage("unknown option '%s' (see huey run --help)", a);
                 if (is_bool && (i + 1 >= argc || (strcmp(argv[i + 1], "true") && strcmp(argv[i + 1], "false"))))
-                    value = "true";
+                    st->value = "true";
                 else if (i + 1 >= argc)
                     die_usage("option %s needs a value", a);
                 else
-                    value = argv[++i];
+                    st->value = argv[++i];
             }
-            params_set(&r.p, key, value, key);
         } else if (a[0] == '-' && a[1]) {
             die_usage("unknown option '%s' (see huey run --help)", a);
         } else {
             inputs[ninputs++] = argv[i];
         }
     }
+    if (r.ckpt_every_windows && r.ckpt_every_seconds)
+        die_usage("option --checkpoint-every: give windows or seconds, not both");
+    if ((r.ckpt_every_windows || r.ckpt_every_seconds) && !r.ckpt_path)
+        die_usage("option --checkpoint-every needs --checkpoint FILE.h5");
+
+    /* Settings: the checkpoint's when resuming (only run control may
+     * change), else defaults, then the config file, then the flags. */
+    Ckpt *ck = NULL;
+    if (resume) {
+        if (config)
+            die_usage("--config cannot be combined with --resume: the checkpoint holds the settings");
+        ck = ckpt_open(resume);
+        for (size_t k = 0; k < nset; k++)
+            if (!params_is_run_control(set[k].key))
+                die_usage("option %s cannot change when resuming: the network was learnt with the checkpoint's "
+                          "settings", set[k].where);
+        char where[4200];
+        snprintf(where, sizeof where, "checkpoint %s", resume);
+        ckpt_group(ck, "/params");
+        LoadParams lp = { &r.p, ck, where };
+        Params keys;
+        params_default(&keys);
+        params_each(&keys, load_param, &lp);
+    } else if (config) {
+        params_load_file(&r.p, config);
+    }
+    for (size_t k = 0; k < nset; k++)
+        params_set(&r.p, set[k].key, set[k].value, set[k].where);
+    free(set);
     params_validate(&r.p);
     if (print_config) {
         params_print(stdout, &r.p);
         exit(0);
     }
+
+    /* Inputs: a resumed run reads the same files, by default from the
+     * paths the checkpoint names. */
+    char **saved_paths = NULL, **saved_sums = NULL;
+    size_t nsaved = 0;
+    if (resume) {
+        ckpt_group(ck, "/input");
+        saved_paths = ckpt_get_strings(ck, "path", &nsaved);
+        size_t n2;
+        saved_sums = ckpt_get_strings(ck, "sha256", &n2);
+        if (!ninputs) {
+            for (size_t f = 0; f < nsaved; f++)
+                inputs[ninputs++] = saved_paths[f];
+        } else if (ninputs != nsaved) {
+            die_usage("--resume %s: the checkpoint was made from %zu input file(s), %zu given", resume, nsaved,
+                      ninputs);
+        }
+    }
     if (!ninputs)
         die_usage("no input files (usage: huey run [options] INPUT... --json OUT.json)");
 
     /* Kill list. */
-    if (!strcmp(r.p.kill_file, "default"))
+    if (resume) {
+        ckpt_group(ck, "/kill_list");
+        size_t nk;
+        char **kw = ckpt_get_strings(ck, "word", &nk);
+        r.kill = kill_from_words((const char *const *)kw, nk);
+        for (size_t k = 0; k < nk; k++)
+            free(kw[k]);
+        free(kw);
+    } else if (!strcmp(r.p.kill_file, "default")) {
         r.kill = kill_default();
-    else if (!strcmp(r.p.kill_file, "none"))
+    } else if (!strcmp(r.p.kill_file, "none")) {
         r.kill = kill_empty();
-    else
+    } else {
         r.kill = kill_load(r.p.kill_file);
+    }
     r.info.n_kill_words = kill_count(r.kill);
 
     /* Pass 1 over every input before learning anything: a bad file is
@@ -291,27 +515,75 @@ static int cmd_run(int argc, char **argv)
             die("%s", err);
         r.bytes_total += in->det.bytes;
     }
+    if (resume)
+        for (size_t f = 0; f < ninputs; f++)
+            if (strcmp(r.info.files[f].det.sha256, saved_sums[f]) != 0)
+                die("--resume %s: input %s is not the file the checkpoint was made from (sha256 %s, expected %s)",
+                    resume, r.info.files[f].path, r.info.files[f].det.sha256, saved_sums[f]);
 
     t_scan = now_seconds() - t_scan;
     r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
+    if (resume) {
+        /* the model, then where the input stood */
+        net_load(r.net, ck);
+        ckpt_group(ck, "/input");
+        r.file_index = (size_t)ckpt_get_i64(ck, "file_index");
+        size_t k;
+        int64_t *done = ckpt_get_array(ck, "utterances_done", CK_I64, &k);
+        int64_t *words = ckpt_get_array(ck, "words", CK_I64, &k);
+        int64_t *toks = ckpt_get_array(ck, "tokens", CK_I64, &k);
+        int64_t *wins = ckpt_get_array(ck, "windows", CK_I64, &k);
+        for (size_t f = 0; f < ninputs; f++) {
+            InputFile *in = &r.info.files[f];
+            in->utterances_done = (uint64_t)done[f];
+            in->words = (uint64_t)words[f];
+            in->tokens = (uint64_t)toks[f];
+            in->windows = (uint64_t)wins[f];
+        }
+        if (r.file_index < ninputs) {
+            r.skip_utterances = r.info.files[r.file_index].utterances_done;
+            r.resume_partial = r.net->in_utterance;
+            r.skip_tokens = r.net->in_utterance ? r.net->utt_tokens : 0;
+        }
+        free(done); free(words); free(toks); free(wins);
+        ckpt_close(ck);
+        for (size_t f = 0; f < nsaved; f++)
+            free(saved_sums[f]);
+        free(saved_sums);
+    }
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
     r.tok = tok_new(r.kill, on_token, &r);
-    r.t_start = r.t_last_progress = now_seconds();
+    r.t_start = r.t_last_progress = r.t_last_ckpt = now_seconds();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     UttSink sink = { &r, sink_begin, sink_text, sink_end };
-    for (size_t f = 0; f < ninputs && !r.stop; f++) {
+    for (size_t f = r.file_index; f < ninputs && !r.stop; f++) {
+        r.file_index = f;
         r.cur = &r.info.files[f];
         if (r.cur->empty)
             continue;
-        uint64_t w0 = r.net->c.windows;
         char err[1024];
         int rc = detect_run(r.cur->path, &dopt, &r.cur->det, &sink, err, sizeof err);
         if (rc < 0)
             die("%s", err);
-        r.cur->windows = r.net->c.windows - w0;
+        if (!r.stop)
+            r.file_index = f + 1;
     }
     r.info.seconds = now_seconds() - r.t_start;
     r.info.stopped_early = r.stop != 0;
+    if (!r.ckpt_path && got_signal)
+        r.ckpt_path = "huey-interrupted.h5";
+    if (r.ckpt_path)
+        write_checkpoint(&r, r.ckpt_path);   /* always one at the end */
+    if (got_signal && comm_rank() == 0)
+        fprintf(stderr, "huey: stopped by signal %d after window %llu; resume with: huey run --resume %s\n",
+                (int)got_signal, (unsigned long long)r.net->c.windows, r.ckpt_path);
     if (r.net->in_utterance) {
         /* stopped inside an utterance: count the words read of it */
         uint64_t w = tok_words(&r) - r.words_at_utt_start;
@@ -351,6 +623,9 @@ static int cmd_run(int argc, char **argv)
     kill_free(r.kill);
     net_free(r.net);
     free(inputs);
+    for (size_t f = 0; f < nsaved; f++)
+        free(saved_paths[f]);
+    free(saved_paths);
     return 0;
 }
 

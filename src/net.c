@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "comm.h"
 #include "rules.h"
 #include "text.h"
@@ -42,6 +43,7 @@ static void ensure_slots(Net *n, int32_t need)
     n->is_speaker = xrealloc(n->is_speaker, (size_t)c);
     n->w2n_prev = xrealloc(n->w2n_prev, (size_t)c * sizeof *n->w2n_prev);
     n->w2n_next = xrealloc(n->w2n_next, (size_t)c * sizeof *n->w2n_next);
+    n->w2n_pos_scratch = xrealloc(n->w2n_pos_scratch, (size_t)c * sizeof *n->w2n_pos_scratch);
     for (int32_t i = n->cap; i < c; i++) {
         n->id[i] = -1;
         n->word[i] = NULL;
@@ -390,7 +392,7 @@ void net_free(Net *n)
     free(n->heap_id); free(n->heap_slot); free(n->step_empty);
     free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->xcounts); free(n->xbuf);
     free(n->id); free(n->word); free(n->act); free(n->has_act);
-    free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots);
+    free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots); free(n->w2n_pos_scratch);
     free(n);
 }
 
@@ -428,7 +430,7 @@ static void exchange(Net *n, const int64_t *did, int nd)
     GROW(n->xbuf, n->xcap, total + cnt[me]);
     unsigned char *out = n->xbuf + total, *o = out;
 
-    uint32_t hdr[2] = { n->want_stop, 0 };
+    uint32_t hdr[2] = { n->want_stop, n->want_checkpoint };
     memcpy(o, hdr, XHDR);
     o += XHDR;
     for (int di = 0; di < nd; di++) {
@@ -454,6 +456,7 @@ static void exchange(Net *n, const int64_t *did, int nd)
         memcpy(hdr, in, XHDR);
         in += XHDR;
         n->stop |= hdr[0] != 0;
+        n->checkpoint_now |= hdr[1] != 0;
         for (int di = 0; di < nd; di++) {
             if (did[di] % P != r)
                 continue;
@@ -670,6 +673,13 @@ void net_request_stop(Net *n)
     n->want_stop = 1;
     if (n->nranks == 1)
         n->stop = true;
+}
+
+void net_request_checkpoint(Net *n)
+{
+    n->want_checkpoint = 1;
+    if (n->nranks == 1)
+        n->checkpoint_now = true;
 }
 
 /* ---- utterances ------------------------------------------------------------ */
@@ -1023,4 +1033,455 @@ void net_self_concept(Net *n, size_t si, SelfConcept *out)
             out->nparts++;
         }
     }
+}
+
+/* ---- checkpoints ------------------------------------------------------------
+ *
+ * The model's state by id (never by slot or rank): neurons in id order,
+ * each with its row of connection copies in row order (rows hold both
+ * directions, so each connection appears twice, as in memory); row
+ * lengths give every neuron's place in the rows arrays, which each rank
+ * writes for the neurons it owns. The work list, the settled heap, free
+ * slots and cached lookups are not saved: they only make windows cheaper
+ * and are rebuilt (every neuron starts on the work list). */
+
+typedef struct IdSlot {
+    int64_t id;
+    int32_t slot;
+} IdSlot;
+
+static int cmp_idslot(const void *a, const void *b)
+{
+    const IdSlot *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Living neurons and ghosts by id. */
+static IdSlot *neurons_by_id(const Net *n, size_t *count)
+{
+    IdSlot *v = xmalloc(((size_t)n->nslots + 1) * sizeof *v);
+    size_t k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0)
+            v[k++] = (IdSlot){ n->id[s], s };
+    qsort(v, k, sizeof *v, cmp_idslot);
+    *count = k;
+    return v;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static int32_t slot_by_id(const IdSlot *v, size_t count, int64_t id)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < count && v[lo].id == id ? v[lo].slot : -1;
+}
+
+void net_save(Net *n, Ckpt *c)
+{
+    size_t nn;
+    IdSlot *by_id = neurons_by_id(n, &nn);
+
+    ckpt_group(c, "/model");
+    ckpt_put_i64(c, "id_counter", n->id_counter);
+    ckpt_put_i64(c, "living_neurons", n->nliving);
+    ckpt_put_i64(c, "windows", (int64_t)n->c.windows);
+    ckpt_put_i64(c, "tokens", (int64_t)n->c.tokens);
+    ckpt_put_i64(c, "words", (int64_t)n->c.words);
+    ckpt_put_i64(c, "utterances", (int64_t)n->c.utterances);
+    ckpt_put_i64(c, "evictions", (int64_t)n->c.evictions);
+    ckpt_put_i64(c, "zombies", (int64_t)n->c.zombies);
+    ckpt_put_i64(c, "created", (int64_t)n->c.created);
+    /* counted by each rank for the rows it holds */
+    ckpt_put_i64(c, "decay_deleted", (int64_t)comm_sum_u64(n->c.decay_deleted));
+    ckpt_put_i64(c, "pruned", (int64_t)comm_sum_u64(n->c.pruned));
+    ckpt_put_i64(c, "rng_index", n->rng.index);
+    ckpt_put_array(c, "rng_state", CK_U32, n->rng.mt, MT_N);
+
+    /* neurons: replicated facts, then what each owner holds */
+    int64_t *ids = xmalloc((nn + 1) * sizeof *ids), *w2n = xmalloc((nn + 1) * sizeof *w2n);
+    uint8_t *has = xmalloc(nn + 1);
+    const char **words = xmalloc((nn + 1) * sizeof *words);
+    int64_t pos = 0;
+    for (int32_t s = n->w2n_head; s >= 0; s = n->w2n_next[s])
+        n->w2n_pos_scratch[s] = pos++;
+    for (size_t i = 0; i < nn; i++) {
+        int32_t s = by_id[i].slot;
+        ids[i] = n->id[s];
+        words[i] = n->word[s];   /* NULL (stored as "") for a ghost */
+        has[i] = n->has_act[s];
+        w2n[i] = n->word[s] ? n->w2n_pos_scratch[s] : -1;
+    }
+    ckpt_group(c, "/model/neurons");
+    ckpt_put_array(c, "id", CK_I64, ids, nn);
+    ckpt_put_strings(c, "word", words, nn);
+    ckpt_put_array(c, "word_to_neuron_order", CK_I64, w2n, nn);
+    ckpt_put_array(c, "has_activation", CK_U8, has, nn);
+
+    /* row lengths of every neuron (owners contribute), then offsets */
+    double *len = xcalloc(nn + 1, sizeof *len);
+    for (size_t i = 0; i < nn; i++)
+        if (owns(n, ids[i]))
+            len[i] = n->be.ops->row_len(n->be.st, by_id[i].slot);
+    comm_sum(len, (int)nn);
+    uint64_t *start = xmalloc((nn + 1) * sizeof *start), total = 0;
+    for (size_t i = 0; i < nn; i++) {
+        start[i] = total;
+        total += (uint64_t)len[i];
+    }
+    /* the owner's parts: activation, out-target count, row */
+    size_t nown = 0, nent = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (owns(n, ids[i])) {
+            nown++;
+            nent += (size_t)len[i];
+        }
+    uint64_t *runs = xmalloc((nown + 1) * 2 * sizeof *runs), *eruns = xmalloc((nown + 1) * 2 * sizeof *eruns);
+    double *act = xmalloc((nown + 1) * sizeof *act);
+    uint32_t *nout = xmalloc((nown + 1) * sizeof *nout);
+    int64_t *partner = xmalloc((nent + 1) * sizeof *partner);
+    uint8_t *incoming = xmalloc(nent + 1);
+    double *w = xmalloc((nent + 1) * sizeof *w), *m = xmalloc((nent + 1) * sizeof *m);
+    RowEntry *row = NULL;
+    size_t rowcap = 0, k = 0, e = 0;
+    for (size_t i = 0; i < nn; i++) {
+        if (!owns(n, ids[i]))
+            continue;
+        int32_t s = by_id[i].slot;
+        runs[2 * k] = i;
+        runs[2 * k + 1] = 1;
+        act[k] = n->act[s];
+        GROW(row, rowcap, (size_t)len[i] + 1);
+        int32_t rl = n->be.ops->row_get(n->be.st, s, row, &nout[k]);
+        check((double)rl == len[i]);
+        eruns[2 * k] = start[i];
+        eruns[2 * k + 1] = (uint64_t)rl;
+        for (int32_t q = 0; q < rl; q++, e++) {
+            partner[e] = n->id[row[q].partner];
+            incoming[e] = row[q].in;
+            w[e] = row[q].w;
+            m[e] = row[q].m;
+        }
+        k++;
+    }
+    ckpt_put_runs(c, "activation", CK_F64, act, runs, nown, nn);
+    ckpt_put_runs(c, "out_targets", CK_U32, nout, runs, nown, nn);
+    ckpt_put_array(c, "row_start", CK_I64, start, nn);
+    ckpt_group(c, "/model/rows");
+    ckpt_put_runs(c, "partner", CK_I64, partner, eruns, nown, total);
+    ckpt_put_runs(c, "incoming", CK_U8, incoming, eruns, nown, total);
+    ckpt_put_runs(c, "w", CK_F64, w, eruns, nown, total);
+    ckpt_put_runs(c, "m", CK_F64, m, eruns, nown, total);
+    free(row); free(partner); free(incoming); free(w); free(m); free(act); free(nout);
+    free(runs); free(eruns); free(len); free(start);
+
+    /* stale out-target pairs, gathered to one list sorted by (src, dst) */
+    size_t ns = n->be.ops->stale_get(n->be.st, NULL, 0);
+    int32_t *sp = xmalloc((2 * ns + 2) * sizeof *sp);
+    n->be.ops->stale_get(n->be.st, sp, ns);
+    int64_t *sid = xmalloc((2 * ns + 2) * sizeof *sid);
+    for (size_t i = 0; i < 2 * ns; i++)
+        sid[i] = n->id[sp[i]];
+    size_t sbytes;
+    int64_t *all = comm_gather(sid, 2 * ns * sizeof *sid, &sbytes);
+    size_t nall = comm_rank() == 0 ? sbytes / (2 * sizeof *all) : 0;
+    if (nall > 1)
+        qsort(all, nall, 2 * sizeof *all, cmp_pair);
+    int64_t *src = xmalloc((nall + 1) * sizeof *src), *dst = xmalloc((nall + 1) * sizeof *dst);
+    for (size_t i = 0; i < nall; i++) {
+        src[i] = all[2 * i];
+        dst[i] = all[2 * i + 1];
+    }
+    uint64_t one_run[2] = { 0, nall };
+    uint64_t nstale = comm_sum_u64(ns);
+    ckpt_group(c, "/model/stale");
+    ckpt_put_runs(c, "source", CK_I64, src, one_run, 1, nstale);
+    ckpt_put_runs(c, "target", CK_I64, dst, one_run, 1, nstale);
+    free(sp); free(sid); free(all); free(src); free(dst);
+
+    /* concept_neurons, speakers, history, the current utterance */
+    const char **cw = xmalloc((n->nconcepts + 1) * sizeof *cw);
+    int64_t *cid = xmalloc((n->nconcepts + 1) * sizeof *cid);
+    for (size_t i = 0; i < n->nconcepts; i++) {
+        cw[i] = n->concepts[i].word;
+        cid[i] = n->concepts[i].id;
+    }
+    ckpt_group(c, "/model/concepts");
+    ckpt_put_strings(c, "word", cw, n->nconcepts);
+    ckpt_put_array(c, "id", CK_I64, cid, n->nconcepts);
+    free(cw);
+    free(cid);
+
+    const char **names = xmalloc((n->nspeakers + 1) * sizeof *names);
+    int64_t *blocks = xmalloc((n->nspeakers + 1) * sizeof *blocks);
+    for (size_t i = 0; i < n->nspeakers; i++) {
+        names[i] = n->speakers[i].name;
+        blocks[i] = (int64_t)n->speakers[i].blocks;
+    }
+    ckpt_group(c, "/model/speakers");
+    ckpt_put_strings(c, "name", names, n->nspeakers);
+    ckpt_put_array(c, "utterances", CK_I64, blocks, n->nspeakers);
+    free(names);
+    free(blocks);
+
+    size_t nh = n->nhistory;
+    int32_t *hs = xmalloc((nh + 1) * sizeof *hs);
+    int64_t *ht = xmalloc((nh + 1) * sizeof *ht), *hw = xmalloc((nh + 1) * sizeof *hw);
+    double *hm = xmalloc((nh + 1) * sizeof *hm);
+    for (size_t i = 0; i < nh; i++) {
+        hs[i] = n->history[i].speaker;
+        ht[i] = (int64_t)n->history[i].tokens;
+        hw[i] = (int64_t)n->history[i].first_window;
+        hm[i] = n->history[i].self_concept_mass;
+    }
+    ckpt_group(c, "/model/history");
+    ckpt_put_array(c, "speaker", CK_I32, hs, nh);
+    ckpt_put_array(c, "tokens", CK_I64, ht, nh);
+    ckpt_put_array(c, "first_window", CK_I64, hw, nh);
+    ckpt_put_array(c, "self_concept_mass", CK_F64, hm, nh);
+    free(hs); free(ht); free(hw); free(hm);
+
+    ckpt_group(c, "/model/utterance");
+    ckpt_put_i64(c, "in_utterance", n->in_utterance);
+    ckpt_put_i64(c, "speaker", n->cur_speaker);
+    ckpt_put_i64(c, "speaker_id", n->spk_id);
+    ckpt_put_i64(c, "living_at_start", n->utt_nliving0);
+    ckpt_put_i64(c, "windows_at_start", (int64_t)n->utt_windows0);
+    ckpt_put_i64(c, "tokens", (int64_t)n->utt_tokens);
+    const char **ring = xmalloc(((size_t)n->p.window_size + 1) * sizeof *ring);
+    for (uint32_t q = 0; q < n->ring_n; q++)
+        ring[q] = n->ring[(n->ring_head + q) % (uint32_t)n->p.window_size];
+    ckpt_put_strings(c, "ring", ring, n->ring_n);
+    free(ring);
+
+    ckpt_group(c, "/model/incoming_kernel");
+    ckpt_put_i64(c, "ids_at_last_step", n->k_last_step);
+    ckpt_put_array(c, "last_window_ids", CK_I64, n->last_window_ids, (size_t)n->last_window_n);
+    ckpt_put_array(c, "killed_since_step", CK_I64, n->killed_since_step, n->nkilled);
+    free(ids); free(w2n); free(has); free(words); free(by_id);
+}
+
+typedef struct W2nPos {
+    int64_t pos;
+    int32_t slot;
+} W2nPos;
+
+static int cmp_w2n(const void *a, const void *b)
+{
+    const W2nPos *x = a, *y = b;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+void net_load(Net *n, Ckpt *c)
+{
+    ckpt_group(c, "/model");
+    n->id_counter = ckpt_get_i64(c, "id_counter");
+    n->c.windows = (uint64_t)ckpt_get_i64(c, "windows");
+    n->c.tokens = (uint64_t)ckpt_get_i64(c, "tokens");
+    n->c.words = (uint64_t)ckpt_get_i64(c, "words");
+    n->c.utterances = (uint64_t)ckpt_get_i64(c, "utterances");
+    n->c.evictions = (uint64_t)ckpt_get_i64(c, "evictions");
+    n->c.zombies = (uint64_t)ckpt_get_i64(c, "zombies");
+    n->c.created = (uint64_t)ckpt_get_i64(c, "created");
+    /* rank 0 carries the totals; every rank counts on from there */
+    n->c.decay_deleted = n->rank == 0 ? (uint64_t)ckpt_get_i64(c, "decay_deleted") : 0;
+    n->c.pruned = n->rank == 0 ? (uint64_t)ckpt_get_i64(c, "pruned") : 0;
+    size_t cnt;
+    uint32_t *mt = ckpt_get_array(c, "rng_state", CK_U32, &cnt);
+    if (cnt != MT_N)
+        die("checkpoint %s: RNG state has %zu words, not %d", ckpt_path(c), cnt, MT_N);
+    memcpy(n->rng.mt, mt, sizeof n->rng.mt);
+    n->rng.index = (uint32_t)ckpt_get_i64(c, "rng_index");
+    free(mt);
+
+    ckpt_group(c, "/model/neurons");
+    size_t nn, k;
+    int64_t *ids = ckpt_get_array(c, "id", CK_I64, &nn);
+    char **words = ckpt_get_strings(c, "word", &k);
+    int64_t *w2n = ckpt_get_array(c, "word_to_neuron_order", CK_I64, &k);
+    uint8_t *has = ckpt_get_array(c, "has_activation", CK_U8, &k);
+    double *act = ckpt_get_array(c, "activation", CK_F64, &k);
+    uint32_t *nout = ckpt_get_array(c, "out_targets", CK_U32, &k);
+    int64_t *start = ckpt_get_array(c, "row_start", CK_I64, &k);
+    if (k != nn)
+        die("checkpoint %s: neuron tables of different lengths", ckpt_path(c));
+
+    /* slots 0..nn-1 in id order; vocabulary; word_to_neuron order */
+    ensure_slots(n, (int32_t)nn + 1);
+    n->nslots = (int32_t)nn;
+    W2nPos *order = xmalloc((nn + 1) * sizeof *order);
+    size_t nw = 0;
+    IdSlot *by_id = xmalloc((nn + 1) * sizeof *by_id);
+    size_t plen = strlen(n->p.speaker_prefix);
+    for (size_t i = 0; i < nn; i++) {
+        int32_t s = (int32_t)i;
+        if (i && ids[i] <= ids[i - 1])
+            die("checkpoint %s: neuron ids not increasing", ckpt_path(c));
+        by_id[i] = (IdSlot){ ids[i], s };
+        n->id[s] = ids[i];
+        n->act[s] = act[i];
+        n->has_act[s] = has[i];
+        if (w2n[i] >= 0) {
+            size_t len = strlen(words[i]);
+            n->word[s] = strmap_put(&n->vocab, words[i], len, s);
+            n->is_speaker[s] = len >= plen && memcmp(words[i], n->p.speaker_prefix, plen) == 0;
+            order[nw++] = (W2nPos){ w2n[i], s };
+            n->nliving++;
+        } else {
+            n->word[s] = NULL;
+            n->is_speaker[s] = 0;
+            n->nghosts++;
+        }
+        BE(n, add_neuron, s, owns(n, ids[i]));
+        activate(n, s);
+    }
+    qsort(order, nw, sizeof *order, cmp_w2n);
+    for (size_t i = 0; i < nw; i++)
+        w2n_append(n, order[i].slot);
+
+    /* rows of the neurons this rank owns, read in blocks */
+    ckpt_group(c, "/model/rows");
+    size_t total;
+    free(ckpt_get_array(c, "partner", CK_I64, &total));
+    enum { BLOCK = 1 << 20 };
+    RowEntry *row = NULL;
+    bool *fwd = NULL;
+    size_t rowcap = 0;
+    int64_t *bp = xmalloc(BLOCK * sizeof *bp);
+    uint8_t *bi = xmalloc(BLOCK);
+    double *bw = xmalloc(BLOCK * sizeof *bw), *bm = xmalloc(BLOCK * sizeof *bm);
+    size_t bstart = 0, blen = 0;
+    for (size_t i = 0; i < nn; i++) {
+        size_t end = i + 1 < nn ? (size_t)start[i + 1] : total;
+        size_t rl = end - (size_t)start[i];
+        if (!owns(n, ids[i]))
+            continue;
+        GROW(row, rowcap, rl + 1);
+        fwd = xrealloc(fwd, rowcap * sizeof *fwd);
+        for (size_t q = 0; q < rl; q++) {
+            size_t at = (size_t)start[i] + q;
+            if (at < bstart || at >= bstart + blen) {
+                bstart = at;
+                blen = total - at < BLOCK ? total - at : BLOCK;
+                ckpt_get_part(c, "partner", CK_I64, bp, blen, bstart);
+                ckpt_get_part(c, "incoming", CK_U8, bi, blen, bstart);
+                ckpt_get_part(c, "w", CK_F64, bw, blen, bstart);
+                ckpt_get_part(c, "m", CK_F64, bm, blen, bstart);
+            }
+            size_t o = at - bstart;
+            int32_t ps = slot_by_id(by_id, nn, bp[o]);
+            if (ps < 0)
+                die("checkpoint %s: a connection names neuron %lld, which is not stored", ckpt_path(c),
+                    (long long)bp[o]);
+            row[q] = (RowEntry){ ps, bi[o], bw[o], bm[o] };
+            int64_t src = bi[o] ? bp[o] : ids[i], dst = bi[o] ? ids[i] : bp[o];
+            fwd[q] = src < dst;
+        }
+        n->be.ops->row_set(n->be.st, (int32_t)i, row, fwd, (int32_t)rl, nout[i]);
+    }
+    free(row); free(fwd); free(bp); free(bi); free(bw); free(bm);
+
+    ckpt_group(c, "/model/stale");
+    size_t nst;
+    int64_t *ssrc = ckpt_get_array(c, "source", CK_I64, &nst);
+    int64_t *sdst = ckpt_get_array(c, "target", CK_I64, &nst);
+    for (size_t i = 0; i < nst; i++)
+        if (owns(n, ssrc[i]))
+            n->be.ops->stale_add(n->be.st, slot_by_id(by_id, nn, ssrc[i]), slot_by_id(by_id, nn, sdst[i]));
+    free(ssrc);
+    free(sdst);
+
+    ckpt_group(c, "/model/concepts");
+    size_t nc;
+    char **cw = ckpt_get_strings(c, "word", &nc);
+    int64_t *cid = ckpt_get_array(c, "id", CK_I64, &k);
+    for (size_t i = 0; i < nc; i++) {
+        GROW(n->concepts, n->concepts_cap, n->nconcepts + 1);
+        const char *key = strmap_put(&n->concept_idx, cw[i], strlen(cw[i]), (int64_t)n->nconcepts);
+        n->concepts[n->nconcepts++] = (Concept){ key, cid[i] };
+        free(cw[i]);
+    }
+    free(cw);
+    free(cid);
+
+    ckpt_group(c, "/model/speakers");
+    size_t nsp;
+    char **names = ckpt_get_strings(c, "name", &nsp);
+    int64_t *blocks = ckpt_get_array(c, "utterances", CK_I64, &k);
+    for (size_t i = 0; i < nsp; i++) {
+        int32_t si = speaker_index(n, names[i]);
+        n->speakers[si].blocks = (uint64_t)blocks[i];
+        free(names[i]);
+    }
+    free(names);
+    free(blocks);
+
+    ckpt_group(c, "/model/history");
+    size_t nh;
+    int32_t *hs = ckpt_get_array(c, "speaker", CK_I32, &nh);
+    int64_t *ht = ckpt_get_array(c, "tokens", CK_I64, &k);
+    int64_t *hw = ckpt_get_array(c, "first_window", CK_I64, &k);
+    double *hm = ckpt_get_array(c, "self_concept_mass", CK_F64, &k);
+    GROW(n->history, n->history_cap, nh + 1);
+    for (size_t i = 0; i < nh; i++)
+        n->history[i] = (UttRecord){ hs[i], (uint64_t)ht[i], (uint64_t)hw[i], hm[i] };
+    n->nhistory = nh;
+    free(hs); free(ht); free(hw); free(hm);
+
+    ckpt_group(c, "/model/utterance");
+    n->in_utterance = ckpt_get_i64(c, "in_utterance") != 0;
+    n->cur_speaker = (int32_t)ckpt_get_i64(c, "speaker");
+    n->spk_id = ckpt_get_i64(c, "speaker_id");
+    n->spk_slot = n->in_utterance ? slot_by_id(by_id, nn, n->spk_id) : -1;
+    n->utt_nliving0 = (int32_t)ckpt_get_i64(c, "living_at_start");
+    n->utt_windows0 = (uint64_t)ckpt_get_i64(c, "windows_at_start");
+    n->utt_tokens = (uint64_t)ckpt_get_i64(c, "tokens");
+    size_t nr;
+    char **ring = ckpt_get_strings(c, "ring", &nr);
+    if (nr > (size_t)n->p.window_size)
+        die("checkpoint %s: token ring longer than the window", ckpt_path(c));
+    n->ring_head = 0;
+    n->ring_n = (uint32_t)nr;
+    for (size_t q = 0; q < nr; q++) {
+        size_t len = strlen(ring[q]);
+        GROW(n->ring[q], n->ring_cap[q], len + 1);
+        memcpy(n->ring[q], ring[q], len + 1);
+        n->ring_len[q] = len;
+        n->ring_slot[q] = -1;
+        free(ring[q]);
+    }
+    free(ring);
+
+    ckpt_group(c, "/model/incoming_kernel");
+    n->k_last_step = ckpt_get_i64(c, "ids_at_last_step");
+    size_t nlw;
+    int64_t *lw = ckpt_get_array(c, "last_window_ids", CK_I64, &nlw);
+    if (nlw > (size_t)n->p.window_size + 1)
+        die("checkpoint %s: last window too long", ckpt_path(c));
+    memcpy(n->last_window_ids, lw, nlw * sizeof *lw);
+    n->last_window_n = (int32_t)nlw;
+    free(lw);
+    size_t nk;
+    int64_t *killed = ckpt_get_array(c, "killed_since_step", CK_I64, &nk);
+    GROW(n->killed_since_step, n->killed_cap, nk + 1);
+    memcpy(n->killed_since_step, killed, nk * sizeof *killed);
+    n->nkilled = nk;
+    free(killed);
+
+    for (size_t i = 0; i < nn; i++)
+        free(words[i]);
+    free(words); free(ids); free(w2n); free(has); free(act); free(nout); free(start); free(order); free(by_id);
 }

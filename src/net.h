@@ -55,6 +55,8 @@ typedef struct Net {
     int rank, nranks;        /* this rank owns the neurons with id % nranks == rank */
     uint32_t want_stop;      /* this rank asks to stop (rank 0: time budget, signals) */
     bool stop;               /* every rank agreed to stop after this window */
+    uint32_t want_checkpoint;/* this rank asks for a checkpoint (rank 0: clock, signals) */
+    bool checkpoint_now;     /* every rank agreed: a checkpoint after this window */
 
     /* neurons, by slot; a slot is free when id < 0 */
     int64_t id_counter;      /* ids ever issued (the reference's neuron_count) */
@@ -67,6 +69,7 @@ typedef struct Net {
     uint8_t *has_act;        /* (cap) the id holds an activation entry */
     uint8_t *is_speaker;     /* (cap) word starts with speaker_prefix */
     int32_t *w2n_prev, *w2n_next;  /* (cap) word_to_neuron insertion order */
+    int64_t *w2n_pos_scratch;      /* (cap) scratch: a slot's place in that order */
     int32_t w2n_head, w2n_tail;
     int32_t *free_slots;     /* LIFO of freed slots */
     size_t nfree, free_cap;
@@ -147,6 +150,8 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks);
 /* Ask to stop after the current window; with P ranks rank 0's request
  * reaches everyone through the next all-gather (then n->stop is set). */
 void net_request_stop(Net *n);
+/* Likewise for a checkpoint after the current window. */
+void net_request_checkpoint(Net *n);
 void net_free(Net *n);
 
 /* Start an utterance of `speaker` (registered on first use). */
@@ -158,6 +163,13 @@ void net_token(Net *n, const char *word, size_t len);
 static inline void net_add_words(Net *n, uint64_t w) { n->c.words += w; }
 /* End the utterance: self-concept history and the concept_neurons sync. */
 void net_utterance_end(Net *n);
+
+/* Checkpoints (collective): the whole model state into / out of an open
+ * checkpoint; net_load fills a net just made by net_create with the
+ * checkpoint's parameters. */
+struct Ckpt;
+void net_save(Net *n, struct Ckpt *c);
+void net_load(Net *n, struct Ckpt *c);
 
 /* ---- read access for outputs ------------------------------------------- */
 

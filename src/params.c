@@ -399,6 +399,27 @@ void params_print(FILE *f, const Params *p)
     }
 }
 
+void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+    char buf[4200];
+    for (int i = 0; i < NOPTS; i++) {
+        format_value(&opts[i], p, buf, sizeof buf);
+        fn(ctx, opts[i].key, buf);
+    }
+}
+
+bool params_is_run_control(const char *key)
+{
+    static const char *run[] = { "max_windows", "max_words", "time_budget", "progress_interval", "cpu_simd",
+                                 "max_line_bytes" };
+    char k[128];
+    normalise_key(key, k, sizeof k);
+    for (size_t i = 0; i < sizeof run / sizeof run[0]; i++)
+        if (strcmp(run[i], k) == 0)
+            return true;
+    return false;
+}
+
 static void json_list(JsonWriter *j, const char (*list)[PRONOUN_LEN], int n)
 {
     json_begin_array(j);

@@ -74,6 +74,10 @@ bool params_is_key(const char *key, bool *is_bool);
 void params_print_help(FILE *f);
 /* Every key with its effective value, as `key = value` lines. */
 void params_print(FILE *f, const Params *p);
+/* Every key with its value as text (what params_set reads back). */
+void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+/* Run-control keys may change when a run resumes; the others are the model. */
+bool params_is_run_control(const char *key);
 
 struct JsonWriter;
 /* The `params` object of the JSON export (reference names first). */

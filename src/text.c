@@ -435,6 +435,29 @@ size_t kill_count(const KillList *k)
     return k ? k->count : 0;
 }
 
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t kill_words(const KillList *k, const char **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; k && i <= k->mask; i++)
+        if (k->slots[i].word)
+            out[n++] = k->slots[i].word;
+    qsort(out, n, sizeof *out, cmp_cstr);
+    return n;
+}
+
+KillList *kill_from_words(const char *const *w, size_t n)
+{
+    KillList *k = kill_empty();
+    for (size_t i = 0; i < n; i++)
+        kill_add(k, w[i], strlen(w[i]));
+    return k;
+}
+
 void kill_free(KillList *k)
 {
     if (!k)

@@ -56,6 +56,9 @@ KillList *kill_load(const char *path);
 KillList *kill_empty(void);
 bool kill_contains(const KillList *k, const char *word, size_t len);
 size_t kill_count(const KillList *k);
+/* The words, sorted (out: kill_count() pointers, valid while k lives). */
+size_t kill_words(const KillList *k, const char **out);
+KillList *kill_from_words(const char *const *w, size_t n);
 void kill_free(KillList *k);
 
 /* --- tokenizer ----------------------------------------------------------- */

@@ -1,0 +1,425 @@
+/*
+ * checkpoint.c — HDF5 checkpoints: groups, attributes, datasets, the
+ * atomic commit. Datasets are written collectively with parallel HDF5
+ * when MPI runs (rank 0 alone writes the replicated ones), with the plain
+ * driver otherwise; object time stamps are off so equal states give equal
+ * files (h5diff). Strings are fixed-length attributes or length+bytes
+ * tables: parallel HDF5 cannot write variable-length strings.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <mpi.h>   /* the communicator handle for H5Pset_fapl_mpio; no MPI calls here */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "comm.h"
+#include "util.h"
+
+struct Ckpt {
+    char *path, *tmp;
+    hid_t file, group;
+    bool writing, parallel;
+};
+
+#define CK_CHECK(x, what)                                                                         \
+    do {                                                                                         \
+        if ((x) < 0 && (H5Eprint2(H5E_DEFAULT, stderr), 1))                                      \
+            die("checkpoint %s: HDF5 error while %s", c->writing ? c->tmp : c->path, (what));    \
+    } while (0)
+
+static hid_t mem_type(CkType t)
+{
+    switch (t) {
+    case CK_I64: return H5T_NATIVE_INT64;
+    case CK_U32: return H5T_NATIVE_UINT32;
+    case CK_I32: return H5T_NATIVE_INT32;
+    case CK_U8: return H5T_NATIVE_UINT8;
+    case CK_F64: return H5T_NATIVE_DOUBLE;
+    }
+    return -1;
+}
+
+static hid_t file_type(CkType t)
+{
+    switch (t) {
+    case CK_I64: return H5T_STD_I64LE;
+    case CK_U32: return H5T_STD_U32LE;
+    case CK_I32: return H5T_STD_I32LE;
+    case CK_U8: return H5T_STD_U8LE;
+    case CK_F64: return H5T_IEEE_F64LE;
+    }
+    return -1;
+}
+
+static size_t type_size(CkType t)
+{
+    return t == CK_I64 || t == CK_F64 ? 8 : t == CK_U8 ? 1 : 4;
+}
+
+static hid_t group_props(void)
+{
+    hid_t g = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(g, 0);
+    return g;
+}
+
+Ckpt *ckpt_create(const char *path)
+{
+    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    Ckpt *c = xcalloc(1, sizeof *c);
+    c->path = xstrdup(path);
+    c->tmp = xmalloc(strlen(path) + 5);
+    sprintf(c->tmp, "%s.tmp", path);
+    c->writing = true;
+    c->parallel = comm_mpi_on() && comm_size() > 1;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (c->parallel)
+        H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+    c->file = H5Fcreate(c->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (c->file < 0)
+        die("checkpoint %s: cannot create (%s)", c->tmp, strerror(errno));
+    c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
+    return c;
+}
+
+static void sync_path(const char *path, bool dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0)
+        die("checkpoint %s: cannot sync: %s", path, strerror(errno));
+    close(fd);
+}
+
+void ckpt_commit(Ckpt *c)
+{
+    H5Gclose(c->group);
+    CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
+    CK_CHECK(H5Fclose(c->file), "closing");
+    comm_barrier();
+    if (comm_rank() == 0) {
+        sync_path(c->tmp, false);
+        if (rename(c->tmp, c->path) != 0)
+            die("checkpoint: cannot rename %s to %s: %s", c->tmp, c->path, strerror(errno));
+        char *dir = xstrdup(c->path), *slash = strrchr(dir, '/');
+        if (slash)
+            *(slash == dir ? slash + 1 : slash) = '\0';
+        sync_path(slash ? dir : ".", true);
+        free(dir);
+    }
+    comm_barrier();
+    free(c->path);
+    free(c->tmp);
+    free(c);
+}
+
+Ckpt *ckpt_open(const char *path)
+{
+    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        die("checkpoint %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        die("checkpoint %s: is a directory", path);
+    if (H5Fis_hdf5(path) <= 0)
+        die("checkpoint %s: not an HDF5 file, or truncated", path);
+    Ckpt *c = xcalloc(1, sizeof *c);
+    c->path = xstrdup(path);
+    c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (c->file < 0)
+        die("checkpoint %s: cannot open (damaged HDF5 file?)", path);
+    c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
+    if (H5Aexists(c->group, "format") <= 0)
+        die("checkpoint %s: not a huey checkpoint (no 'format' attribute)", path);
+    char *fmt = ckpt_get_str(c, "format");
+    if (strcmp(fmt, "huey-checkpoint") != 0)
+        die("checkpoint %s: not a huey checkpoint (format '%s')", path, fmt);
+    free(fmt);
+    int64_t v = ckpt_get_i64(c, "format_version");
+    if (v > CKPT_FORMAT_VERSION || v < 1)
+        die("checkpoint %s: format version %lld; this huey reads version %d", path, (long long)v,
+            CKPT_FORMAT_VERSION);
+    return c;
+}
+
+void ckpt_close(Ckpt *c)
+{
+    H5Gclose(c->group);
+    H5Fclose(c->file);
+    free(c->path);
+    free(c);
+}
+
+const char *ckpt_path(const Ckpt *c)
+{
+    return c->path;
+}
+
+void ckpt_group(Ckpt *c, const char *path)
+{
+    H5Gclose(c->group);
+    if (c->writing && strcmp(path, "/") != 0 && H5Lexists(c->file, path, H5P_DEFAULT) <= 0) {
+        hid_t gcpl = group_props();
+        c->group = H5Gcreate2(c->file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        H5Pclose(gcpl);
+    } else {
+        c->group = H5Gopen2(c->file, path, H5P_DEFAULT);
+    }
+    if (c->group < 0)
+        die("checkpoint %s: %s group %s", c->path, c->writing ? "cannot create" : "has no", path);
+}
+
+/* ---- attributes ------------------------------------------------------------ */
+
+static void put_attr(Ckpt *c, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(c->group, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+    CK_CHECK(a, name);
+    CK_CHECK(H5Awrite(a, mtype, v), name);
+    H5Aclose(a);
+    H5Sclose(sp);
+}
+
+void ckpt_put_i64(Ckpt *c, const char *name, int64_t v) { put_attr(c, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v); }
+void ckpt_put_f64(Ckpt *c, const char *name, double v) { put_attr(c, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v); }
+
+void ckpt_put_str(Ckpt *c, const char *name, const char *v)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(v) + 1);
+    put_attr(c, name, t, t, v);
+    H5Tclose(t);
+}
+
+static hid_t get_attr(Ckpt *c, const char *name)
+{
+    hid_t a = H5Aopen(c->group, name, H5P_DEFAULT);
+    if (a < 0)
+        die("checkpoint %s: attribute '%s' missing (damaged or foreign file)", c->path, name);
+    return a;
+}
+
+int64_t ckpt_get_i64(Ckpt *c, const char *name)
+{
+    int64_t v;
+    hid_t a = get_attr(c, name);
+    CK_CHECK(H5Aread(a, H5T_NATIVE_INT64, &v), name);
+    H5Aclose(a);
+    return v;
+}
+
+double ckpt_get_f64(Ckpt *c, const char *name)
+{
+    double v;
+    hid_t a = get_attr(c, name);
+    CK_CHECK(H5Aread(a, H5T_NATIVE_DOUBLE, &v), name);
+    H5Aclose(a);
+    return v;
+}
+
+char *ckpt_get_str(Ckpt *c, const char *name)
+{
+    hid_t a = get_attr(c, name);
+    hid_t t = H5Aget_type(a);
+    size_t n = H5Tget_size(t);
+    char *v = xcalloc(n + 1, 1);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, n);
+    CK_CHECK(H5Aread(a, mt, v), name);
+    H5Tclose(mt);
+    H5Tclose(t);
+    H5Aclose(a);
+    return v;
+}
+
+/* ---- datasets ---------------------------------------------------------------- */
+
+static hid_t create_dataset(Ckpt *c, const char *name, CkType t, size_t total)
+{
+    hsize_t dim = total;
+    hid_t sp = H5Screate_simple(1, &dim, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    hid_t d = H5Dcreate2(c->group, name, file_type(t), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    CK_CHECK(d, name);
+    return d;
+}
+
+/* Write n elements at offset (collective where parallel: every rank calls,
+ * possibly with n = 0). */
+static void write_slice(Ckpt *c, hid_t d, CkType t, const void *v, size_t n, size_t offset, const char *name)
+{
+    hid_t fsp = H5Dget_space(d);
+    hsize_t off = offset, cnt = n;
+    hid_t msp = H5Screate_simple(1, &cnt, NULL);
+    if (n)
+        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &off, NULL, &cnt, NULL);
+    else {
+        H5Sselect_none(fsp);
+        H5Sselect_none(msp);
+    }
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+    if (c->parallel)
+        H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+    static const char zero[8];
+    CK_CHECK(H5Dwrite(d, mem_type(t), msp, fsp, xfer, n ? v : zero), name);
+    H5Pclose(xfer);
+    H5Sclose(msp);
+    H5Sclose(fsp);
+}
+
+void ckpt_put_runs(Ckpt *c, const char *name, CkType t, const void *v, const uint64_t *runs, size_t nruns,
+                   size_t total)
+{
+    hid_t d = create_dataset(c, name, t, total);
+    if (total == 0) {   /* nothing to write (and no storage to write to) */
+        H5Dclose(d);
+        return;
+    }
+    hid_t fsp = H5Dget_space(d);
+    hsize_t n = 0;
+    H5Sselect_none(fsp);
+    for (size_t k = 0; k < nruns; k++) {
+        if (!runs[2 * k + 1])
+            continue;
+        hsize_t off = runs[2 * k], cnt = runs[2 * k + 1];
+        H5Sselect_hyperslab(fsp, H5S_SELECT_OR, &off, NULL, &cnt, NULL);
+        n += cnt;
+    }
+    hsize_t mn = n ? n : 1;
+    hid_t msp = H5Screate_simple(1, &mn, NULL);
+    if (!n)
+        H5Sselect_none(msp);
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+    if (c->parallel)
+        H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+    static const char zero[8];
+    CK_CHECK(H5Dwrite(d, mem_type(t), msp, fsp, xfer, n ? v : zero), name);
+    H5Pclose(xfer);
+    H5Sclose(msp);
+    H5Sclose(fsp);
+    H5Dclose(d);
+}
+
+void ckpt_put_part(Ckpt *c, const char *name, CkType t, const void *v, size_t n, size_t offset, size_t total)
+{
+    hid_t d = create_dataset(c, name, t, total);
+    if (total)
+        write_slice(c, d, t, v, n, offset, name);
+    H5Dclose(d);
+}
+
+void ckpt_put_array(Ckpt *c, const char *name, CkType t, const void *v, size_t n)
+{
+    bool me = !c->parallel || comm_rank() == 0;
+    ckpt_put_part(c, name, t, v, me ? n : 0, 0, n);
+}
+
+void ckpt_put_strings(Ckpt *c, const char *name, const char *const *s, size_t n)
+{
+    uint32_t *len = xmalloc((n + 1) * sizeof *len);
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = s[i] ? strlen(s[i]) : 0;
+        if (l > UINT32_MAX)
+            die("checkpoint: string too long");
+        len[i] = (uint32_t)l;
+        bytes += l;
+    }
+    char *all = xmalloc(bytes + 1), *o = all;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(o, s[i] ? s[i] : "", len[i]);
+        o += len[i];
+    }
+    char lname[256], bname[256];
+    snprintf(lname, sizeof lname, "%s_length", name);
+    snprintf(bname, sizeof bname, "%s_utf8", name);
+    ckpt_put_array(c, lname, CK_U32, len, n);
+    ckpt_put_array(c, bname, CK_U8, all, bytes);
+    free(len);
+    free(all);
+}
+
+bool ckpt_has_attr(Ckpt *c, const char *name)
+{
+    return H5Aexists(c->group, name) > 0;
+}
+
+bool ckpt_has(Ckpt *c, const char *name)
+{
+    return H5Lexists(c->group, name, H5P_DEFAULT) > 0;
+}
+
+static hid_t open_dataset(Ckpt *c, const char *name, size_t *n)
+{
+    hid_t d = H5Dopen2(c->group, name, H5P_DEFAULT);
+    if (d < 0)
+        die("checkpoint %s: dataset '%s' missing (damaged or foreign file)", c->path, name);
+    hid_t sp = H5Dget_space(d);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    if (np < 0)
+        die("checkpoint %s: dataset '%s' unreadable", c->path, name);
+    *n = (size_t)np;
+    return d;
+}
+
+void *ckpt_get_array(Ckpt *c, const char *name, CkType t, size_t *n)
+{
+    hid_t d = open_dataset(c, name, n);
+    void *v = xmalloc((*n + 1) * type_size(t));
+    if (*n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        die("checkpoint %s: cannot read dataset '%s' (damaged file?)", c->path, name);
+    H5Dclose(d);
+    return v;
+}
+
+void ckpt_get_part(Ckpt *c, const char *name, CkType t, void *v, size_t n, size_t offset)
+{
+    size_t total;
+    hid_t d = open_dataset(c, name, &total);
+    if (offset + n > total)
+        die("checkpoint %s: dataset '%s' shorter than expected", c->path, name);
+    if (n) {
+        hid_t fsp = H5Dget_space(d);
+        hsize_t off = offset, cnt = n;
+        H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &off, NULL, &cnt, NULL);
+        hid_t msp = H5Screate_simple(1, &cnt, NULL);
+        if (H5Dread(d, mem_type(t), msp, fsp, H5P_DEFAULT, v) < 0)
+            die("checkpoint %s: cannot read dataset '%s' (damaged file?)", c->path, name);
+        H5Sclose(msp);
+        H5Sclose(fsp);
+    }
+    H5Dclose(d);
+}
+
+char **ckpt_get_strings(Ckpt *c, const char *name, size_t *n)
+{
+    char lname[256], bname[256];
+    snprintf(lname, sizeof lname, "%s_length", name);
+    snprintf(bname, sizeof bname, "%s_utf8", name);
+    size_t nb;
+    uint32_t *len = ckpt_get_array(c, lname, CK_U32, n);
+    char *all = ckpt_get_array(c, bname, CK_U8, &nb);
+    char **out = xmalloc((*n + 1) * sizeof *out);
+    size_t off = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (off + len[i] > nb)
+            die("checkpoint %s: string table '%s' damaged", c->path, name);
+        out[i] = xstrndup(all + off, len[i]);
+        off += len[i];
+    }
+    free(len);
+    free(all);
+    return out;
+}

@@ -45,7 +45,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -96,7 +96,11 @@ $(GEN_BIN): tools/gencorpus.c | $(DEPS_STAMP)
 mpi: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) QUICK=$(SANITIZE) ASAN_OPTIONS=detect_leaks=0 sh tests/mpi.sh
 
-test: unit e2e mpi
+# Checkpoints resume exactly and fail safely.
+checkpoint: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/checkpoint.sh
+
+test: unit e2e mpi checkpoint
 
 run: $(BIN)
 	@mkdir -p out

@@ -4,7 +4,9 @@
  * when MPI runs (rank 0 alone writes the replicated ones), with the plain
  * driver otherwise; object time stamps are off so equal states give equal
  * files (h5diff). Strings are fixed-length attributes or length+bytes
- * tables: parallel HDF5 cannot write variable-length strings.
+ * tables: parallel HDF5 cannot write variable-length strings. Damage is
+ * detected on reading: datasets carry Fletcher-32 checksums (chunked),
+ * and the 1.8 file format checksums the metadata.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "checkpoint.h"
@@ -82,6 +84,7 @@ Ckpt *ckpt_create(const char *path)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (c->parallel)
         H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
     c->file = H5Fcreate(c->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (c->file < 0)
@@ -134,7 +137,7 @@ Ckpt *ckpt_open(const char *path)
     c->path = xstrdup(path);
     c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (c->file < 0)
-        die("checkpoint %s: cannot open (damaged HDF5 file?)", path);
+        die("checkpoint %s: cannot open: truncated or damaged HDF5 file", path);
     c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
     if (H5Aexists(c->group, "format") <= 0)
         die("checkpoint %s: not a huey checkpoint (no 'format' attribute)", path);
@@ -242,12 +245,21 @@ char *ckpt_get_str(Ckpt *c, const char *name)
 
 /* ---- datasets ---------------------------------------------------------------- */
 
+enum { CHUNK = 1 << 16 };   /* elements per chunk (and checksum) */
+
 static hid_t create_dataset(Ckpt *c, const char *name, CkType t, size_t total)
 {
     hsize_t dim = total;
     hid_t sp = H5Screate_simple(1, &dim, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_obj_track_times(dcpl, 0);
+    if (total) {
+        hsize_t chunk = total < CHUNK ? total : CHUNK;
+        H5Pset_chunk(dcpl, 1, &chunk);
+        H5Pset_fletcher32(dcpl);
+        /* parallel HDF5 writes filtered data only if it allocates it first */
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    }
     hid_t d = H5Dcreate2(c->group, name, file_type(t), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(sp);
@@ -379,7 +391,7 @@ void *ckpt_get_array(Ckpt *c, const char *name, CkType t, size_t *n)
     hid_t d = open_dataset(c, name, n);
     void *v = xmalloc((*n + 1) * type_size(t));
     if (*n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-        die("checkpoint %s: cannot read dataset '%s' (damaged file?)", c->path, name);
+        die("checkpoint %s: dataset '%s' is damaged (checksum or read error)", c->path, name);
     H5Dclose(d);
     return v;
 }
@@ -396,7 +408,7 @@ void ckpt_get_part(Ckpt *c, const char *name, CkType t, void *v, size_t n, size_
         H5Sselect_hyperslab(fsp, H5S_SELECT_SET, &off, NULL, &cnt, NULL);
         hid_t msp = H5Screate_simple(1, &cnt, NULL);
         if (H5Dread(d, mem_type(t), msp, fsp, H5P_DEFAULT, v) < 0)
-            die("checkpoint %s: cannot read dataset '%s' (damaged file?)", c->path, name);
+            die("checkpoint %s: dataset '%s' is damaged (checksum or read error)", c->path, name);
         H5Sclose(msp);
         H5Sclose(fsp);
     }

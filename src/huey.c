@@ -253,9 +253,11 @@ static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
 
 /* ---- checkpoints ------------------------------------------------------------ */
 
+/* The model's settings; run control belongs to each run, not the state. */
 static void put_param(void *ctx, const char *key, const char *value)
 {
-    ckpt_put_str(ctx, key, value);
+    if (!params_is_run_control(key))
+        ckpt_put_str(ctx, key, value);
 }
 
 /* Everything a resume needs besides the model: settings, the kill list,
@@ -463,6 +465,7 @@ static int cmd_run(int argc, char **argv)
         size_t n2;
         saved_sums = ckpt_get_strings(ck, "sha256", &n2);
         if (!ninputs) {
+            inputs = xrealloc(inputs, (nsaved + 1) * sizeof *inputs);
             for (size_t f = 0; f < nsaved; f++)
                 inputs[ninputs++] = saved_paths[f];
         } else if (ninputs != nsaved) {

@@ -1,0 +1,156 @@
+#!/bin/sh
+# checkpoint.sh — checkpoints resume exactly and fail safely:
+#   * stopped at random windows (seed printed) or by a signal, a resumed run
+#     ends in the state of one that never stopped: JSON (timing removed)
+#     byte-equal, final checkpoints equal under h5diff; also across rank
+#     counts (1 -> 3, 4 -> 2);
+#   * kill -9 during periodic checkpoints leaves a readable checkpoint;
+#   * truncated, corrupt, foreign and newer-version files, and inputs that
+#     changed, give a clear error and overwrite nothing;
+#   * h5dump reads a checkpoint.
+set -u
+HUEY=${HUEY:-bin/huey}
+DATA=../shared/data
+PY=/usr/bin/python3
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
+MPIRUN="mpirun --oversubscribe --bind-to none"
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+fails=0
+pass() { printf 'ok   %s\n' "$1"; }
+fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+strip() { grep -v '^  "timing"' "$1"; }
+same_json() { strip "$1" > "$OUT/a"; strip "$2" > "$OUT/b"; cmp -s "$OUT/a" "$OUT/b"; }
+launch() { if [ "$1" -gt 1 ]; then echo "$MPIRUN -n $1"; fi; }
+
+SEED=${SEED:-$(date +%s)}
+echo "checkpoint: random seed $SEED (SEED=$SEED sh tests/checkpoint.sh repeats this run)"
+rand() { awk -v s="$SEED" -v k="$1" -v n="$2" 'BEGIN { srand(s + k); print 1 + int(rand() * n) }'; }
+
+T=$DATA/TrumpInterview.txt
+# reference: uninterrupted runs and their final checkpoints
+"$HUEY" run "$T" --max-neurons 100 --progress-interval 0 --checkpoint "$OUT/full.h5" --json "$OUT/full.json" 2>/dev/null
+"$HUEY" run "$DATA/FeynmanYoung.txt" --no-conversation-mode --activation-kernel incoming --max-neurons 80 \
+    --progress-interval 0 --checkpoint "$OUT/fullf.h5" --json "$OUT/fullf.json" 2>/dev/null
+
+# 1. stop at random windows, resume with P = 1
+i=0
+for w in $(rand 1 2800) $(rand 2 2800) $(rand 3 50); do
+    i=$((i + 1))
+    "$HUEY" run "$T" --max-neurons 100 --progress-interval 0 --max-windows "$w" --checkpoint "$OUT/c$i.h5" 2>/dev/null
+    "$HUEY" run --resume "$OUT/c$i.h5" --progress-interval 0 --checkpoint "$OUT/r$i.h5" --json "$OUT/r$i.json" 2>/dev/null
+    if same_json "$OUT/full.json" "$OUT/r$i.json" && h5diff -q "$OUT/full.h5" "$OUT/r$i.h5" >/dev/null 2>&1; then
+        pass "stopped at window $w, resumed: same JSON and checkpoint"
+    else
+        fail "stopped at window $w, resumed: differs"
+    fi
+done
+w=$(rand 4 2200)
+"$HUEY" run "$DATA/FeynmanYoung.txt" --no-conversation-mode --activation-kernel incoming --max-neurons 80 \
+    --progress-interval 0 --max-windows "$w" --checkpoint "$OUT/cf.h5" 2>/dev/null
+"$HUEY" run --resume "$OUT/cf.h5" --progress-interval 0 --json "$OUT/rf.json" 2>/dev/null
+if same_json "$OUT/fullf.json" "$OUT/rf.json"; then pass "plain text, incoming kernel, stopped at window $w: same JSON"
+else fail "plain text, incoming kernel, stopped at window $w"; fi
+
+# 2. signals: SIGUSR1 and SIGTERM at P = 1, SIGUSR1 under mpirun; resume with another P
+long() { for k in 1 2 3 4 5 6 7 8; do printf '%s ' "$T"; done; }
+"$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/long.h5" --json "$OUT/long.json" 2>/dev/null
+signal_case() {
+    sig=$1; p_run=$2; p_res=$3; delay=$4
+    rm -f "$OUT/s.h5"
+    $(launch "$p_run") "$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/s.h5" 2>"$OUT/s.err" &
+    pid=$!
+    sleep "$delay"
+    kill -s "$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    $(launch "$p_res") "$HUEY" run --resume "$OUT/s.h5" --progress-interval 0 --checkpoint "$OUT/s2.h5" \
+        --json "$OUT/s.json" >/dev/null 2>&1
+    if [ "$rc" -eq 0 ] && grep -q "resume with: huey run --resume" "$OUT/s.err" && same_json "$OUT/long.json" "$OUT/s.json" &&
+       h5diff -q "$OUT/long.h5" "$OUT/s2.h5" >/dev/null 2>&1; then
+        pass "SIG$sig at P=$p_run after ${delay}s ($(grep -o 'after window [0-9]*' "$OUT/s.err")), resumed with P=$p_res: same state"
+    else
+        fail "SIG$sig at P=$p_run, resumed with P=$p_res: exit $rc"; tail -3 "$OUT/s.err" | sed 's/^/     /'
+    fi
+}
+d() { awk -v s="$SEED" -v k="$1" 'BEGIN { srand(s + k); printf "%.2f", 0.05 + rand() * 0.2 }'; }
+signal_case USR1 1 1 "$(d 5)"
+signal_case TERM 1 1 "$(d 6)"
+if command -v mpirun >/dev/null 2>&1; then
+    signal_case USR1 1 3 "$(d 7)"
+    signal_case USR1 4 2 "$(awk -v x="$(d 8)" 'BEGIN { print x + 0.8 }')"
+fi
+
+# 3. kill -9 while checkpointing every few windows: the file stays readable
+ok=1
+for k in 1 2 3; do
+    rm -f "$OUT/k.h5" "$OUT/k.h5.tmp"
+    "$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/k.h5" --checkpoint-every 50 2>/dev/null &
+    pid=$!
+    sleep "$(awk -v s="$SEED" -v k="$k" 'BEGIN { srand(s + 10 + k); printf "%.2f", 0.2 + rand() * 0.4 }')"
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    if [ -f "$OUT/k.h5" ]; then
+        "$HUEY" run --resume "$OUT/k.h5" --max-windows 1 --progress-interval 0 >/dev/null 2>&1 || ok=0
+    fi
+done
+[ "$ok" = 1 ] && pass "kill -9 during periodic checkpoints: the last checkpoint still resumes" || fail "kill -9: checkpoint damaged"
+
+# 4. bad checkpoints and changed inputs: a clear error, nothing overwritten
+bad() {
+    label=$1; pattern=$2; file=$3; shift 3
+    sum=$(sha256sum "$file" | cut -c1-64)
+    "$HUEY" run --resume "$file" "$@" --progress-interval 0 >/dev/null 2>"$OUT/err"
+    rc=$?
+    if [ "$rc" -ne 0 ] && grep -q -e "$pattern" "$OUT/err" && [ "$(sha256sum "$file" | cut -c1-64)" = "$sum" ]; then
+        pass "$label: exit $rc, '$(head -1 "$OUT/err" | sed 's/^huey: [^ ]* //')'"
+    else
+        fail "$label: exit $rc"; sed 's/^/     /' "$OUT/err" | head -3
+    fi
+}
+head -c 3000 "$OUT/full.h5" > "$OUT/trunc.h5"
+bad "truncated checkpoint" "truncated" "$OUT/trunc.h5"
+cp "$OUT/full.h5" "$OUT/corrupt.h5"
+size=$(wc -c < "$OUT/full.h5")
+dd if=/dev/urandom of="$OUT/corrupt.h5" bs=1 seek=$((size / 2)) count=4000 conv=notrunc 2>/dev/null
+bad "corrupt checkpoint" "checkpoint" "$OUT/corrupt.h5"
+echo "not a checkpoint" > "$OUT/text.h5"
+bad "a text file" "not an HDF5 file" "$OUT/text.h5"
+h5copy -i "$OUT/full.h5" -o "$OUT/foreign.h5" -s /model/neurons -d /neurons >/dev/null 2>&1
+bad "foreign HDF5 file" "not a huey checkpoint" "$OUT/foreign.h5"
+cp "$OUT/full.h5" "$OUT/newer.h5"
+$PY -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); f.attrs['format_version'] = 99" "$OUT/newer.h5"
+bad "newer format version" "format version 99" "$OUT/newer.h5"
+printf 'Alice: a different file\nBob: with other words\n' > "$OUT/other.txt"
+bad "inputs changed" "is not the file the checkpoint was made from" "$OUT/full.h5" "$OUT/other.txt"
+bad "a model setting changed on resume" "cannot change when resuming" "$OUT/full.h5" --window-size 3
+
+# 5. h5dump and h5py read a checkpoint
+if h5dump -a /format -a /format_version "$OUT/full.h5" 2>/dev/null | grep -q '"huey-checkpoint"' &&
+   h5dump -d /model/neurons/id "$OUT/full.h5" >/dev/null 2>&1; then
+    pass "h5dump reads a checkpoint"
+else
+    fail "h5dump cannot read a checkpoint"
+fi
+
+# the README's h5py snippet finds the run's connections
+nconn=$($PY - "$OUT/full.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r"); n, r = f["model/neurons"], f["model/rows"]
+b, ln = n["word_utf8"][:].tobytes(), n["word_length"][:]
+words = [b[e - l:e].decode() for e, l in zip(np.cumsum(ln), ln)]
+src = np.repeat(n["id"][:], np.diff(np.append(n["row_start"][:], len(r["w"]))))
+out = r["incoming"][:] == 0
+edges = list(zip(src[out], r["partner"][out], r["w"][out], r["m"][out]))
+print(len(edges), len(words))
+PYEOF
+)
+want="$(grep -o '"connections": [0-9]*' "$OUT/full.json" | head -1 | cut -d' ' -f2) $(grep -o '"living_neurons": [0-9]*' "$OUT/full.json" | cut -d' ' -f2)"
+if [ "$nconn" = "$want" ]; then pass "h5py reads the connections and words (README snippet)"; else fail "h5py: '$nconn' vs '$want'"; fi
+
+if [ "$fails" -eq 0 ]; then
+    echo "checkpoint: OK"
+else
+    echo "checkpoint: FAILED ($fails)"
+    exit 1
+fi

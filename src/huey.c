@@ -16,6 +16,7 @@
 #include "detect.h"
 #include "export.h"
 #include "net.h"
+#include "offline.h"
 #include "params.h"
 #include "text.h"
 #include "util.h"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
             "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
+            "       huey info FILE.h5 | concepts FILE.h5 [--top N] | export FILE.h5 [--format json|csv]\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -281,26 +283,41 @@ static void write_checkpoint(Run *r, const char *path)
 
     size_t nf = r->info.nfiles;
     const char **paths = xmalloc((nf + 1) * sizeof *paths), **sums = xmalloc((nf + 1) * sizeof *sums);
-    int64_t *cnt = xmalloc((4 * nf + 1) * sizeof *cnt);
+    const char **strat = xmalloc((nf + 1) * sizeof *strat);
+    int64_t *cnt = xmalloc((7 * nf + 1) * sizeof *cnt);
+    double *conf = xmalloc((nf + 1) * sizeof *conf);
     for (size_t f = 0; f < nf; f++) {
         const InputFile *in = &r->info.files[f];
         paths[f] = in->path;
         sums[f] = in->det.sha256;
+        strat[f] = in->det.strategy;
+        conf[f] = in->det.confidence;
         cnt[f] = (int64_t)in->utterances_done;
         cnt[nf + f] = (int64_t)in->words;
         cnt[2 * nf + f] = (int64_t)in->tokens;
         cnt[3 * nf + f] = (int64_t)in->windows;
+        cnt[4 * nf + f] = (int64_t)in->det.total_exchanges;
+        cnt[5 * nf + f] = (int64_t)in->det.whitespace_words;
+        cnt[6 * nf + f] = (int64_t)in->det.bytes;
     }
     ckpt_group(c, "/input");
     ckpt_put_i64(c, "file_index", (int64_t)r->file_index);
+    ckpt_put_str(c, "stop_reason", r->stop ? r->info.stop_reason : "");
     ckpt_put_strings(c, "path", paths, nf);
     ckpt_put_strings(c, "sha256", sums, nf);
+    ckpt_put_strings(c, "strategy", strat, nf);
+    ckpt_put_array(c, "confidence", CK_F64, conf, nf);
     ckpt_put_array(c, "utterances_done", CK_I64, cnt, nf);
     ckpt_put_array(c, "words", CK_I64, cnt + nf, nf);
     ckpt_put_array(c, "tokens", CK_I64, cnt + 2 * nf, nf);
     ckpt_put_array(c, "windows", CK_I64, cnt + 3 * nf, nf);
+    ckpt_put_array(c, "exchanges_total", CK_I64, cnt + 4 * nf, nf);
+    ckpt_put_array(c, "whitespace_words", CK_I64, cnt + 5 * nf, nf);
+    ckpt_put_array(c, "bytes", CK_I64, cnt + 6 * nf, nf);
     free(paths);
     free(sums);
+    free(strat);
+    free(conf);
     free(cnt);
 
     net_save(r->net, c);
@@ -644,6 +661,12 @@ int main(int argc, char **argv)
     int rc;
     if (!strcmp(argv[1], "run"))
         rc = cmd_run(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "info"))
+        rc = cmd_info(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "concepts"))
+        rc = cmd_concepts(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "export"))
+        rc = cmd_export(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

@@ -464,7 +464,7 @@ void params_write_json(JsonWriter *j, const Params *p, size_t n_kill_words)
     char buf[4200];
     for (int i = 0; i < NOPTS; i++) {
         const Opt *o = &opts[i];
-        bool dup = false;
+        bool dup = params_is_run_control(o->key);   /* not part of the model */
         for (size_t w = 0; w < sizeof written / sizeof written[0]; w++)
             dup |= strcmp(written[w], o->key) == 0;
         if (dup)

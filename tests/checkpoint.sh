@@ -148,6 +148,25 @@ PYEOF
 want="$(grep -o '"connections": [0-9]*' "$OUT/full.json" | head -1 | cut -d' ' -f2) $(grep -o '"living_neurons": [0-9]*' "$OUT/full.json" | cut -d' ' -f2)"
 if [ "$nconn" = "$want" ]; then pass "h5py reads the connections and words (README snippet)"; else fail "h5py: '$nconn' vs '$want'"; fi
 
+# offline commands on a checkpoint
+if "$HUEY" export "$OUT/full.h5" -o "$OUT/exp.json" 2>/dev/null && same_json "$OUT/full.json" "$OUT/exp.json"; then
+    pass "huey export --format json equals huey run --json"
+else
+    fail "huey export --format json differs from huey run --json"
+fi
+rows=$("$HUEY" export "$OUT/full.h5" --format csv 2>/dev/null | wc -l)
+if [ "$rows" = "$((${want% *} + 1))" ]; then pass "huey export --format csv: one row per connection"; else fail "csv rows $rows"; fi
+top=$("$HUEY" concepts "$OUT/full.h5" --top 3 2>/dev/null | awk '!/^#/ { print $4 }' | tr '\n' ' ')
+want_top=$(grep -o '"neuron_mass_ranking": \[\[[0-9]*, "[^"]*", [^]]*\], \[[0-9]*, "[^"]*", [^]]*\], \[[0-9]*, "[^"]*"' "$OUT/full.json" |
+           grep -o '"[^"]*"' | grep -v neuron_mass_ranking | tr -d '"' | tr '\n' ' ')
+if [ -n "$top" ] && [ "$top" = "$want_top" ]; then pass "huey concepts: top 3 = $top"; else fail "concepts: '$top' vs '$want_top'"; fi
+if "$HUEY" info "$OUT/full.h5" 2>/dev/null | grep -q "complete: every input was read" &&
+   "$HUEY" info "$OUT/c1.h5" 2>/dev/null | grep -q "stopped early (max_windows)"; then
+    pass "huey info: position and completeness"
+else
+    fail "huey info"
+fi
+
 if [ "$fails" -eq 0 ]; then
     echo "checkpoint: OK"
 else

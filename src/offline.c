@@ -1,0 +1,272 @@
+/*
+ * offline.c — loading a checkpoint for analysis, and the info, concepts
+ * and export commands.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "offline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "json.h"
+#include "params.h"
+#include "util.h"
+
+static void load_param(void *ctx, const char *key, const char *value)
+{
+    void **lp = ctx;
+    Params *p = lp[0];
+    Ckpt *c = lp[1];
+    (void)value;
+    if (params_is_run_control(key) || !ckpt_has_attr(c, key))
+        return;
+    char *v = ckpt_get_str(c, key);
+    params_set(p, key, v, ckpt_path(c));
+    free(v);
+}
+
+Loaded *offline_load(const char *path)
+{
+    Loaded *l = xcalloc(1, sizeof *l);
+    l->path = xstrdup(path);
+    Ckpt *c = ckpt_open(path);
+    Params p, keys;
+    params_default(&p);
+    params_default(&keys);
+    ckpt_group(c, "/params");
+    void *lp[2] = { &p, c };
+    params_each(&keys, load_param, lp);
+
+    ckpt_group(c, "/kill_list");
+    size_t nk;
+    char **kw = ckpt_get_strings(c, "word", &nk);
+    for (size_t k = 0; k < nk; k++)
+        free(kw[k]);
+    free(kw);
+    l->n_kill_words = nk;
+
+    l->net = net_create(&p, &backend_cpu_ops, 0, 1);
+    net_load(l->net, c);
+
+    ckpt_group(c, "/input");
+    RunInfo *ri = &l->info;
+    ri->nranks = 1;
+    ri->n_kill_words = nk;
+    char *stop = ckpt_get_str(c, "stop_reason");
+    ri->stopped_early = stop[0] != '\0';
+    ri->stop_reason = stop[0] ? stop : NULL;
+    if (!stop[0])
+        free(stop);
+    size_t nf, k;
+    char **paths = ckpt_get_strings(c, "path", &nf);
+    char **sums = ckpt_get_strings(c, "sha256", &k);
+    char **strat = ckpt_get_strings(c, "strategy", &k);
+    double *conf = ckpt_get_array(c, "confidence", CK_F64, &k);
+    int64_t *done = ckpt_get_array(c, "utterances_done", CK_I64, &k);
+    int64_t *words = ckpt_get_array(c, "words", CK_I64, &k);
+    int64_t *toks = ckpt_get_array(c, "tokens", CK_I64, &k);
+    int64_t *wins = ckpt_get_array(c, "windows", CK_I64, &k);
+    int64_t *exch = ckpt_get_array(c, "exchanges_total", CK_I64, &k);
+    int64_t *ws = ckpt_get_array(c, "whitespace_words", CK_I64, &k);
+    int64_t *bytes = ckpt_get_array(c, "bytes", CK_I64, &k);
+    ri->files = xcalloc(nf + 1, sizeof *ri->files);
+    ri->nfiles = nf;
+    for (size_t f = 0; f < nf; f++) {
+        InputFile *in = &ri->files[f];
+        in->path = paths[f];
+        snprintf(in->det.sha256, sizeof in->det.sha256, "%s", sums[f]);
+        snprintf(in->det.strategy, sizeof in->det.strategy, "%s", strat[f]);
+        in->det.confidence = conf[f];
+        in->det.total_exchanges = (uint64_t)exch[f];
+        in->det.whitespace_words = (uint64_t)ws[f];
+        in->det.bytes = (uint64_t)bytes[f];
+        in->utterances_done = (uint64_t)done[f];
+        in->words = (uint64_t)words[f];
+        in->tokens = (uint64_t)toks[f];
+        in->windows = (uint64_t)wins[f];
+        free(sums[f]);
+        free(strat[f]);
+    }
+    free(paths); free(sums); free(strat); free(conf); free(done); free(words); free(toks); free(wins);
+    free(exch); free(ws); free(bytes);
+    ckpt_close(c);
+
+    l->self = xcalloc(l->net->nspeakers + 1, sizeof *l->self);
+    for (size_t s = 0; s < l->net->nspeakers; s++)
+        net_self_concept(l->net, s, &l->self[s]);
+    net_outputs(l->net, &l->out);
+    return l;
+}
+
+void offline_free(Loaded *l)
+{
+    if (!l)
+        return;
+    for (size_t f = 0; f < l->info.nfiles; f++)
+        free(l->info.files[f].path);
+    free(l->info.files);
+    free((char *)l->info.stop_reason);
+    net_outputs_free(&l->out);
+    free(l->self);
+    net_free(l->net);
+    free(l->path);
+    free(l);
+}
+
+/* ---- info -------------------------------------------------------------------- */
+
+static void print_param(void *ctx, const char *key, const char *value)
+{
+    (void)ctx;
+    if (!params_is_run_control(key))
+        printf("  %-32s %s\n", key, value);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    if (argc != 1)
+        die_usage("usage: huey info FILE.h5");
+    Loaded *l = offline_load(argv[0]);
+    const Net *n = l->net;
+    printf("checkpoint %s (format version %d)\n", l->path, CKPT_FORMAT_VERSION);
+    printf("network: %d living neurons, %lld ids issued, %zu connections, %zu concepts, %llu evictions\n",
+           n->nliving, (long long)n->id_counter, l->out.nedges, n->nconcepts, (unsigned long long)n->c.evictions);
+    printf("learnt from: %llu utterances, %llu words, %llu tokens, %llu windows\n",
+           (unsigned long long)n->c.utterances, (unsigned long long)n->c.words, (unsigned long long)n->c.tokens,
+           (unsigned long long)n->c.windows);
+    printf("speakers: %zu\n", n->nspeakers);
+    for (size_t s = 0; s < n->nspeakers; s++)
+        printf("  %-20s %6llu utterances, self-concept mass %.6g\n", n->speakers[s].name,
+               (unsigned long long)n->speakers[s].blocks, l->self[s].mass);
+    printf("input (%zu file%s):\n", l->info.nfiles, l->info.nfiles == 1 ? "" : "s");
+    for (size_t f = 0; f < l->info.nfiles; f++) {
+        const InputFile *in = &l->info.files[f];
+        printf("  %s  sha256 %.12s…  %s %.3g, %llu of %llu utterances\n", in->path, in->det.sha256,
+               in->det.strategy, in->det.confidence, (unsigned long long)in->utterances_done,
+               (unsigned long long)in->det.total_exchanges);
+    }
+    if (l->info.stopped_early)
+        printf("stopped early (%s)%s; huey run --resume %s goes on\n", l->info.stop_reason,
+               n->in_utterance ? ", inside an utterance" : "", l->path);
+    else
+        printf("complete: every input was read\n");
+    printf("settings:\n");
+    params_each(&n->p, print_param, NULL);
+    offline_free(l);
+    return 0;
+}
+
+/* ---- concepts ------------------------------------------------------------------ */
+
+typedef struct Ranked {
+    int64_t id;
+    const char *word;
+    double mass;
+} Ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const Ranked *x = a, *y = b;
+    if (x->mass != y->mass)
+        return x->mass > y->mass ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static long parse_top(const char *v)
+{
+    char *end;
+    errno = 0;
+    long t = strtol(v, &end, 10);
+    if (!*v || *end || errno || t <= 0)
+        die_usage("option --top: expected a positive integer, got '%s'", v);
+    return t;
+}
+
+int cmd_concepts(int argc, char **argv)
+{
+    const char *path = NULL;
+    long top = 20;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--top") && i + 1 < argc)
+            top = parse_top(argv[++i]);
+        else if (argv[i][0] == '-')
+            die_usage("unknown option '%s' (usage: huey concepts FILE.h5 [--top N])", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            die_usage("usage: huey concepts FILE.h5 [--top N]");
+    }
+    if (!path)
+        die_usage("usage: huey concepts FILE.h5 [--top N]");
+    Loaded *l = offline_load(path);
+    const Net *n = l->net;
+    Ranked *r = xmalloc(((size_t)n->nslots + 1) * sizeof *r);
+    size_t k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0 && n->word[s])
+            r[k++] = (Ranked){ n->id[s], n->word[s], l->out.mass[s] };
+    qsort(r, k, sizeof *r, cmp_ranked);
+    printf("# rank  mass          id  concept\n");
+    for (size_t i = 0; i < k && (long)i < top; i++)
+        printf("%6zu  %12.6f  %8lld  %s\n", i + 1, r[i].mass, (long long)r[i].id, r[i].word);
+    free(r);
+    offline_free(l);
+    return 0;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+int cmd_export(int argc, char **argv)
+{
+    const char *path = NULL, *format = "json", *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            format = argv[++i];
+        else if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (argv[i][0] == '-')
+            die_usage("unknown option '%s' (usage: huey export FILE.h5 [--format json|csv] [-o OUT])", argv[i]);
+        else if (!path)
+            path = argv[i];
+        else
+            die_usage("usage: huey export FILE.h5 [--format json|csv] [-o OUT]");
+    }
+    if (!path)
+        die_usage("usage: huey export FILE.h5 [--format json|csv] [-o OUT]");
+    if (strcmp(format, "json") && strcmp(format, "csv"))
+        die_usage("option --format: expected json or csv, got '%s'", format);
+    Loaded *l = offline_load(path);
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f)
+        die("cannot write %s: %s", out, strerror(errno));
+    if (!strcmp(format, "json")) {
+        export_json(l->net, &l->out, l->self, &l->info, f);
+    } else {
+        /* one row per connection, with both words */
+        const Net *n = l->net;
+        int32_t *slot_of = xmalloc(((size_t)n->id_counter + 1) * sizeof *slot_of);
+        for (int64_t i = 0; i <= n->id_counter; i++)
+            slot_of[i] = -1;
+        for (int32_t s = 0; s < n->nslots; s++)
+            if (n->id[s] >= 0)
+                slot_of[n->id[s]] = s;
+        fprintf(f, "source,source_id,target,target_id,weight,mass\n");
+        for (size_t e = 0; e < l->out.nedges; e++) {
+            const NetEdge *ed = &l->out.edges[e];
+            int32_t ss = slot_of[ed->src], ts = slot_of[ed->dst];
+            char wb[40], mb[40];
+            fmt_double(wb, ed->w);
+            fmt_double(mb, ed->m);
+            fprintf(f, "%s,%lld,%s,%lld,%s,%s\n", ss >= 0 && n->word[ss] ? n->word[ss] : "",
+                    (long long)ed->src, ts >= 0 && n->word[ts] ? n->word[ts] : "", (long long)ed->dst, wb, mb);
+        }
+        free(slot_of);
+    }
+    if (out && fclose(f) != 0)
+        die("error writing %s: %s", out, strerror(errno));
+    offline_free(l);
+    return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * offline.h — commands that read a checkpoint without MPI: info,
+ * concepts, query, export, report. A checkpoint is loaded into a Net on
+ * one rank (net_load), so every analysis uses the model's own functions.
+ */
+#ifndef HUEY_OFFLINE_H
+#define HUEY_OFFLINE_H
+
+#include "export.h"
+#include "net.h"
+
+/* A checkpoint opened for analysis. */
+typedef struct Loaded {
+    Net *net;
+    RunInfo info;            /* inputs, detection, counters as stored */
+    NetOutputs out;          /* edges, activations, masses */
+    SelfConcept *self;       /* (net->nspeakers) */
+    size_t n_kill_words;
+    char *path;
+} Loaded;
+
+Loaded *offline_load(const char *path);
+void offline_free(Loaded *l);
+
+/* `huey info|concepts|query|export|report FILE.h5 ...`: exit status. */
+int cmd_info(int argc, char **argv);
+int cmd_concepts(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+#endif

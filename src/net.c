@@ -365,6 +365,7 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
     n->spk_slot = -1;
     n->spk_id = -1;
     n->settled_value = rule_sigmoid(p->activation_kernel == KERNEL_INCOMING ? p->bias : 0.0);
+    n->history_complete = true;
     return n;
 }
 
@@ -382,6 +383,7 @@ void net_free(Net *n)
     }
     free(n->speakers);
     free(n->history);
+    free(n->hist_text);
     free(n->concepts);
     for (int64_t i = 0; i < n->p.window_size; i++)
         free(n->ring[i]);
@@ -739,6 +741,14 @@ void net_token(Net *n, const char *word, size_t len)
     n->ring_slot[r] = -1;
     n->utt_tokens++;
     n->c.tokens++;
+    if (n->hist_tokens < (uint64_t)n->p.history_tokens) {
+        GROW(n->hist_text, n->hist_cap, n->hist_len + len + 1);
+        memcpy(n->hist_text + n->hist_len, word, len + 1);
+        n->hist_len += len + 1;
+        n->hist_tokens++;
+    } else {
+        n->history_complete = false;
+    }
     if (n->ring_n == W)
         process_window(n);
 }
@@ -1253,6 +1263,9 @@ void net_save(Net *n, Ckpt *c)
     ckpt_put_array(c, "first_window", CK_I64, hw, nh);
     ckpt_put_array(c, "self_concept_mass", CK_F64, hm, nh);
     free(hs); free(ht); free(hw); free(hm);
+    /* the utterances' tokens, as long as history_tokens allowed */
+    ckpt_put_i64(c, "tokens_complete", n->history_complete);
+    ckpt_put_array(c, "token_utf8", CK_U8, n->hist_text, n->hist_len);
 
     ckpt_group(c, "/model/utterance");
     ckpt_put_i64(c, "in_utterance", n->in_utterance);
@@ -1440,6 +1453,13 @@ void net_load(Net *n, Ckpt *c)
         n->history[i] = (UttRecord){ hs[i], (uint64_t)ht[i], (uint64_t)hw[i], hm[i] };
     n->nhistory = nh;
     free(hs); free(ht); free(hw); free(hm);
+    n->history_complete = ckpt_get_i64(c, "tokens_complete") != 0;
+    free(n->hist_text);
+    n->hist_text = ckpt_get_array(c, "token_utf8", CK_U8, &n->hist_len);
+    n->hist_cap = n->hist_len + 1;
+    n->hist_tokens = 0;
+    for (size_t i = 0; i < n->hist_len; i++)
+        n->hist_tokens += n->hist_text[i] == '\0';
 
     ckpt_group(c, "/model/utterance");
     n->in_utterance = ckpt_get_i64(c, "in_utterance") != 0;

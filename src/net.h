@@ -114,6 +114,12 @@ typedef struct Net {
     size_t nspeakers, speakers_cap;
     UttRecord *history;
     size_t nhistory, history_cap;
+    /* the tokens of the utterances, in order, '\0'-separated, while fewer
+     * than history_tokens were kept (history_complete says whether all) */
+    char *hist_text;
+    size_t hist_len, hist_cap;
+    uint64_t hist_tokens;
+    bool history_complete;
 
     /* current utterance */
     bool in_utterance;

@@ -106,6 +106,8 @@ static const Opt opts[] = {
       "seconds between progress lines on stderr (0: off)" },
     { "cpu_simd", T_BOOL, OFF(cpu_simd), 0, "true", 0, 0,
       "use the AVX2 kernels when the CPU has them (results are bit-identical either way)" },
+    { "history_tokens", T_INT, OFF(history_tokens), 0, "10000000", 0, 1e15,
+      "tokens kept (in checkpoints) for the utterance history behind query evolution/emergence" },
     { "max_line_bytes", T_INT, OFF(max_line_bytes), 0, "16777216", 1, 1e15,
       "conversation mode: longest input line accepted" },
 };

@@ -57,6 +57,7 @@ typedef struct Params {
     double time_budget;              /* seconds, 0 = no limit */
     double progress_interval;        /* seconds between progress lines, 0 = off */
     int64_t max_line_bytes;          /* conversation-mode line limit */
+    int64_t history_tokens;          /* tokens kept for the per-utterance history */
     bool cpu_simd;                   /* AVX2 kernels where the CPU has them */
 } Params;
 

@@ -135,6 +135,7 @@ static int on_token(void *ctx, const char *word, size_t len)
         return 0;
     }
     uint64_t w0 = r->net->c.windows;
+    net_count_word(r->net, word, len, true);
     net_token(r->net, word, len);
     r->cur->tokens++;
     if (r->net->c.windows != w0) {
@@ -148,6 +149,15 @@ static int on_token(void *ctx, const char *word, size_t len)
         }
     }
     return check_limits(r);
+}
+
+/* A token the kill list dropped: counted, not learnt. */
+static int on_killed(void *ctx, const char *word, size_t len)
+{
+    Run *r = ctx;
+    if (!r->skip_tokens)   /* before the checkpoint it was counted already */
+        net_count_word(r->net, word, len, false);
+    return 0;
 }
 
 static int sink_begin(void *ctx, const char *speaker)
@@ -574,6 +584,7 @@ static int cmd_run(int argc, char **argv)
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
     r.tok = tok_new(r.kill, on_token, &r);
+    tok_on_killed(r.tok, on_killed);
     r.t_start = r.t_last_progress = r.t_last_ckpt = now_seconds();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

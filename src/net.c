@@ -355,6 +355,7 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
     strmap_init(&n->vocab);
     strmap_init(&n->concept_idx);
     strmap_init(&n->speaker_idx);
+    strmap_init(&n->freq_idx);
     size_t w = (size_t)p->window_size;
     n->ring = xcalloc(w, sizeof *n->ring);
     n->ring_len = xcalloc(w, sizeof *n->ring_len);
@@ -377,6 +378,9 @@ void net_free(Net *n)
     strmap_free(&n->vocab);
     strmap_free(&n->concept_idx);
     strmap_free(&n->speaker_idx);
+    strmap_free(&n->freq_idx);
+    free(n->freq_raw);
+    free(n->freq_kept);
     for (size_t i = 0; i < n->nspeakers; i++) {
         free(n->speakers[i].name);
         free(n->speakers[i].word);
@@ -721,6 +725,23 @@ void net_utterance_begin(Net *n, const char *speaker)
     n->spk_slot = lookup_or_create(n, w, strlen(w));
     n->spk_id = n->id[n->spk_slot];
     n->timer[T_VOCAB] += now_seconds() - t0 - (n->timer[T_EVICT] - evict0);
+}
+
+void net_count_word(Net *n, const char *word, size_t len, bool kept)
+{
+    int64_t k = strmap_get(&n->freq_idx, word, len);
+    if (k < 0) {
+        k = (int64_t)n->nfreq;
+        size_t cap = n->freq_cap;
+        GROW(n->freq_raw, cap, n->nfreq + 1);
+        n->freq_kept = xrealloc(n->freq_kept, cap * sizeof *n->freq_kept);
+        n->freq_cap = cap;
+        n->freq_raw[k] = n->freq_kept[k] = 0;
+        strmap_put(&n->freq_idx, word, len, k);
+        n->nfreq++;
+    }
+    n->freq_raw[k]++;
+    n->freq_kept[k] += kept;
 }
 
 void net_token(Net *n, const char *word, size_t len)
@@ -1100,6 +1121,11 @@ static int32_t slot_by_id(const IdSlot *v, size_t count, int64_t id)
     return lo < count && v[lo].id == id ? v[lo].slot : -1;
 }
 
+static void put_word_at(void *ctx, const char *key, int64_t value)
+{
+    ((const char **)ctx)[value] = key;
+}
+
 void net_save(Net *n, Ckpt *c)
 {
     size_t nn;
@@ -1266,6 +1292,15 @@ void net_save(Net *n, Ckpt *c)
     /* the utterances' tokens, as long as history_tokens allowed */
     ckpt_put_i64(c, "tokens_complete", n->history_complete);
     ckpt_put_array(c, "token_utf8", CK_U8, n->hist_text, n->hist_len);
+
+    /* word frequencies, in order of first occurrence */
+    const char **fw = xcalloc(n->nfreq + 1, sizeof *fw);
+    strmap_each(&n->freq_idx, put_word_at, fw);
+    ckpt_group(c, "/model/word_counts");
+    ckpt_put_strings(c, "word", fw, n->nfreq);
+    ckpt_put_array(c, "raw", CK_I64, n->freq_raw, n->nfreq);
+    ckpt_put_array(c, "after_kill_list", CK_I64, n->freq_kept, n->nfreq);
+    free(fw);
 
     ckpt_group(c, "/model/utterance");
     ckpt_put_i64(c, "in_utterance", n->in_utterance);
@@ -1460,6 +1495,19 @@ void net_load(Net *n, Ckpt *c)
     n->hist_tokens = 0;
     for (size_t i = 0; i < n->hist_len; i++)
         n->hist_tokens += n->hist_text[i] == '\0';
+
+    ckpt_group(c, "/model/word_counts");
+    size_t nfw;
+    char **fw = ckpt_get_strings(c, "word", &nfw);
+    uint64_t *raw = ckpt_get_array(c, "raw", CK_I64, &k);
+    uint64_t *kept = ckpt_get_array(c, "after_kill_list", CK_I64, &k);
+    for (size_t i = 0; i < nfw; i++) {
+        net_count_word(n, fw[i], strlen(fw[i]), false);
+        n->freq_raw[i] = raw[i];
+        n->freq_kept[i] = kept[i];
+        free(fw[i]);
+    }
+    free(fw); free(raw); free(kept);
 
     ckpt_group(c, "/model/utterance");
     n->in_utterance = ckpt_get_i64(c, "in_utterance") != 0;

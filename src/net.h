@@ -120,6 +120,10 @@ typedef struct Net {
     size_t hist_len, hist_cap;
     uint64_t hist_tokens;
     bool history_complete;
+    /* how often each word occurred: raw (before the kill list) and kept */
+    StrMap freq_idx;         /* word -> index */
+    uint64_t *freq_raw, *freq_kept;
+    size_t nfreq, freq_cap;
 
     /* current utterance */
     bool in_utterance;
@@ -165,6 +169,8 @@ void net_utterance_begin(Net *n, const char *speaker);
 /* One token of the current utterance (already filtered by the kill list);
  * processes a window once window_size tokens are buffered. */
 void net_token(Net *n, const char *word, size_t len);
+/* Count an occurrence of word (kept: it passed the kill list). */
+void net_count_word(Net *n, const char *word, size_t len, bool kept);
 /* Count raw input words (for words_processed). */
 static inline void net_add_words(Net *n, uint64_t w) { n->c.words += w; }
 /* End the utterance: self-concept history and the concept_neurons sync. */

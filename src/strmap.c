@@ -101,3 +101,10 @@ bool strmap_del(StrMap *m, const char *key, size_t len)
     m->live--;
     return true;
 }
+
+void strmap_each(const StrMap *m, void (*fn)(void *ctx, const char *key, int64_t value), void *ctx)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].key && m->e[i].key != STRMAP_DELETED)
+            fn(ctx, m->e[i].key, m->e[i].value);
+}

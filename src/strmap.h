@@ -30,5 +30,7 @@ int64_t strmap_get(const StrMap *m, const char *key, size_t len);
 const char *strmap_put(StrMap *m, const char *key, size_t len, int64_t value);
 bool strmap_del(StrMap *m, const char *key, size_t len);
 static inline size_t strmap_size(const StrMap *m) { return m->live; }
+/* Every (key, value), in table order. */
+void strmap_each(const StrMap *m, void (*fn)(void *ctx, const char *key, int64_t value), void *ctx);
 
 #endif

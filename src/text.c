@@ -511,6 +511,7 @@ enum { TOKEN_MAX = 1 << 20 };
 struct Tokenizer {
     const KillList *kill;
     TokenFn fn;
+    TokenFn killed_fn;      /* optional: tokens the kill list drops */
     void *ctx;
     /* Kill-file mode (re.sub(r'[^\w]', '', piece)): non-\w characters,
      * apostrophe included, are dropped instead of splitting tokens. */
@@ -564,8 +565,15 @@ static int emit(Tokenizer *t)
 {
     size_t len = t->tlen;
     t->tlen = 0;
-    if (len == 0 || kill_contains(t->kill, t->tok, len))
+    if (len == 0)
         return 0;
+    if (kill_contains(t->kill, t->tok, len)) {
+        if (t->killed_fn) {
+            t->tok[len] = '\0';
+            t->killed_fn(t->ctx, t->tok, len);
+        }
+        return 0;
+    }
     t->tok[len] = '\0';
     t->stats.tokens++;
     if (t->fn(t->ctx, t->tok, len)) {
@@ -698,6 +706,11 @@ int tok_feed(Tokenizer *t, const char *s, size_t n)
         t->stats.words = words;
     }
     return 0;
+}
+
+void tok_on_killed(Tokenizer *t, TokenFn fn)
+{
+    t->killed_fn = fn;
 }
 
 int tok_finish(Tokenizer *t)

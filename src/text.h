@@ -77,6 +77,9 @@ typedef struct TokenStats {
  * boundaries; tokens may span chunk boundaries. */
 typedef struct Tokenizer Tokenizer;
 Tokenizer *tok_new(const KillList *kill, TokenFn fn, void *ctx);
+/* Also call fn (same ctx; its return value is ignored) for every token
+ * the kill list drops, e.g. to count words before the kill list. */
+void tok_on_killed(Tokenizer *t, TokenFn fn);
 /* Feed a chunk; returns nonzero if fn asked to stop. */
 int tok_feed(Tokenizer *t, const char *s, size_t n);
 /* End of the utterance: flush the last token; returns nonzero if fn asked

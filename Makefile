@@ -45,7 +45,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -100,7 +100,11 @@ mpi: $(BIN) $(GEN_BIN)
 checkpoint: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/checkpoint.sh
 
-test: unit e2e mpi checkpoint
+# Offline queries, report and reference-json export against the reference's values.
+offline: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/offline.sh
+
+test: unit e2e mpi checkpoint offline
 
 run: $(BIN)
 	@mkdir -p out

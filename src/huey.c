@@ -27,7 +27,10 @@ static void usage(FILE *f)
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
             "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
-            "       huey info FILE.h5 | concepts FILE.h5 [--top N] | export FILE.h5 [--format json|csv]\n"
+            "       huey info FILE.h5 | concepts FILE.h5 [--top N] | report FILE.h5 [-o OUT.md]\n"
+            "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
+            "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
+            "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -678,6 +681,10 @@ int main(int argc, char **argv)
         rc = cmd_concepts(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "export"))
         rc = cmd_export(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "query"))
+        rc = cmd_query(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "report"))
+        rc = cmd_report(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

@@ -1,6 +1,7 @@
 /*
  * offline.c — loading a checkpoint for analysis, and the info, concepts
- * and export commands.
+ * and export commands (query: query.c; report and the reference-json
+ * export: report.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "offline.h"
@@ -228,22 +229,25 @@ int cmd_export(int argc, char **argv)
         else if (!strcmp(argv[i], "-o") && i + 1 < argc)
             out = argv[++i];
         else if (argv[i][0] == '-')
-            die_usage("unknown option '%s' (usage: huey export FILE.h5 [--format json|csv] [-o OUT])", argv[i]);
+            die_usage("unknown option '%s' (usage: huey export FILE.h5 [--format json|csv|reference-json] [-o OUT])",
+                      argv[i]);
         else if (!path)
             path = argv[i];
         else
-            die_usage("usage: huey export FILE.h5 [--format json|csv] [-o OUT]");
+            die_usage("usage: huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]");
     }
     if (!path)
-        die_usage("usage: huey export FILE.h5 [--format json|csv] [-o OUT]");
-    if (strcmp(format, "json") && strcmp(format, "csv"))
-        die_usage("option --format: expected json or csv, got '%s'", format);
+        die_usage("usage: huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]");
+    if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "reference-json"))
+        die_usage("option --format: expected json, csv or reference-json, got '%s'", format);
     Loaded *l = offline_load(path);
     FILE *f = out ? fopen(out, "w") : stdout;
     if (!f)
         die("cannot write %s: %s", out, strerror(errno));
     if (!strcmp(format, "json")) {
         export_json(l->net, &l->out, l->self, &l->info, f);
+    } else if (!strcmp(format, "reference-json")) {
+        export_reference_json(l, f);
     } else {
         /* one row per connection, with both words */
         const Net *n = l->net;

@@ -6,6 +6,8 @@
 #ifndef HUEY_OFFLINE_H
 #define HUEY_OFFLINE_H
 
+#include <stdio.h>
+
 #include "export.h"
 #include "net.h"
 
@@ -26,5 +28,11 @@ void offline_free(Loaded *l);
 int cmd_info(int argc, char **argv);
 int cmd_concepts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_query(int argc, char **argv);      /* query.c */
+int cmd_report(int argc, char **argv);     /* report.c */
+
+/* The reference platform's `<name>_complete_data.json` (export_session_data)
+ * of the checkpoint's state (report.c). */
+void export_reference_json(const Loaded *l, FILE *f);
 
 #endif

@@ -61,6 +61,8 @@ void *ckpt_get_array(Ckpt *c, const char *name, CkType t, size_t *n);
 void ckpt_get_part(Ckpt *c, const char *name, CkType t, void *v, size_t n, size_t offset);
 char **ckpt_get_strings(Ckpt *c, const char *name, size_t *n);   /* malloc'ed array of malloc'ed */
 bool ckpt_has(Ckpt *c, const char *name);
+/* Elements in dataset `name` of the current group (without reading it). */
+size_t ckpt_len(Ckpt *c, const char *name);
 bool ckpt_has_attr(Ckpt *c, const char *name);
 const char *ckpt_path(const Ckpt *c);
 

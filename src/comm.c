@@ -1,7 +1,8 @@
 /*
  * comm.c — MPI collectives for the row-block distribution, and their
- * one-rank versions. Sizes above INT_MAX bytes are refused with a clear
- * error (the per-window messages are O(window^2 + work list) bytes).
+ * one-rank versions. Sizes above INT_MAX bytes (elements, for the
+ * all-to-all) are refused with a clear error (the per-window messages are
+ * O(window^2 + work list) bytes).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "comm.h"
@@ -170,6 +171,43 @@ void *comm_gather(const void *in, size_t bytes, size_t *total)
     MPI_Gatherv(in, as_int(bytes), MPI_BYTE, out, rc, disp, MPI_BYTE, 0, MPI_COMM_WORLD);
     free(rc);
     free(all);
+    return out;
+}
+
+void *comm_alltoallv(const void *in, const size_t *counts, size_t elem, size_t *from)
+{
+    if (size_ == 1) {
+        void *out = xmalloc(counts[0] * elem + 1);
+        if (counts[0])
+            memcpy(out, in, counts[0] * elem);
+        from[0] = counts[0];
+        return out;
+    }
+    size_t P = (size_t)size_;
+    uint64_t *sc = xmalloc(2 * P * sizeof *sc), *rc = sc + P;
+    for (size_t q = 0; q < P; q++)
+        sc[q] = counts[q];
+    MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    /* counts in elements: the int limit applies to elements, not bytes */
+    int *n = xmalloc(4 * P * sizeof *n), *sd = n + P, *r = n + 2 * P, *rd = n + 3 * P;
+    size_t so = 0, ro = 0;
+    for (size_t q = 0; q < P; q++) {
+        n[q] = as_int(sc[q]);
+        sd[q] = as_int(so);
+        r[q] = as_int(rc[q]);
+        rd[q] = as_int(ro);
+        from[q] = rc[q];
+        so += sc[q];
+        ro += rc[q];
+    }
+    void *out = xmalloc(ro * elem + 1);
+    MPI_Datatype t;
+    MPI_Type_contiguous(as_int(elem), MPI_BYTE, &t);
+    MPI_Type_commit(&t);
+    MPI_Alltoallv(in, n, sd, t, out, r, rd, t, MPI_COMM_WORLD);
+    MPI_Type_free(&t);
+    free(n);
+    free(sc);
     return out;
 }
 

@@ -34,6 +34,10 @@ void comm_stats(double v, double *min, double *avg, double *max);
 /* Gather every rank's bytes at rank 0: returns a malloc'ed buffer of the
  * concatenation in rank order (total in *total) on rank 0, NULL elsewhere. */
 void *comm_gather(const void *in, size_t bytes, size_t *total);
+/* All-to-all of elements of `elem` bytes: counts[q] elements of `in` (in
+ * rank order) go to rank q. Returns a malloc'ed buffer of what arrived,
+ * in rank order, with from[q] = the elements rank q sent here. */
+void *comm_alltoallv(const void *in, const size_t *counts, size_t elem, size_t *from);
 void comm_barrier(void);
 /* Exclusive prefix sum of v over ranks (rank 0 gets 0) and the total. */
 uint64_t comm_exscan(uint64_t v, uint64_t *total);

@@ -50,6 +50,7 @@ typedef struct Run {
     uint64_t words_at_utt_start;
     uint64_t bytes_done, bytes_total, file_bytes_done;
     double t_start, t_last_progress;
+    uint64_t windows0, words0;  /* counters when this process began (a resume's are not 0) */
     uint64_t next_check;
     int stop;                 /* 1 = a limit was reached */
     /* checkpoints */
@@ -79,7 +80,7 @@ static void progress_line(Run *r, double now)
 {
     double el = now - r->t_start;
     double frac = r->bytes_total ? (double)r->bytes_done / (double)r->bytes_total : 0.0;
-    double wps = el > 0 ? (double)r->net->c.windows / el : 0.0;
+    double wps = el > 0 ? (double)(r->net->c.windows - r->windows0) / el : 0.0;
     double eta = frac > 0 ? el * (1.0 - frac) / frac : 0.0;
     /* rank 0 only, so no collective here: its own share of connections */
     fprintf(stderr, "huey: %7.1fs %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %6.0fs\n",
@@ -262,8 +263,9 @@ static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
             fprintf(stderr, "huey: %-24s %10.3f %10.3f %10.3f\n", net_timer_names[ph], r->info.timer_min[ph],
                     r->info.timer_avg[ph], r->info.timer_max[ph]);
     }
-    fprintf(stderr, "huey: %.3f s, %.0f windows/s, %.0f words/s\n", el,
-            el > 0 ? (double)n->c.windows / el : 0.0, el > 0 ? (double)n->c.words / el : 0.0);
+    fprintf(stderr, "huey: %.3f s, %.0f windows/s, %.0f words/s%s\n", el,
+            el > 0 ? (double)(n->c.windows - r->windows0) / el : 0.0,
+            el > 0 ? (double)(n->c.words - r->words0) / el : 0.0, r->windows0 ? " (since the resume)" : "");
 }
 
 /* ---- checkpoints ------------------------------------------------------------ */
@@ -335,9 +337,12 @@ static void write_checkpoint(Run *r, const char *path)
 
     net_save(r->net, c);
     ckpt_commit(c);
-    r->net->timer[T_IO] += now_seconds() - t0;
+    double dt = now_seconds() - t0;
+    r->net->timer[T_IO] += dt;
+    struct stat st;
     if (comm_rank() == 0 && r->p.progress_interval > 0)
-        fprintf(stderr, "huey: checkpoint %s after %llu windows\n", path, (unsigned long long)r->net->c.windows);
+        fprintf(stderr, "huey: checkpoint %s after %llu windows: %lld bytes written in %.3f s\n", path,
+                (unsigned long long)r->net->c.windows, stat(path, &st) == 0 ? (long long)st.st_size : -1LL, dt);
 }
 
 /* ---- argument parsing --------------------------------------------------- */
@@ -458,9 +463,11 @@ static int cmd_run(int argc, char **argv)
     /* Settings: the checkpoint's when resuming (only run control may
      * change), else defaults, then the config file, then the flags. */
     Ckpt *ck = NULL;
+    double t_read = 0, t_read_model = 0;   /* resume: seconds spent reading the checkpoint */
     if (resume) {
         if (config)
             die_usage("--config cannot be combined with --resume: the checkpoint holds the settings");
+        t_read = now_seconds();
         ck = ckpt_open(resume);
         for (size_t k = 0; k < nset; k++)
             if (!params_is_run_control(set[k].key))
@@ -530,6 +537,8 @@ static int cmd_run(int argc, char **argv)
     r.info.files = xcalloc(ninputs, sizeof *r.info.files);
     r.info.nfiles = ninputs;
     double t_scan = now_seconds();
+    if (resume)
+        t_read = t_scan - t_read;   /* settings, inputs, kill list; the model comes below */
     for (size_t f = 0; f < ninputs; f++) {
         InputFile *in = &r.info.files[f];
         in->path = inputs[f];
@@ -558,6 +567,7 @@ static int cmd_run(int argc, char **argv)
     r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
     if (resume) {
         /* the model, then where the input stood */
+        t_read_model = now_seconds();
         net_load(r.net, ck);
         ckpt_group(ck, "/input");
         r.file_index = (size_t)ckpt_get_i64(ck, "file_index");
@@ -580,6 +590,10 @@ static int cmd_run(int argc, char **argv)
         }
         free(done); free(words); free(toks); free(wins);
         ckpt_close(ck);
+        t_read += now_seconds() - t_read_model;
+        if (comm_rank() == 0 && r.p.progress_interval > 0)
+            fprintf(stderr, "huey: resumed from %s at window %llu, read in %.3f s\n", resume,
+                    (unsigned long long)r.net->c.windows, t_read);
         for (size_t f = 0; f < nsaved; f++)
             free(saved_sums[f]);
         free(saved_sums);
@@ -589,6 +603,8 @@ static int cmd_run(int argc, char **argv)
     r.tok = tok_new(r.kill, on_token, &r);
     tok_on_killed(r.tok, on_killed);
     r.t_start = r.t_last_progress = r.t_last_ckpt = now_seconds();
+    r.windows0 = r.net->c.windows;
+    r.words0 = r.net->c.words;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -1402,8 +1402,7 @@ void net_load(Net *n, Ckpt *c)
 
     /* rows of the neurons this rank owns, read in blocks */
     ckpt_group(c, "/model/rows");
-    size_t total;
-    free(ckpt_get_array(c, "partner", CK_I64, &total));
+    size_t total = ckpt_len(c, "partner");
     enum { BLOCK = 1 << 20 };
     RowEntry *row = NULL;
     bool *fwd = NULL;

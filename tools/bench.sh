@@ -19,6 +19,12 @@
 #    1e6 with P = 1, 2, 4 (mpirun --oversubscribe --bind-to none; P = 4 on
 #    a 2-core machine shares cores), the same two-run cells; speed-up is
 #    against P = 1, imbalance = max/avg connections held per rank.
+# 5. Checkpoints of about 10^4, 10^5, 10^6 connections (the generated
+#    corpus, connection decay off so that connections accumulate, wide
+#    windows): one P = 1 run writes each; then for P = 1, 2, 4 a resume
+#    from it that stops at once reads it and writes it again (huey's own
+#    "read in" / "written in" lines: HDF5 open to close, the write with
+#    flush, rename and both fsyncs). Best of 3 each.
 #
 # Steady state (sections 2, 3): two runs per cell over the same input.
 #   run B: --time-budget CELL_SECONDS, progress lines every second; the first
@@ -43,7 +49,8 @@
 #
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
-# target run length, default 1).
+# target run length, default 1), BENCH_SECTIONS (which sections to run,
+# default "1 2 3 4 5").
 # shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
 set -eu
 
@@ -52,6 +59,7 @@ LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5}
 SHARED=../shared
 TRUMP=$SHARED/data/TrumpInterview.txt
 CORPUS=build/corpus
@@ -74,6 +82,9 @@ fail() {
 
 # awk arithmetic: calc FORMAT EXPRESSION
 calc() { awk "BEGIN { printf(\"$1\", ($2)) }"; }
+
+# section N: true when section N is to run
+section() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 # is EXPRESSION: true when the awk expression is non-zero
 is() { [ "$(calc "%d" "($1) ? 1 : 0")" = 1 ]; }
@@ -182,67 +193,69 @@ echo "# huey is single-threaded; other processes on the machine disturb the numb
 echo "#"
 
 # ---- 1. TrumpInterview -------------------------------------------------------
-[ -r "$TRUMP" ] || fail "missing $TRUMP"
+if section 1; then
+    [ -r "$TRUMP" ] || fail "missing $TRUMP"
 
-# run_trump NAME CAP COPIES : the interview passed COPIES times as inputs
-run_trump() {
-    rt_name=$1 rt_cap=$2 rt_n=$3
-    set --
-    while [ $# -lt "$rt_n" ]; do set -- "$@" "$TRUMP"; done
-    hrun "$rt_name" --max-neurons "$rt_cap" --progress-interval 0 "$@"
-}
+    # run_trump NAME CAP COPIES : the interview passed COPIES times as inputs
+    run_trump() {
+        rt_name=$1 rt_cap=$2 rt_n=$3
+        set --
+        while [ $# -lt "$rt_n" ]; do set -- "$@" "$TRUMP"; done
+        hrun "$rt_name" --max-neurons "$rt_cap" --progress-interval 0 "$@"
+    }
 
-echo "# 1. TrumpInterview.txt, conversation mode, defaults (window 10, seed 0)."
-echo "#    copies: the file passed that many times as inputs, calibrated so that a run takes"
-echo "#    >= ${MIN_SECONDS} s; the row is the fastest of $REPS runs."
-echo "#    TARGET: >= 75000 windows/s at max_neurons 500."
-echo "#    ref_*: the Python reference (huey-model.md, Reference timings, 2-core VM); its cap 1000"
-echo "#    run was stopped by a 150 s budget. speedup = words/s / ref_wrd/s."
-echo "#    same: all $REPS runs ended with identical windows, living N, connections, evictions."
-echo "#    *_us: microseconds per window in vocabulary (without evictions) / hebbian (with the"
-echo "#    activation-decay pass) / fused decay-prune-activation step / evictions / rest"
-echo "#    (reading, tokenizing, bookkeeping)."
-printf '#%5s %6s %9s %8s %10s %10s %7s %6s %9s %9s %9s %8s %8s %7s %7s %8s %7s %5s\n' \
-    cap copies windows seconds windows/s words/s livingN conns evictions ref_wrd/s ref_win/s speedup \
-    vocab_us hebb_us step_us evict_us rest_us same
-met=""
-for row in "50 349 104" "100 216 65" "500 73 22" "1000 51 16"; do
-    set -- $row
-    cap=$1 ref_words=$2 ref_windows=$3
-    copies=1
-    while :; do
-        run_trump C "$cap" "$copies"
-        if is "$C_sec >= $MIN_SECONDS" || [ "$copies" -ge 4000 ]; then break; fi
-        copies=$(calc "%d" "$copies * $MIN_SECONDS * 1.25 / ($C_sec > 1e-3 ? $C_sec : 1e-3) + 1")
-        if [ "$copies" -gt 4000 ]; then copies=4000; fi
-    done
-    same=yes
-    r=1
-    while [ $r -le "$REPS" ]; do
-        run_trump R "$cap" "$copies"
-        sig="$R_windows $R_living $R_conns $R_evict"
-        if [ $r = 1 ]; then sig0=$sig; fi
-        if [ "$sig" != "$sig0" ]; then same=NO; fi
-        if [ $r = 1 ] || is "$R_sec < $sec"; then
-            sec=$R_sec words=$R_words tv=$R_tv th=$R_th ts=$R_ts te=$R_te
+    echo "# 1. TrumpInterview.txt, conversation mode, defaults (window 10, seed 0)."
+    echo "#    copies: the file passed that many times as inputs, calibrated so that a run takes"
+    echo "#    >= ${MIN_SECONDS} s; the row is the fastest of $REPS runs."
+    echo "#    TARGET: >= 75000 windows/s at max_neurons 500."
+    echo "#    ref_*: the Python reference (huey-model.md, Reference timings, 2-core VM); its cap 1000"
+    echo "#    run was stopped by a 150 s budget. speedup = words/s / ref_wrd/s."
+    echo "#    same: all $REPS runs ended with identical windows, living N, connections, evictions."
+    echo "#    *_us: microseconds per window in vocabulary (without evictions) / hebbian (with the"
+    echo "#    activation-decay pass) / fused decay-prune-activation step / evictions / rest"
+    echo "#    (reading, tokenizing, bookkeeping)."
+    printf '#%5s %6s %9s %8s %10s %10s %7s %6s %9s %9s %9s %8s %8s %7s %7s %8s %7s %5s\n' \
+        cap copies windows seconds windows/s words/s livingN conns evictions ref_wrd/s ref_win/s speedup \
+        vocab_us hebb_us step_us evict_us rest_us same
+    met=""
+    for row in "50 349 104" "100 216 65" "500 73 22" "1000 51 16"; do
+        set -- $row
+        cap=$1 ref_words=$2 ref_windows=$3
+        copies=1
+        while :; do
+            run_trump C "$cap" "$copies"
+            if is "$C_sec >= $MIN_SECONDS" || [ "$copies" -ge 4000 ]; then break; fi
+            copies=$(calc "%d" "$copies * $MIN_SECONDS * 1.25 / ($C_sec > 1e-3 ? $C_sec : 1e-3) + 1")
+            if [ "$copies" -gt 4000 ]; then copies=4000; fi
+        done
+        same=yes
+        r=1
+        while [ $r -le "$REPS" ]; do
+            run_trump R "$cap" "$copies"
+            sig="$R_windows $R_living $R_conns $R_evict"
+            if [ $r = 1 ]; then sig0=$sig; fi
+            if [ "$sig" != "$sig0" ]; then same=NO; fi
+            if [ $r = 1 ] || is "$R_sec < $sec"; then
+                sec=$R_sec words=$R_words tv=$R_tv th=$R_th ts=$R_ts te=$R_te
+            fi
+            r=$((r + 1))
+        done
+        set -- $sig0
+        windows=$1 living=$2 conns=$3 evict=$4
+        wps=$(calc "%.0f" "$windows / $sec")
+        us() { calc "%.4f" "($1) / $windows * 1e6"; }
+        printf ' %5d %6d %9d %8.3f %10.0f %10.0f %7d %6d %9d %9d %9d %8.0f %8.2f %7.2f %7.2f %8.2f %7.2f %5s\n' \
+            "$cap" "$copies" "$windows" "$sec" "$wps" "$(calc "%.0f" "$words / $sec")" "$living" "$conns" \
+            "$evict" "$ref_words" "$ref_windows" "$(calc "%.0f" "$words / $sec / $ref_words")" \
+            "$(us "$tv")" "$(us "$th")" "$(us "$ts")" "$(us "$te")" "$(us "$sec - $tv - $th - $ts - $te")" "$same"
+        [ "$same" = yes ] || fail "repeated runs at max_neurons $cap ended differently"
+        if [ "$cap" = 500 ]; then
+            if is "$wps >= 75000"; then met="met ($wps windows/s)"; else met="NOT met ($wps windows/s)"; fi
         fi
-        r=$((r + 1))
     done
-    set -- $sig0
-    windows=$1 living=$2 conns=$3 evict=$4
-    wps=$(calc "%.0f" "$windows / $sec")
-    us() { calc "%.4f" "($1) / $windows * 1e6"; }
-    printf ' %5d %6d %9d %8.3f %10.0f %10.0f %7d %6d %9d %9d %9d %8.0f %8.2f %7.2f %7.2f %8.2f %7.2f %5s\n' \
-        "$cap" "$copies" "$windows" "$sec" "$wps" "$(calc "%.0f" "$words / $sec")" "$living" "$conns" \
-        "$evict" "$ref_words" "$ref_windows" "$(calc "%.0f" "$words / $sec / $ref_words")" \
-        "$(us "$tv")" "$(us "$th")" "$(us "$ts")" "$(us "$te")" "$(us "$sec - $tv - $th - $ts - $te")" "$same"
-    [ "$same" = yes ] || fail "repeated runs at max_neurons $cap ended differently"
-    if [ "$cap" = 500 ]; then
-        if is "$wps >= 75000"; then met="met ($wps windows/s)"; else met="NOT met ($wps windows/s)"; fi
-    fi
-done
-echo "# target >= 75000 windows/s at max_neurons 500: $met"
-echo "#"
+    echo "# target >= 75000 windows/s at max_neurons 500: $met"
+    echo "#"
+fi
 
 # ---- sections 2 and 3: steady-state cells ----------------------------------
 steady_header() {
@@ -298,44 +311,44 @@ steady_cell() {
 # moved in one by one (never a directory removed under a concurrent reader).
 # build_corpus.sh's text holds a few invalid UTF-8 bytes (gcide) and NUL
 # bytes (python info), which huey rejects: they are dropped here.
-echo "# 2. Real English corpus (build/corpus, ../shared/corpus/build_corpus.sh), plain text"
-echo "#    (--no-conversation-mode: each file one utterance), files in name order;"
-echo "#    invalid UTF-8 and NUL bytes removed (huey rejects them)."
-if [ ! -f "$CORPUS/.complete" ]; then
-    rm -rf "$CORPUS.tmp"
-    if sh "$SHARED/corpus/build_corpus.sh" "$CORPUS.tmp" >"$TMP/corpus.log" 2>&1; then
-        for f in "$CORPUS.tmp"/*.txt; do
-            if command -v iconv >/dev/null; then
-                tr -d '\000' <"$f" | iconv -c -f UTF-8 -t UTF-8 >"$f.clean"
-            else
-                tr -d '\000' <"$f" >"$f.clean"
-            fi
-            mv "$f.clean" "$f"
-        done
-        mkdir -p "$CORPUS"
-        for f in "$CORPUS.tmp"/*.txt; do mv "$f" "$CORPUS/"; done
+if section 2; then
+    echo "# 2. Real English corpus (build/corpus, ../shared/corpus/build_corpus.sh), plain text"
+    echo "#    (--no-conversation-mode: each file one utterance), files in name order;"
+    echo "#    invalid UTF-8 and NUL bytes removed (huey rejects them)."
+    if [ ! -f "$CORPUS/.complete" ]; then
         rm -rf "$CORPUS.tmp"
-        touch "$CORPUS/.complete"
-    else
-        rm -rf "$CORPUS.tmp"
+        if sh "$SHARED/corpus/build_corpus.sh" "$CORPUS.tmp" >"$TMP/corpus.log" 2>&1; then
+            for f in "$CORPUS.tmp"/*.txt; do
+                if command -v iconv >/dev/null; then
+                    tr -d '\000' <"$f" | iconv -c -f UTF-8 -t UTF-8 >"$f.clean"
+                else
+                    tr -d '\000' <"$f" >"$f.clean"
+                fi
+                mv "$f.clean" "$f"
+            done
+            mkdir -p "$CORPUS"
+            for f in "$CORPUS.tmp"/*.txt; do mv "$f" "$CORPUS/"; done
+            rm -rf "$CORPUS.tmp"
+            touch "$CORPUS/.complete"
+        else
+            rm -rf "$CORPUS.tmp"
+        fi
     fi
+    if [ -f "$CORPUS/.complete" ]; then
+        set -- "$CORPUS"/*.txt
+        echo "#    $(cat "$@" | wc -w) words in $# files."
+        steady_header
+        for cap in 10000 100000; do
+            steady_cell "$cap" "$CORPUS"/*.txt
+        done
+    else
+        tail -3 "$TMP/corpus.log" | sed 's/^/#   /'
+        echo "# SKIPPED: real corpus: build_corpus.sh failed (no network or apt-get download?)"
+    fi
+    echo "#"
 fi
-if [ -f "$CORPUS/.complete" ]; then
-    set -- "$CORPUS"/*.txt
-    echo "#    $(cat "$@" | wc -w) words in $# files."
-    steady_header
-    for cap in 10000 100000; do
-        steady_cell "$cap" "$CORPUS"/*.txt
-    done
-else
-    tail -3 "$TMP/corpus.log" | sed 's/^/#   /'
-    echo "# SKIPPED: real corpus: build_corpus.sh failed (no network or apt-get download?)"
-fi
-echo "#"
 
-# ---- 3. generated corpus -----------------------------------------------------
-echo "# 3. Generated corpus: tools/gencorpus --words $GEN_WORDS --vocab $GEN_VOCAB --seed $GEN_SEED"
-echo "#    (Zipf exponent 1.07, plain text, 12 words a line), one file: $GEN_TXT."
+# ---- 3. generated corpus (also the input of sections 4 and 5) ---------------
 if [ ! -x build/gencorpus ] || [ -n "$(find tools/gencorpus.c -newer build/gencorpus)" ]; then
     mkdir -p build
     ${CC:-gcc} -std=c11 -O2 -o build/gencorpus tools/gencorpus.c -lm || fail "cannot build build/gencorpus"
@@ -345,39 +358,108 @@ if [ ! -f "$GEN_TXT" ]; then
         || fail "gencorpus failed"
     mv "$GEN_TXT.tmp" "$GEN_TXT"
 fi
-steady_header
-for cap in 10000 100000 1000000; do
-    steady_cell "$cap" "$GEN_TXT"
-done
-echo "#"
+if section 3; then
+    echo "# 3. Generated corpus: tools/gencorpus --words $GEN_WORDS --vocab $GEN_VOCAB --seed $GEN_SEED"
+    echo "#    (Zipf exponent 1.07, plain text, 12 words a line), one file: $GEN_TXT."
+    steady_header
+    for cap in 10000 100000 1000000; do
+        steady_cell "$cap" "$GEN_TXT"
+    done
+    echo "#"
+fi
 
 # ---- 4. scaling over MPI ranks -------------------------------------------------
-echo "# 4. Scaling: the generated corpus over P MPI ranks (one network; identical results for any P)."
-if command -v mpirun >/dev/null 2>&1; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
-    echo "#    mpirun --oversubscribe --bind-to none -n P; cores: $(nproc)."
-    echo "#    speedup: windows/s over P = 1's; gather_us: all-gather per window; imbalance: max/avg"
-    echo "#    connections per rank at the end."
-    printf '#%7s %2s %8s %9s %9s %8s %9s %7s %8s %7s %7s %8s %9s %9s\n' \
-        cap P state W_A W_B seconds windows/s speedup vocab_us hebb_us step_us evict_us gather_us imbalance
-    for cap in 10000 100000 1000000; do
-        base=""
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
+if section 4; then
+    echo "# 4. Scaling: the generated corpus over P MPI ranks (one network; identical results for any P)."
+    if command -v mpirun >/dev/null 2>&1; then
+        echo "#    mpirun --oversubscribe --bind-to none -n P; cores: $(nproc)."
+        echo "#    speedup: windows/s over P = 1's; gather_us: all-gather per window; imbalance: max/avg"
+        echo "#    connections per rank at the end."
+        printf '#%7s %2s %8s %9s %9s %8s %9s %7s %8s %7s %7s %8s %9s %9s\n' \
+            cap P state W_A W_B seconds windows/s speedup vocab_us hebb_us step_us evict_us gather_us imbalance
+        for cap in 10000 100000 1000000; do
+            base=""
+            for P in 1 2 4; do
+                if [ "$P" = 1 ]; then LAUNCH=""; else LAUNCH="mpirun --oversubscribe --bind-to none -n $P"; fi
+                steady_cell "$cap" "$GEN_TXT" >"$TMP/cell" || exit 1
+                wps=$(awk '{ print $8 }' "$TMP/cell")
+                [ -n "$base" ] || base=$wps
+                us() { calc "%.2f" "($1) / $dw * 1e6"; }
+                printf ' %7d %2d %8s %9d %9d %8.3f %9.0f %7.2f %8s %7s %7s %8s %9s %9s\n' "$cap" "$P" "$state" "$wa" \
+                    "$B_windows" "$dt" "$wps" "$(calc "%.2f" "$wps / $base")" "$(us "$B_tv - $A_tv")" \
+                    "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" "$(us "$B_te - $A_te")" "$(us "$B_tg - $A_tg")" "$B_imb"
+            done
+        done
+        LAUNCH=""
+    else
+        echo "# SKIPPED: no mpirun"
+    fi
+    echo "#"
+fi
+
+# ---- 5. checkpoints ----------------------------------------------------------
+# ck_seconds FILE WHAT : the seconds of huey's "WHAT in X s" line in FILE
+ck_seconds() { sed -n "s/.* $2 in \([0-9.]*\) s\$/\1/p" "$1" | tail -1; }
+
+# raw_bytes FILE.h5 : the datasets' nominal bytes (elements x element size), by h5py
+raw_bytes() {
+    /usr/bin/python3 - "$1" 2>/dev/null <<'PY' || echo 0
+import sys, h5py
+tot = 0
+def add(name, obj):
+    global tot
+    if isinstance(obj, h5py.Dataset):
+        tot += obj.size * obj.dtype.itemsize
+h5py.File(sys.argv[1], "r").visititems(add)
+print(tot)
+PY
+}
+
+if section 5; then
+    echo "# 5. Checkpoints: the generated corpus with --connection-decay-rate 0 (connections accumulate),"
+    echo "#    window W, max_neurons 1e5, stopped after 'windows'; written once at P = 1, then per P a resume"
+    echo "#    that stops at once reads it and writes it again; best of 3. write_s: HDF5 create to rename,"
+    echo "#    file and directory fsynced; read_s: open to close, the whole model. raw: the datasets'"
+    echo "#    elements x element size (h5py); ratio = file bytes / raw. Rows hold each connection twice"
+    echo "#    (the source's outgoing entry and the target's incoming mirror, whose order the sums follow)."
+    echo "#    TARGET: 10^6 connections written and read in <= 0.5 s each; file <= 1.2x raw."
+    printf '#%4s %6s %8s %2s %8s %8s %11s %11s %6s %8s\n' \
+        W windows conns P write_s read_s file_bytes raw_bytes ratio MB/s_wr
+    ckmet=yes
+    for spec in "30 550" "100 2200" "300 12000"; do
+        set -- $spec
+        ck_w=$1 ck_n=$2
+        base=$TMP/ck-$ck_n.h5
+        "$BIN" run --no-conversation-mode --max-neurons 100000 --window-size "$ck_w" --connection-decay-rate 0 \
+            --max-windows "$ck_n" --progress-interval 0 --checkpoint "$base" "$GEN_TXT" 2>"$TMP/ck.err" \
+            || { tail -3 "$TMP/ck.err"; fail "checkpoint bench: the run failed"; }
+        conns=$("$BIN" info "$base" | sed -n 's/.* \([0-9][0-9]*\) connections.*/\1/p')
         for P in 1 2 4; do
             if [ "$P" = 1 ]; then LAUNCH=""; else LAUNCH="mpirun --oversubscribe --bind-to none -n $P"; fi
-            steady_cell "$cap" "$GEN_TXT" >"$TMP/cell" || exit 1
-            wps=$(awk '{ print $8 }' "$TMP/cell")
-            [ -n "$base" ] || base=$wps
-            us() { calc "%.2f" "($1) / $dw * 1e6"; }
-            printf ' %7d %2d %8s %9d %9d %8.3f %9.0f %7.2f %8s %7s %7s %8s %9s %9s\n' "$cap" "$P" "$state" "$wa" \
-                "$B_windows" "$dt" "$wps" "$(calc "%.2f" "$wps / $base")" "$(us "$B_tv - $A_tv")" \
-                "$(us "$B_th - $A_th")" "$(us "$B_ts - $A_ts")" "$(us "$B_te - $A_te")" "$(us "$B_tg - $A_tg")" "$B_imb"
+            command -v mpirun >/dev/null 2>&1 || [ "$P" = 1 ] || continue
+            wr="" rd=""
+            for rep in 1 2 3; do
+                $LAUNCH "$BIN" run --resume "$base" --max-windows "$ck_n" --progress-interval 3600 \
+                    --checkpoint "$TMP/ck-out.h5" >/dev/null 2>"$TMP/ck.err" \
+                    || { tail -3 "$TMP/ck.err"; fail "checkpoint bench: the resume failed (P = $P)"; }
+                w=$(ck_seconds "$TMP/ck.err" written) r=$(ck_seconds "$TMP/ck.err" read)
+                [ -n "$w" ] && [ -n "$r" ] || fail "checkpoint bench: no timing lines from huey"
+                if [ -z "$wr" ] || is "$w < $wr"; then wr=$w; fi
+                if [ -z "$rd" ] || is "$r < $rd"; then rd=$r; fi
+            done
+            h5diff -q "$base" "$TMP/ck-out.h5" >/dev/null 2>&1 || fail "checkpoint bench: rewritten checkpoint differs (P = $P)"
+            fb=$(wc -c <"$TMP/ck-out.h5") raw=$(raw_bytes "$TMP/ck-out.h5")
+            ratio=$(calc "%.3f" "$raw > 0 ? $fb / $raw : 0")
+            printf ' %4d %6d %8d %2d %8.3f %8.3f %11d %11d %6s %8.0f\n' "$ck_w" "$ck_n" "$conns" "$P" "$wr" "$rd" \
+                "$fb" "$raw" "$ratio" "$(calc "%.0f" "$fb / 1e6 / ($wr > 0 ? $wr : 1e-9)")"
+            if [ "$ck_n" = 12000 ] && { is "$wr > 0.5" || is "$rd > 0.5" || is "$ratio > 1.2"; }; then ckmet=no; fi
         done
     done
     LAUNCH=""
-else
-    echo "# SKIPPED: no mpirun"
+    if [ "$ckmet" = yes ]; then echo "# target (~10^6 connections): met"; else echo "# target (~10^6 connections): NOT met"; fi
+    echo "#"
 fi
-echo "#"
 echo "# load average at end: $(loadavg)"
 finished=yes
 echo "OK"

@@ -36,30 +36,6 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-typedef struct LivingRec {
-    int64_t id;
-    int32_t slot;
-} LivingRec;
-
-static int cmp_living(const void *a, const void *b)
-{
-    const LivingRec *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Living neurons (ghosts excluded) by id. */
-static LivingRec *living_by_id(const Net *n, size_t *count)
-{
-    LivingRec *r = xmalloc(((size_t)n->nliving + 1) * sizeof *r);
-    size_t k = 0;
-    for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0 && n->word[s])
-            r[k++] = (LivingRec){ n->id[s], s };
-    qsort(r, k, sizeof *r, cmp_living);
-    *count = k;
-    return r;
-}
-
 static void write_input(JsonWriter *j, const Net *n, const RunInfo *ri)
 {
     uint64_t exch = 0, done = 0, ws = 0;
@@ -174,6 +150,28 @@ static void write_timing(JsonWriter *j, const Net *n, const NetOutputs *o, const
     json_end_object(j);
 }
 
+void export_self_concept_part(JsonWriter *j, const SelfConceptPart *part)
+{
+    json_key(j, "neuron_id"); json_int(j, part->neuron_id);
+    json_key(j, "mass"); json_double(j, part->mass);
+    json_key(j, "connections");
+    json_begin_array(j);
+    for (int l = 0; l < part->nlinks; l++) {
+        const SelfConceptLink *lk = &part->links[l];
+        size_t len = strlen(lk->prefix) + strlen(lk->word);
+        char *label = xmalloc(len + 1);
+        strcpy(label, lk->prefix);
+        strcat(label, lk->word);
+        json_begin_array(j);
+        json_string(j, label);
+        json_double(j, lk->strength);
+        json_double(j, lk->mass);
+        json_end_array(j);
+        free(label);
+    }
+    json_end_array(j);
+}
+
 static void write_speakers(JsonWriter *j, const Net *n, const SelfConcept *all)
 {
     json_begin_object(j);
@@ -194,24 +192,7 @@ static void write_speakers(JsonWriter *j, const Net *n, const SelfConcept *all)
             const SelfConceptPart *part = &sc.parts[k];
             json_key(j, part->pronoun);
             json_begin_object(j);
-            json_key(j, "neuron_id"); json_int(j, part->neuron_id);
-            json_key(j, "mass"); json_double(j, part->mass);
-            json_key(j, "connections");
-            json_begin_array(j);
-            for (int l = 0; l < part->nlinks; l++) {
-                const SelfConceptLink *lk = &part->links[l];
-                size_t len = strlen(lk->prefix) + strlen(lk->word);
-                char *label = xmalloc(len + 1);
-                strcpy(label, lk->prefix);
-                strcat(label, lk->word);
-                json_begin_array(j);
-                json_string(j, label);
-                json_double(j, lk->strength);
-                json_double(j, lk->mass);
-                json_end_array(j);
-                free(label);
-            }
-            json_end_array(j);
+            export_self_concept_part(j, part);
             json_end_object(j);
         }
         json_end_object(j);
@@ -225,7 +206,7 @@ void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const
     JsonWriter jw, *j = &jw;
     json_init(j, f);
     size_t nliv;
-    LivingRec *liv = living_by_id(n, &nliv);
+    IdSlot *liv = net_by_id(n, false, &nliv);
 
     json_begin_object(j);
     json_key(j, "params");

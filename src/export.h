@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "detect.h"
+#include "json.h"
 #include "net.h"
 
 /* What the run read: one entry per input file. */
@@ -39,5 +40,8 @@ typedef struct RunInfo {
 /* Rank 0, after net_outputs() and net_self_concept() for every speaker
  * (both collective). */
 void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f);
+/* One pronoun's part of a self-concept, as keys of the open object:
+ * neuron_id, mass, connections ([label, strength, mass] each). */
+void export_self_concept_part(JsonWriter *j, const SelfConceptPart *part);
 
 #endif

@@ -1076,24 +1076,18 @@ void net_self_concept(Net *n, size_t si, SelfConcept *out)
  * slots and cached lookups are not saved: they only make windows cheaper
  * and are rebuilt (every neuron starts on the work list). */
 
-typedef struct IdSlot {
-    int64_t id;
-    int32_t slot;
-} IdSlot;
-
 static int cmp_idslot(const void *a, const void *b)
 {
     const IdSlot *x = a, *y = b;
     return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Living neurons and ghosts by id. */
-static IdSlot *neurons_by_id(const Net *n, size_t *count)
+IdSlot *net_by_id(const Net *n, bool ghosts, size_t *count)
 {
     IdSlot *v = xmalloc(((size_t)n->nslots + 1) * sizeof *v);
     size_t k = 0;
     for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0)
+        if (n->id[s] >= 0 && (ghosts || n->word[s]))
             v[k++] = (IdSlot){ n->id[s], s };
     qsort(v, k, sizeof *v, cmp_idslot);
     *count = k;
@@ -1129,7 +1123,7 @@ static void put_word_at(void *ctx, const char *key, int64_t value)
 void net_save(Net *n, Ckpt *c)
 {
     size_t nn;
-    IdSlot *by_id = neurons_by_id(n, &nn);
+    IdSlot *by_id = net_by_id(n, true, &nn);
 
     ckpt_group(c, "/model");
     ckpt_put_i64(c, "id_counter", n->id_counter);

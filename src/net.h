@@ -183,6 +183,14 @@ struct Ckpt;
 void net_save(Net *n, struct Ckpt *c);
 void net_load(Net *n, struct Ckpt *c);
 
+/* Neurons by increasing id: the living ones, and with ghosts = true the
+ * incoming kernel's dead-speaker ghosts too (malloc'ed, *count entries). */
+typedef struct IdSlot {
+    int64_t id;
+    int32_t slot;
+} IdSlot;
+IdSlot *net_by_id(const Net *n, bool ghosts, size_t *count);
+
 /* ---- read access for outputs ------------------------------------------- */
 
 /* Self-concept of speaker index s (§13, the GPU class's analysis). */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "text.h"
 #include "util.h"
 
@@ -258,17 +259,6 @@ Scored *query_spread(const QueryNet *q, const int32_t *seeds, size_t nseeds, int
 
 /* ---- concept average ------------------------------------------------------------ */
 
-typedef struct IdSlot {
-    int64_t id;
-    int32_t slot;
-} IdSlot;
-
-static int cmp_idslot(const void *a, const void *b)
-{
-    const IdSlot *x = a, *y = b;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 Scored *query_average(const QueryNet *q, const int32_t *seeds, size_t nseeds, double *act, size_t *count)
 {
     const Net *n = q->n;
@@ -284,13 +274,11 @@ Scored *query_average(const QueryNet *q, const int32_t *seeds, size_t nseeds, do
             acc[dst_slot(q, q->out_edge[e])] += edge(q, q->out_edge[e])->w;
     }
     *act = total_act / (double)nseeds;
-    IdSlot *byid = xmalloc((q->nliving + 1) * sizeof *byid);
-    for (size_t r = 0; r < q->nliving; r++)
-        byid[r] = (IdSlot){ n->id[q->order[r]], q->order[r] };
-    qsort(byid, q->nliving, sizeof *byid, cmp_idslot);
+    size_t nbyid;
+    IdSlot *byid = net_by_id(n, false, &nbyid);
     Scored *r = xmalloc((q->nliving + 1) * sizeof *r);
     size_t k = 0;
-    for (size_t i = 0; i < q->nliving; i++) {
+    for (size_t i = 0; i < nbyid; i++) {
         int32_t s = byid[i].slot;
         double avg = acc[s] / (double)nseeds;
         if (!seed[s] && avg > query_defaults.average_min_weight)
@@ -886,20 +874,7 @@ static void json_self_concept(JsonWriter *j, const QueryNet *q, size_t s)
         const SelfConceptPart *part = &sc->parts[p];
         json_begin_object(j);
         json_key(j, "pronoun"); json_string(j, part->pronoun);
-        json_key(j, "neuron_id"); json_int(j, part->neuron_id);
-        json_key(j, "mass"); json_double(j, part->mass);
-        json_key(j, "connections");
-        json_begin_array(j);
-        for (int k = 0; k < part->nlinks; k++) {
-            char label[256];
-            snprintf(label, sizeof label, "%s%s", part->links[k].prefix, part->links[k].word);
-            json_begin_array(j);
-            json_string(j, label);
-            json_double(j, part->links[k].strength);
-            json_double(j, part->links[k].mass);
-            json_end_array(j);
-        }
-        json_end_array(j);
+        export_self_concept_part(j, part);
         json_end_object(j);
     }
     json_end_array(j);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "export.h"
 #include "json.h"
 #include "offline.h"
 #include "query.h"
@@ -118,20 +119,7 @@ static void write_speaker_analysis(JsonWriter *j, const QueryNet *q, size_t s, b
         const SelfConceptPart *part = &sc->parts[p];
         json_key(j, part->pronoun);
         json_begin_object(j);
-        json_key(j, "neuron_id"); json_int(j, part->neuron_id);
-        json_key(j, "mass"); json_double(j, part->mass);
-        json_key(j, "connections");
-        json_begin_array(j);
-        for (int k = 0; k < part->nlinks; k++) {
-            char label[256];
-            snprintf(label, sizeof label, "%s%s", part->links[k].prefix, part->links[k].word);
-            json_begin_array(j);
-            json_string(j, label);
-            json_double(j, part->links[k].strength);
-            json_double(j, part->links[k].mass);
-            json_end_array(j);
-        }
-        json_end_array(j);
+        export_self_concept_part(j, part);
         json_end_object(j);
     }
     json_end_object(j);

@@ -12,13 +12,7 @@ set -u
 HUEY=${HUEY:-bin/huey}
 DATA=../shared/data
 PY=/usr/bin/python3
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
-MPIRUN="mpirun --oversubscribe --bind-to none"
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. tests/lib.sh
 strip() { grep -v '^  "timing"' "$1"; }
 same_json() { strip "$1" > "$OUT/a"; strip "$2" > "$OUT/b"; cmp -s "$OUT/a" "$OUT/b"; }
 launch() { if [ "$1" -gt 1 ]; then echo "$MPIRUN -n $1"; fi; }
@@ -167,9 +161,4 @@ else
     fail "huey info"
 fi
 
-if [ "$fails" -eq 0 ]; then
-    echo "checkpoint: OK"
-else
-    echo "checkpoint: FAILED ($fails)"
-    exit 1
-fi
+finish checkpoint

@@ -10,11 +10,7 @@ set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
 DATA=../shared/data
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 # ---- 1. expected outputs ---------------------------------------------------
 if [ -d "$DATA/expected" ]; then
@@ -170,9 +166,4 @@ for k in $(grep -v '^#' configs/reference.conf | grep ' = ' | cut -d' ' -f1); do
 done
 if [ -z "$missing" ]; then pass "README lists every option"; else fail "README misses:$missing"; fi
 
-if [ "$fails" -eq 0 ]; then
-    echo "e2e: OK"
-else
-    echo "e2e: FAILED ($fails)"
-    exit 1
-fi
+finish e2e

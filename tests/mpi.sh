@@ -8,13 +8,7 @@ set -u
 HUEY=${HUEY:-bin/huey}
 GEN=${GEN:-build/gencorpus}
 DATA=../shared/data
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
-MPIRUN="mpirun --oversubscribe --bind-to none"
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 if ! command -v mpirun >/dev/null 2>&1; then
     echo "mpi: SKIPPED (no mpirun)"
@@ -78,9 +72,4 @@ printf 'window_size = 3\nnot a setting\n' > "$OUT/bad.conf"
 errcase 1 "missing.txt: cannot open" "mpirun -n 4, missing input" "$OUT/missing.txt"
 errcase 2 "bad.conf:2" "mpirun -n 4, malformed config" --config "$OUT/bad.conf" "$DATA/sample_conversation.txt"
 
-if [ "$fails" -eq 0 ]; then
-    echo "mpi: OK"
-else
-    echo "mpi: FAILED ($fails)"
-    exit 1
-fi
+finish mpi

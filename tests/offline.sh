@@ -20,11 +20,7 @@ set -u
 HUEY=${HUEY:-bin/huey}
 DATA=../shared/data
 PY=/usr/bin/python3
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
-fails=0
-pass() { printf 'ok   %s\n' "$1"; }
-fail() { printf 'FAIL %s\n' "$1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 # near GOT WANT: |GOT - WANT| <= 1e-9 * max(|GOT|, |WANT|)
 near() {
@@ -496,9 +492,4 @@ err "report: unknown option" 2 "unknown option" -- report "$C" --top 3
 learn "$OUT/conv.txt" --no-conversation-mode --checkpoint "$OUT/plain.h5"
 err "speakers with one speaker" 1 "compares speakers" -- query "$OUT/plain.h5" speakers
 
-if [ "$fails" -eq 0 ]; then
-    echo "offline: OK"
-else
-    echo "offline: FAILED ($fails)"
-    exit 1
-fi
+finish offline

@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
             "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
-            "       huey info FILE.h5 | concepts FILE.h5 [--top N] | report FILE.h5 [-o OUT.md]\n"
+            "       huey info FILE.h5 [--json] | concepts FILE.h5 [--top N] [--json] | report FILE.h5 [-o OUT.md]\n"
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"

@@ -126,12 +126,93 @@ static void print_param(void *ctx, const char *key, const char *value)
         printf("  %-32s %s\n", key, value);
 }
 
+static void json_param(void *ctx, const char *key, const char *value)
+{
+    if (!params_is_run_control(key)) {
+        json_key(ctx, key);
+        json_string(ctx, value);
+    }
+}
+
+static void info_json(const Loaded *l)
+{
+    const Net *n = l->net;
+    JsonWriter jw, *j = &jw;
+    json_init(j, stdout);
+    json_begin_object(j);
+    json_key(j, "checkpoint"); json_string(j, l->path);
+    json_key(j, "format_version"); json_int(j, CKPT_FORMAT_VERSION);
+    json_key(j, "network");
+    json_begin_object(j);
+    json_key(j, "living_neurons"); json_int(j, n->nliving);
+    json_key(j, "ids_issued"); json_int(j, n->id_counter);
+    json_key(j, "connections"); json_uint(j, l->out.nedges);
+    json_key(j, "concepts"); json_uint(j, n->nconcepts);
+    json_key(j, "evictions"); json_uint(j, n->c.evictions);
+    json_end_object(j);
+    json_key(j, "learnt");
+    json_begin_object(j);
+    json_key(j, "utterances"); json_uint(j, n->c.utterances);
+    json_key(j, "words"); json_uint(j, n->c.words);
+    json_key(j, "tokens"); json_uint(j, n->c.tokens);
+    json_key(j, "windows"); json_uint(j, n->c.windows);
+    json_end_object(j);
+    json_key(j, "speakers");
+    json_begin_array(j);
+    for (size_t s = 0; s < n->nspeakers; s++) {
+        json_begin_object(j);
+        json_key(j, "name"); json_string(j, n->speakers[s].name);
+        json_key(j, "utterances"); json_uint(j, n->speakers[s].blocks);
+        json_key(j, "self_concept_mass"); json_double(j, l->self[s].mass);
+        json_end_object(j);
+    }
+    json_end_array(j);
+    json_key(j, "inputs");
+    json_begin_array(j);
+    for (size_t f = 0; f < l->info.nfiles; f++) {
+        const InputFile *in = &l->info.files[f];
+        json_begin_object(j);
+        json_key(j, "path"); json_string(j, in->path);
+        json_key(j, "sha256"); json_string(j, in->det.sha256);
+        json_key(j, "strategy"); json_string(j, in->det.strategy);
+        json_key(j, "confidence"); json_double(j, in->det.confidence);
+        json_key(j, "utterances_done"); json_uint(j, in->utterances_done);
+        json_key(j, "exchanges_total"); json_uint(j, in->det.total_exchanges);
+        json_end_object(j);
+    }
+    json_end_array(j);
+    json_key(j, "complete"); json_bool(j, !l->info.stopped_early);
+    json_key(j, "stop_reason"); json_string(j, l->info.stopped_early ? l->info.stop_reason : "");
+    json_key(j, "in_utterance"); json_bool(j, n->in_utterance);
+    json_key(j, "settings");
+    json_begin_object(j);
+    params_each(&n->p, json_param, j);
+    json_end_object(j);
+    json_end_object(j);
+    fputc('\n', stdout);
+}
+
 int cmd_info(int argc, char **argv)
 {
-    if (argc != 1)
-        die_usage("usage: huey info FILE.h5");
-    Loaded *l = offline_load(argv[0]);
+    const char *path = NULL;
+    bool as_json = false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            as_json = true;
+        else if (argv[i][0] == '-' || path)
+            die_usage("usage: huey info FILE.h5 [--json]");
+        else
+            path = argv[i];
+    }
+    if (!path)
+        die_usage("usage: huey info FILE.h5 [--json]");
+    Loaded *l = offline_load(path);
     const Net *n = l->net;
+    if (as_json) {
+        info_json(l);
+        offline_free(l);
+        return 0;
+    }
     printf("checkpoint %s (format version %d)\n", l->path, CKPT_FORMAT_VERSION);
     printf("network: %d living neurons, %lld ids issued, %zu connections, %zu concepts, %llu evictions\n",
            n->nliving, (long long)n->id_counter, l->out.nedges, n->nconcepts, (unsigned long long)n->c.evictions);
@@ -190,18 +271,21 @@ int cmd_concepts(int argc, char **argv)
 {
     const char *path = NULL;
     long top = 20;
+    bool as_json = false;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--top") && i + 1 < argc)
             top = parse_top(argv[++i]);
+        else if (!strcmp(argv[i], "--json"))
+            as_json = true;
         else if (argv[i][0] == '-')
-            die_usage("unknown option '%s' (usage: huey concepts FILE.h5 [--top N])", argv[i]);
+            die_usage("unknown option '%s' (usage: huey concepts FILE.h5 [--top N] [--json])", argv[i]);
         else if (!path)
             path = argv[i];
         else
-            die_usage("usage: huey concepts FILE.h5 [--top N]");
+            die_usage("usage: huey concepts FILE.h5 [--top N] [--json]");
     }
     if (!path)
-        die_usage("usage: huey concepts FILE.h5 [--top N]");
+        die_usage("usage: huey concepts FILE.h5 [--top N] [--json]");
     Loaded *l = offline_load(path);
     const Net *n = l->net;
     Ranked *r = xmalloc(((size_t)n->nslots + 1) * sizeof *r);
@@ -210,9 +294,25 @@ int cmd_concepts(int argc, char **argv)
         if (n->id[s] >= 0 && n->word[s])
             r[k++] = (Ranked){ n->id[s], n->word[s], l->out.mass[s] };
     qsort(r, k, sizeof *r, cmp_ranked);
-    printf("# rank  mass          id  concept\n");
-    for (size_t i = 0; i < k && (long)i < top; i++)
-        printf("%6zu  %12.6f  %8lld  %s\n", i + 1, r[i].mass, (long long)r[i].id, r[i].word);
+    if (as_json) {
+        JsonWriter j;
+        json_init(&j, stdout);
+        json_begin_array(&j);
+        for (size_t i = 0; i < k && (long)i < top; i++) {
+            json_begin_object(&j);
+            json_key(&j, "rank"); json_uint(&j, i + 1);
+            json_key(&j, "concept"); json_string(&j, r[i].word);
+            json_key(&j, "neuron_id"); json_int(&j, r[i].id);
+            json_key(&j, "mass"); json_double(&j, r[i].mass);
+            json_end_object(&j);
+        }
+        json_end_array(&j);
+        fputc('\n', stdout);
+    } else {
+        printf("# rank  mass          id  concept\n");
+        for (size_t i = 0; i < k && (long)i < top; i++)
+            printf("%6zu  %12.6f  %8lld  %s\n", i + 1, r[i].mass, (long long)r[i].id, r[i].word);
+    }
     free(r);
     offline_free(l);
     return 0;

@@ -160,5 +160,21 @@ if "$HUEY" info "$OUT/full.h5" 2>/dev/null | grep -q "complete: every input was 
 else
     fail "huey info"
 fi
+# --json: the same facts as the run's own JSON export
+if "$HUEY" info "$OUT/c1.h5" --json >"$OUT/info.json" 2>/dev/null &&
+   "$HUEY" concepts "$OUT/full.h5" --top 3 --json >"$OUT/concepts.json" 2>/dev/null &&
+   $PY - "$OUT/info.json" "$OUT/concepts.json" "$OUT/full.json" "$top" <<'PY'
+import json, sys
+info, conc, run = (json.load(open(p)) for p in sys.argv[1:4])
+assert not info["complete"] and info["stop_reason"] == "max_windows", info
+assert info["learnt"]["windows"] > 0 and info["settings"]["window_size"] == str(run["params"]["window_size"])
+assert [c["concept"] for c in conc] == sys.argv[4].split(), conc
+assert [[c["neuron_id"], c["concept"], c["mass"]] for c in conc] == run["neuron_mass_ranking"][:3]
+PY
+then
+    pass "huey info --json, huey concepts --json"
+else
+    fail "info/concepts --json"
+fi
 
 finish checkpoint

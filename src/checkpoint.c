@@ -28,6 +28,7 @@ struct Ckpt {
     char *path, *tmp;
     hid_t file, group;
     bool writing, parallel;
+    char *root;   /* batch files: "/conversations/NAME", the checkpoint's "/" */
 };
 
 #define CK_CHECK(x, what)                                                                         \
@@ -65,6 +66,24 @@ static size_t type_size(CkType t)
     return t == CK_I64 || t == CK_F64 ? 8 : t == CK_U8 ? 1 : 4;
 }
 
+/* Whether every link of an absolute path exists (H5Lexists needs the
+ * parents to exist). */
+static htri_t link_path_exists(hid_t file, const char *path)
+{
+    char *p = xstrdup(path);
+    htri_t ok = 1;
+    for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+        if (s)
+            *s = '\0';
+        ok = H5Lexists(file, p, H5P_DEFAULT);
+        if (!s || ok <= 0)
+            break;
+        *s = '/';
+    }
+    free(p);
+    return ok;
+}
+
 static hid_t group_props(void)
 {
     hid_t g = H5Pcreate(H5P_GROUP_CREATE);
@@ -72,24 +91,39 @@ static hid_t group_props(void)
     return g;
 }
 
-Ckpt *ckpt_create(const char *path)
+/* Create `file` (truncating), collectively with MPI-IO when `parallel`. */
+static Ckpt *create_file(const char *path, const char *file, bool parallel, const char *what)
 {
     H5Eset_auto(H5E_DEFAULT, NULL, NULL);
     Ckpt *c = xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
-    c->tmp = xmalloc(strlen(path) + 5);
-    sprintf(c->tmp, "%s.tmp", path);
+    c->tmp = xstrdup(file);
     c->writing = true;
-    c->parallel = comm_mpi_on() && comm_size() > 1;
+    c->parallel = parallel;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (c->parallel)
         H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-    c->file = H5Fcreate(c->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    c->file = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (c->file < 0)
-        die("checkpoint %s: cannot create (%s)", c->tmp, strerror(errno));
+        die("%s %s: cannot create (%s)", what, file, strerror(errno));
     c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
+    return c;
+}
+
+static char *tmp_name(const char *path)
+{
+    char *t = xmalloc(strlen(path) + 5);
+    sprintf(t, "%s.tmp", path);
+    return t;
+}
+
+Ckpt *ckpt_create(const char *path)
+{
+    char *tmp = tmp_name(path);
+    Ckpt *c = create_file(path, tmp, comm_mpi_on() && comm_size() > 1, "checkpoint");
+    free(tmp);
     return c;
 }
 
@@ -101,29 +135,36 @@ static void sync_path(const char *path, bool dir)
     close(fd);
 }
 
+/* NAME.tmp -> NAME, durably: the file, the rename, the directory. */
+static void publish(const Ckpt *c)
+{
+    sync_path(c->tmp, false);
+    if (rename(c->tmp, c->path) != 0)
+        die("checkpoint: cannot rename %s to %s: %s", c->tmp, c->path, strerror(errno));
+    char *dir = xstrdup(c->path), *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    sync_path(slash ? dir : ".", true);
+    free(dir);
+}
+
 void ckpt_commit(Ckpt *c)
 {
     H5Gclose(c->group);
     CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
     CK_CHECK(H5Fclose(c->file), "closing");
     comm_barrier();
-    if (comm_rank() == 0) {
-        sync_path(c->tmp, false);
-        if (rename(c->tmp, c->path) != 0)
-            die("checkpoint: cannot rename %s to %s: %s", c->tmp, c->path, strerror(errno));
-        char *dir = xstrdup(c->path), *slash = strrchr(dir, '/');
-        if (slash)
-            *(slash == dir ? slash + 1 : slash) = '\0';
-        sync_path(slash ? dir : ".", true);
-        free(dir);
-    }
+    if (comm_rank() == 0)
+        publish(c);
     comm_barrier();
     free(c->path);
     free(c->tmp);
     free(c);
 }
 
-Ckpt *ckpt_open(const char *path)
+/* Open a file for reading and return its root format ("huey-checkpoint"
+ * or "huey-batch"; malloc'ed). */
+static Ckpt *open_file(const char *path, char **format)
 {
     H5Eset_auto(H5E_DEFAULT, NULL, NULL);
     struct stat st;
@@ -141,15 +182,64 @@ Ckpt *ckpt_open(const char *path)
     c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
     if (H5Aexists(c->group, "format") <= 0)
         die("checkpoint %s: not a huey checkpoint (no 'format' attribute)", path);
-    char *fmt = ckpt_get_str(c, "format");
-    if (strcmp(fmt, "huey-checkpoint") != 0)
-        die("checkpoint %s: not a huey checkpoint (format '%s')", path, fmt);
-    free(fmt);
+    *format = ckpt_get_str(c, "format");
+    if (strcmp(*format, "huey-checkpoint") != 0 && strcmp(*format, "huey-batch") != 0)
+        die("checkpoint %s: not a huey checkpoint (format '%s')", path, *format);
+    return c;
+}
+
+static void check_version(Ckpt *c)
+{
     int64_t v = ckpt_get_i64(c, "format_version");
     if (v > CKPT_FORMAT_VERSION || v < 1)
-        die("checkpoint %s: format version %lld; this huey reads version %d", path, (long long)v,
+        die("checkpoint %s: format version %lld; this huey reads version %d", c->path, (long long)v,
             CKPT_FORMAT_VERSION);
+}
+
+Ckpt *ckpt_open(const char *path)
+{
+    return ckpt_open_conversation(path, NULL);
+}
+
+Ckpt *ckpt_open_conversation(const char *path, const char *name)
+{
+    char *format;
+    Ckpt *c = open_file(path, &format);
+    check_version(c);
+    bool batch = !strcmp(format, "huey-batch");
+    free(format);
+    if (!batch && name)
+        die("checkpoint %s: --conversation %s: this is a single network's checkpoint, not a batch", path, name);
+    if (batch && !name) {
+        size_t n;
+        char **names = ckpt_conversations(path, &n);
+        die("checkpoint %s: a batch of %zu conversations; pick one with --conversation NAME (e.g. %s; "
+            "`huey info %s` lists them)", path, n, n ? names[0] : "none", path);
+    }
+    if (batch) {
+        char *esc = ckpt_escape_name(name);
+        c->root = xmalloc(strlen(esc) + 32);
+        sprintf(c->root, "/conversations/%s", esc);
+        free(esc);
+        if (H5Lexists(c->file, "/conversations", H5P_DEFAULT) <= 0 ||
+            H5Lexists(c->file, c->root, H5P_DEFAULT) <= 0)
+            die("checkpoint %s: no conversation '%s' (`huey info %s` lists them)", path, name, path);
+        ckpt_group(c, "/");
+        if (H5Aexists(c->group, "format") <= 0)
+            die("checkpoint %s: conversation '%s' is damaged (no 'format' attribute)", path, name);
+        check_version(c);
+    }
     return c;
+}
+
+bool ckpt_is_batch(const char *path)
+{
+    char *format;
+    Ckpt *c = open_file(path, &format);
+    bool batch = !strcmp(format, "huey-batch");
+    free(format);
+    ckpt_close(c);
+    return batch;
 }
 
 void ckpt_close(Ckpt *c)
@@ -157,6 +247,7 @@ void ckpt_close(Ckpt *c)
     H5Gclose(c->group);
     H5Fclose(c->file);
     free(c->path);
+    free(c->root);
     free(c);
 }
 
@@ -165,18 +256,23 @@ const char *ckpt_path(const Ckpt *c)
     return c->path;
 }
 
-void ckpt_group(Ckpt *c, const char *path)
+void ckpt_group(Ckpt *c, const char *name)
 {
     H5Gclose(c->group);
-    if (c->writing && strcmp(path, "/") != 0 && H5Lexists(c->file, path, H5P_DEFAULT) <= 0) {
-        hid_t gcpl = group_props();
-        c->group = H5Gcreate2(c->file, path, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    char *path = xmalloc((c->root ? strlen(c->root) : 0) + strlen(name) + 1);
+    sprintf(path, "%s%s", c->root ? c->root : "", c->root && !strcmp(name, "/") ? "" : name);
+    if (c->writing && strcmp(path, "/") != 0 && link_path_exists(c->file, path) <= 0) {
+        hid_t gcpl = group_props(), lcpl = H5Pcreate(H5P_LINK_CREATE);
+        H5Pset_create_intermediate_group(lcpl, 1);
+        c->group = H5Gcreate2(c->file, path, lcpl, gcpl, H5P_DEFAULT);
         H5Pclose(gcpl);
+        H5Pclose(lcpl);
     } else {
         c->group = H5Gopen2(c->file, path, H5P_DEFAULT);
     }
+    free(path);
     if (c->group < 0)
-        die("checkpoint %s: %s group %s", c->path, c->writing ? "cannot create" : "has no", path);
+        die("checkpoint %s: %s group %s", c->path, c->writing ? "cannot create" : "has no", name);
 }
 
 /* ---- attributes ------------------------------------------------------------ */
@@ -503,4 +599,195 @@ char **ckpt_get_strings(Ckpt *c, const char *name, size_t *n)
     free(len);
     free(all);
     return out;
+}
+
+/* ---- batch files ------------------------------------------------------------- */
+
+char *ckpt_escape_name(const char *name)
+{
+    char *e = xmalloc(3 * strlen(name) + 1), *o = e;
+    for (const char *s = name; *s; s++) {
+        if (*s == '/' || *s == '%')
+            o += sprintf(o, "%%%02X", (unsigned char)*s);
+        else
+            *o++ = *s;
+    }
+    *o = '\0';
+    return e;
+}
+
+static void put_root_format(Ckpt *c, const char *format)
+{
+    ckpt_put_str(c, "format", format);
+    ckpt_put_i64(c, "format_version", CKPT_FORMAT_VERSION);
+}
+
+Ckpt *ckpt_part_create(const char *path)
+{
+    Ckpt *c = create_file(path, path, false, "batch part file");   /* written in place */
+    put_root_format(c, "huey-batch");
+    return c;
+}
+
+void ckpt_part_begin(Ckpt *c, const char *name)
+{
+    free(c->root);
+    c->root = NULL;
+    char *esc = ckpt_escape_name(name);
+    char *root = xmalloc(strlen(esc) + 32);
+    sprintf(root, "/conversations/%s", esc);
+    free(esc);
+    if (link_path_exists(c->file, root) > 0)
+        die("batch part file %s: conversation %s written twice", c->path, name);
+    c->root = root;
+}
+
+void ckpt_part_flush(Ckpt *c)
+{
+    free(c->root);
+    c->root = NULL;
+    ckpt_group(c, "/");
+    CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
+}
+
+void ckpt_part_close(Ckpt *c)
+{
+    H5Gclose(c->group);
+    CK_CHECK(H5Fclose(c->file), "closing");
+    free(c->root);
+    free(c->path);
+    free(c->tmp);
+    free(c);
+}
+
+static herr_t add_name(hid_t g, const char *name, const H5L_info_t *info, void *ctx)
+{
+    (void)g;
+    (void)info;
+    char ***list = ctx;
+    size_t n = 0;
+    while ((*list)[n])
+        n++;
+    *list = xrealloc(*list, (n + 2) * sizeof **list);
+    (*list)[n] = xstrdup(name);
+    (*list)[n + 1] = NULL;
+    return 0;
+}
+
+/* The escaped group names under /conversations, in name order; NULL
+ * (and no message) when the file cannot be read as a batch file. */
+static char **list_groups(hid_t file, size_t *n)
+{
+    char **list = xcalloc(1, sizeof *list);
+    *n = 0;
+    if (link_path_exists(file, "/conversations") <= 0)
+        return list;
+    hid_t g = H5Gopen2(file, "/conversations", H5P_DEFAULT);
+    if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, add_name, &list) < 0) {
+        if (g >= 0)
+            H5Gclose(g);
+        for (size_t i = 0; list[i]; i++)
+            free(list[i]);
+        free(list);
+        return NULL;
+    }
+    H5Gclose(g);
+    while (list[*n])
+        (*n)++;
+    return list;
+}
+
+static char *unescape_name(const char *e)
+{
+    char *s = xstrdup(e), *o = s;
+    for (const char *p = e; *p; p++) {
+        unsigned v;
+        if (*p == '%' && sscanf(p + 1, "%2X", &v) == 1) {
+            *o++ = (char)v;
+            p += 2;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return s;
+}
+
+char **ckpt_conversations(const char *path, size_t *n)
+{
+    char *format;
+    Ckpt *c = open_file(path, &format);
+    if (strcmp(format, "huey-batch") != 0)
+        die("checkpoint %s: a single network's checkpoint, not a batch", path);
+    free(format);
+    char **list = list_groups(c->file, n);
+    if (!list)
+        die("checkpoint %s: cannot list its conversations (damaged file)", path);
+    ckpt_close(c);
+    for (size_t i = 0; i < *n; i++) {
+        char *u = unescape_name(list[i]);
+        free(list[i]);
+        list[i] = u;
+    }
+    return list;
+}
+
+char **ckpt_try_conversations(const char *path, size_t *n)
+{
+    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    *n = 0;
+    if (H5Fis_hdf5(path) <= 0)
+        return NULL;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return NULL;
+    char **list = list_groups(f, n);
+    H5Fclose(f);
+    for (size_t i = 0; list && i < *n; i++) {
+        char *u = unescape_name(list[i]);
+        free(list[i]);
+        list[i] = u;
+    }
+    return list;
+}
+
+size_t ckpt_merge(const char *path, const char *const *src, size_t nsrc)
+{
+    char *tmp = tmp_name(path);
+    Ckpt *c = create_file(path, tmp, false, "checkpoint");   /* rank 0 alone joins */
+    free(tmp);
+    put_root_format(c, "huey-batch");
+    hid_t gcpl = group_props();
+    hid_t dst = H5Gcreate2(c->file, "/conversations", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    CK_CHECK(dst, "creating /conversations");
+    size_t total = 0;
+    for (size_t k = 0; k < nsrc; k++) {
+        hid_t f = H5Fopen(src[k], H5F_ACC_RDONLY, H5P_DEFAULT);
+        size_t n = 0;
+        char **names = f < 0 ? NULL : list_groups(f, &n);
+        if (!names)
+            die("checkpoint %s: cannot read %s while joining (damaged file)", path, src[k]);
+        hid_t g = n ? H5Gopen2(f, "/conversations", H5P_DEFAULT) : -1;
+        for (size_t i = 0; i < n; i++) {
+            if (H5Lexists(dst, names[i], H5P_DEFAULT) <= 0) {
+                CK_CHECK(H5Ocopy(g, names[i], dst, names[i], H5P_DEFAULT, H5P_DEFAULT), "copying a conversation");
+                total++;
+            }
+            free(names[i]);
+        }
+        free(names);
+        if (g >= 0)
+            H5Gclose(g);
+        H5Fclose(f);
+    }
+    H5Gclose(dst);
+    H5Gclose(c->group);
+    CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
+    CK_CHECK(H5Fclose(c->file), "closing");
+    publish(c);
+    free(c->path);
+    free(c->tmp);
+    free(c);
+    return total;
 }

@@ -33,6 +33,31 @@ void ckpt_commit(Ckpt *c);
 Ckpt *ckpt_open(const char *path);
 void ckpt_close(Ckpt *c);
 
+/* Batch files ("huey-batch"): one checkpoint per conversation, each in
+ * group /conversations/NAME with the layout of a single checkpoint; NAME
+ * is the conversation's name with '/' and '%' written %2F and %25.
+ * Readers pick one with ckpt_open_conversation (NULL: a single checkpoint
+ * expected). */
+Ckpt *ckpt_open_conversation(const char *path, const char *name);
+bool ckpt_is_batch(const char *path);
+char *ckpt_escape_name(const char *name);   /* malloc'ed */
+/* The conversations of a batch file (names unescaped, in group-name
+ * order; malloc'ed, NULL-terminated); the "try" form returns NULL instead
+ * of dying when the file is unreadable. */
+char **ckpt_conversations(const char *path, size_t *n);
+char **ckpt_try_conversations(const char *path, size_t *n);
+/* A rank's part file, written in place by this process alone (no MPI):
+ * ckpt_part_begin makes "/" the conversation's group; ckpt_part_flush
+ * ends it and flushes the file. */
+Ckpt *ckpt_part_create(const char *path);
+void ckpt_part_begin(Ckpt *c, const char *name);
+void ckpt_part_flush(Ckpt *c);
+void ckpt_part_close(Ckpt *c);
+/* Rank 0 alone: a new batch file at `path` (NAME.tmp, renamed) with every
+ * conversation of the sources, the first copy of each name kept. Returns
+ * how many it holds. */
+size_t ckpt_merge(const char *path, const char *const *src, size_t nsrc);
+
 /* Groups: "/" then names relative to the current group. */
 void ckpt_group(Ckpt *c, const char *path);
 

@@ -16,7 +16,8 @@
 #include "util.h"
 
 static bool mpi_on;
-static int rank_, size_ = 1;
+static int rank_, size_ = 1;           /* what the collectives use */
+static int world_rank, world_size = 1; /* all ranks, also in local mode */
 
 static void abort_all(int code)
 {
@@ -43,6 +44,8 @@ void comm_init(int *argc, char ***argv)
     mpi_on = true;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    world_rank = rank_;
+    world_size = size_;
     util_rank = rank_;
     util_nranks = size_;
     util_abort_hook = abort_all;
@@ -231,3 +234,127 @@ uint64_t comm_exscan(uint64_t v, uint64_t *total)
 }
 
 bool comm_mpi_on(void) { return mpi_on; }
+
+/* ---- batch mode ------------------------------------------------------------ */
+
+void comm_set_local(bool local)
+{
+    rank_ = local ? 0 : world_rank;
+    size_ = local ? 1 : world_size;
+}
+
+int comm_world_rank(void) { return world_rank; }
+int comm_world_size(void) { return world_size; }
+
+void *comm_bcast_bytes(const void *in, size_t *bytes)
+{
+    uint64_t n = *bytes;
+    if (world_size > 1)
+        MPI_Bcast(&n, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    char *out = xmalloc(n + 1);
+    if (world_rank == 0 && n)
+        memcpy(out, in, n);
+    if (world_size > 1)
+        MPI_Bcast(out, as_int(n), MPI_BYTE, 0, MPI_COMM_WORLD);
+    out[n] = '\0';
+    *bytes = n;
+    return out;
+}
+
+/* Requests to rank 0 carry one int64: ASK (send the next index) or LEAVE
+ * (this rank takes no more). Answers carry the index or -1. A rank told -1
+ * has left. */
+enum { TAG_QUEUE = 7301, TAG_ANSWER = 7302, ASK = 0, LEAVE = 1 };
+
+static struct {
+    uint64_t n, next;
+    int left;      /* rank 0: ranks other than itself that are done */
+    bool stopped;  /* rank 0: hand out no more */
+    bool gone;     /* this rank has left */
+} q;
+
+static int64_t queue_take(void)
+{
+    if (q.stopped || q.next >= q.n)
+        return -1;
+    return (int64_t)q.next++;
+}
+
+/* Rank 0: answer one request (blocking when `wait`); false if none. */
+static bool queue_answer(bool wait)
+{
+    int flag = 1;
+    MPI_Status st;
+    if (!wait)
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_QUEUE, MPI_COMM_WORLD, &flag, &st);
+    if (!flag)
+        return false;
+    int64_t msg;
+    MPI_Recv(&msg, 1, MPI_INT64_T, wait ? MPI_ANY_SOURCE : st.MPI_SOURCE, TAG_QUEUE, MPI_COMM_WORLD, &st);
+    if (msg == LEAVE) {
+        q.left++;
+        return true;
+    }
+    int64_t idx = queue_take();
+    if (idx < 0)
+        q.left++;
+    MPI_Send(&idx, 1, MPI_INT64_T, st.MPI_SOURCE, TAG_ANSWER, MPI_COMM_WORLD);
+    return true;
+}
+
+void comm_queue_begin(uint64_t n)
+{
+    memset(&q, 0, sizeof q);
+    q.n = n;
+}
+
+void comm_queue_poll(void)
+{
+    if (world_rank == 0 && world_size > 1)
+        while (queue_answer(false))
+            ;
+}
+
+int64_t comm_queue_next(void)
+{
+    if (q.gone)
+        return -1;
+    int64_t idx;
+    if (world_rank == 0) {
+        comm_queue_poll();
+        idx = queue_take();
+    } else {
+        int64_t msg = ASK;
+        MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
+        MPI_Recv(&idx, 1, MPI_INT64_T, 0, TAG_ANSWER, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+    if (idx < 0)
+        q.gone = true;
+    return idx;
+}
+
+void comm_queue_stop(void)
+{
+    q.stopped = true;
+}
+
+void comm_queue_leave(void)
+{
+    if (q.gone)
+        return;
+    q.gone = true;
+    if (world_rank != 0) {
+        int64_t msg = LEAVE;
+        MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
+    }
+}
+
+void comm_queue_end(void)
+{
+    comm_queue_leave();
+    if (world_rank == 0)
+        while (q.left < world_size - 1)
+            queue_answer(true);
+    if (world_size > 1)
+        MPI_Barrier(MPI_COMM_WORLD);
+}

@@ -44,4 +44,29 @@ uint64_t comm_exscan(uint64_t v, uint64_t *total);
 /* Whether MPI runs (parallel HDF5 needs to know). */
 bool comm_mpi_on(void);
 
+/* ---- batch mode: independent work per rank ----------------------------- */
+
+/* While "local", this rank acts as a job of its own: comm_rank() is 0,
+ * comm_size() 1 and every collective above is a copy (one conversation's
+ * network on one rank). The queue and the world functions below always
+ * use all ranks. */
+void comm_set_local(bool local);
+int comm_world_rank(void);
+int comm_world_size(void);
+/* Rank 0's bytes to every rank (collective over all ranks): *bytes and the
+ * returned malloc'ed buffer are rank 0's on every rank. */
+void *comm_bcast_bytes(const void *in, size_t *bytes);
+/* A work queue of indices 0..n-1 handed out by rank 0 in order, to
+ * whichever rank asks first. Rank 0 works too: it answers waiting requests
+ * whenever it calls comm_queue_poll (often: once per utterance) or
+ * comm_queue_next. comm_queue_stop (rank 0) hands out no more work. A
+ * rank that quits early calls comm_queue_leave. comm_queue_end
+ * (collective) returns when every rank is done; rank 0 answers until then. */
+void comm_queue_begin(uint64_t n);
+int64_t comm_queue_next(void);      /* -1: no more work */
+void comm_queue_poll(void);
+void comm_queue_stop(void);
+void comm_queue_leave(void);
+void comm_queue_end(void);
+
 #endif

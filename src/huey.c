@@ -3,13 +3,17 @@
  * (setup -> stream every input through speaker detection, tokenizer and the
  * model -> report and export). Offline subcommands come with checkpoints.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE   /* nftw: FTW_ACTIONRETVAL skips hidden folders */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <glob.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "comm.h"
@@ -27,7 +31,10 @@ static void usage(FILE *f)
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
             "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
+            "       huey run --batch LIST|DIR --checkpoint OUT.h5 [run options]   (a network per file;\n"
+            "            the same command again resumes; exit status = number of failed files, at most 100)\n"
             "       huey info FILE.h5 [--json] | concepts FILE.h5 [--top N] [--json] | report FILE.h5 [-o OUT.md]\n"
+            "            (every offline command: --conversation NAME picks one network of a batch file)\n"
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
@@ -63,6 +70,7 @@ typedef struct Run {
     bool resume_partial;      /* then an utterance begun before the checkpoint */
     uint64_t skip_tokens;     /* ... whose first tokens were consumed */
     bool skipping;            /* inside a skipped utterance */
+    bool batch;               /* one conversation of a batch: a signal abandons it */
 } Run;
 
 /* Set by the signal handler; rank 0's decides (it travels in the next
@@ -98,6 +106,10 @@ static int check_limits(Run *r)
     }
     if (p->max_words && tok_words(r) >= (uint64_t)p->max_words) {
         r->info.stop_reason = "max_words";
+        return r->stop = 1;
+    }
+    if (got_signal && r->batch) {
+        r->info.stop_reason = "signal";
         return r->stop = 1;
     }
     /* Clock-based decisions are rank 0's; the request reaches every rank
@@ -171,6 +183,8 @@ static int sink_begin(void *ctx, const char *speaker)
         r->skipping = true;
         return 0;
     }
+    if (r->batch)
+        comm_queue_poll();   /* rank 0 hands out conversations while it learns one */
     if (check_limits(r))
         return 1;
     if (r->resume_partial)
@@ -208,6 +222,60 @@ static int sink_end(void *ctx)
     return 0;
 }
 
+/* Pass 1 over one input: 0; 1 for an empty file (nothing to detect or
+ * learn: marked empty); -1 with err set. */
+static int scan_input(InputFile *in, const DetectOptions *dopt, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(in->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        in->empty = true;
+        snprintf(in->det.strategy, sizeof in->det.strategy, "empty");
+        snprintf(in->det.sha256, sizeof in->det.sha256, "%s",
+                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        return 1;
+    }
+    return detect_scan(in->path, dopt, &in->det, err, errlen) != 0 ? -1 : 0;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Pass 2: stream the inputs from r->file_index on through the model.
+ * Returns 0 (r->stop says whether a limit or signal ended it early), or -1
+ * with err set (a file changed or became unreadable). */
+static int learn(Run *r, const DetectOptions *dopt, char *err, size_t errlen)
+{
+    r->tok = tok_new(r->kill, on_token, r);
+    tok_on_killed(r->tok, on_killed);
+    r->t_start = r->t_last_progress = r->t_last_ckpt = now_seconds();
+    r->windows0 = r->net->c.windows;
+    r->words0 = r->net->c.words;
+    UttSink sink = { r, sink_begin, sink_text, sink_end };
+    int rc = 0;
+    for (size_t f = r->file_index; f < r->info.nfiles && !r->stop; f++) {
+        r->file_index = f;
+        r->cur = &r->info.files[f];
+        if (r->cur->empty)
+            continue;
+        rc = detect_run(r->cur->path, dopt, &r->cur->det, &sink, err, errlen);
+        if (rc < 0)
+            break;
+        if (!r->stop)
+            r->file_index = f + 1;
+    }
+    r->info.seconds = now_seconds() - r->t_start;
+    r->info.stopped_early = r->stop != 0;
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- summary ----------------------------------------------------------- */
 
 typedef struct Top {
@@ -224,6 +292,18 @@ static int cmp_top(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* Living words by mass, heaviest first (ties: lowest id); malloc'ed. */
+static Top *top_concepts(const Net *n, const NetOutputs *o, size_t *k)
+{
+    Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
+    *k = 0;
+    for (int32_t s = 0; s < n->nslots; s++)
+        if (n->id[s] >= 0 && n->word[s])
+            t[(*k)++] = (Top){ n->id[s], n->word[s], o->mass[s] };
+    qsort(t, *k, sizeof *t, cmp_top);
+    return t;
+}
+
 static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
 {
     Net *n = r->net;
@@ -235,12 +315,8 @@ static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
     fprintf(stderr, "huey: network: %d neurons (%lld ids issued, %llu evictions), %llu connections, %zu concepts\n",
             n->nliving, (long long)n->id_counter, (unsigned long long)n->c.evictions,
             (unsigned long long)o->nedges, n->nconcepts);
-    Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
-    size_t k = 0;
-    for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0 && n->word[s])
-            t[k++] = (Top){ n->id[s], n->word[s], o->mass[s] };
-    qsort(t, k, sizeof *t, cmp_top);
+    size_t k;
+    Top *t = top_concepts(n, o, &k);
     fprintf(stderr, "huey: top concepts by mass:");
     for (size_t i = 0; i < k && i < 10; i++)
         fprintf(stderr, " %s %.4g%s", t[i].word, t[i].mass, i + 1 < k && i < 9 ? "," : "");
@@ -279,10 +355,8 @@ static void put_param(void *ctx, const char *key, const char *value)
 
 /* Everything a resume needs besides the model: settings, the kill list,
  * and where in the input the run stood (collective). */
-static void write_checkpoint(Run *r, const char *path)
+static void save_run(Run *r, Ckpt *c)
 {
-    double t0 = now_seconds();
-    Ckpt *c = ckpt_create(path);
     ckpt_group(c, "/");
     ckpt_put_str(c, "format", "huey-checkpoint");
     ckpt_put_i64(c, "format_version", CKPT_FORMAT_VERSION);
@@ -336,6 +410,13 @@ static void write_checkpoint(Run *r, const char *path)
     free(cnt);
 
     net_save(r->net, c);
+}
+
+static void write_checkpoint(Run *r, const char *path)
+{
+    double t0 = now_seconds();
+    Ckpt *c = ckpt_create(path);
+    save_run(r, c);
     ckpt_commit(c);
     double dt = now_seconds() - t0;
     r->net->timer[T_IO] += dt;
@@ -343,6 +424,466 @@ static void write_checkpoint(Run *r, const char *path)
     if (comm_rank() == 0 && r->p.progress_interval > 0)
         fprintf(stderr, "huey: checkpoint %s after %llu windows: %lld bytes written in %.3f s\n", path,
                 (unsigned long long)r->net->c.windows, stat(path, &st) == 0 ? (long long)st.st_size : -1LL, dt);
+}
+
+/* ---- batch: one network per conversation -------------------------------- */
+
+/* A conversation to learn: its name (the group in OUT.h5) and its file. */
+typedef struct Job {
+    char *name, *path;
+    long long size;
+} Job;
+
+typedef struct JobList {
+    Job *job;
+    size_t n, cap;
+    const char *dir;   /* listing a directory: its path */
+} JobList;
+
+static void add_job(JobList *l, const char *name, const char *path, long long size)
+{
+    GROW(l->job, l->cap, l->n + 1);
+    l->job[l->n++] = (Job){ xstrdup(name), xstrdup(path), size };
+}
+
+static JobList *walking;   /* nftw has no context argument */
+
+static int walk_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    const char *base = path + ftw->base;
+    if (ftw->level > 0 && base[0] == '.')
+        return type == FTW_D ? FTW_SKIP_SUBTREE : 0;   /* hidden files and folders */
+    struct stat target;
+    if (type == FTW_SL && stat(path, &target) == 0 && S_ISREG(target.st_mode)) {
+        st = &target;   /* a link to a file counts; links to folders are not followed */
+        type = FTW_F;
+    }
+    if (type == FTW_F && S_ISREG(st->st_mode)) {
+        const char *rel = path + strlen(walking->dir);
+        while (*rel == '/')
+            rel++;
+        add_job(walking, rel, path, (long long)st->st_size);
+    } else if (type == FTW_DNR) {
+        warn("--batch %s: cannot read folder %s, skipped", walking->dir, path);
+    }
+    return 0;
+}
+
+static int cmp_job_name(const void *a, const void *b)
+{
+    return strcmp(((const Job *)a)->name, ((const Job *)b)->name);
+}
+
+/* Largest first, so that a few big files do not finish last; then name. */
+static int cmp_job_size(const void *a, const void *b)
+{
+    const Job *x = a, *y = b;
+    if (x->size != y->size)
+        return x->size > y->size ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The conversations of `--batch LIST|DIR` (rank 0): every regular file
+ * under DIR (hidden ones skipped), named by its path relative to DIR; or
+ * one path per line of LIST (blank lines and lines starting with '#'
+ * skipped), named as listed. */
+static void list_jobs(const char *arg, JobList *l)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0)
+        die_usage("--batch %s: %s", arg, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        l->dir = arg;
+        walking = l;
+        if (nftw(arg, walk_entry, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
+            die("--batch %s: cannot list the folder: %s", arg, strerror(errno));
+    } else {
+        FILE *f = fopen(arg, "r");
+        if (!f)
+            die_usage("--batch %s: %s", arg, strerror(errno));
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        for (long lineno = 1; (len = getline(&line, &cap, f)) >= 0; lineno++) {
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
+                line[--len] = '\0';
+            const char *p = line;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (!*p || *p == '#')
+                continue;
+            if (memchr(line, '\0', (size_t)len))
+                die_usage("%s:%ld: a NUL byte in a file name", arg, lineno);
+            long long size = stat(p, &st) == 0 ? (long long)st.st_size : -1;
+            add_job(l, p, p, size);
+        }
+        free(line);
+        fclose(f);
+    }
+    qsort(l->job, l->n, sizeof *l->job, cmp_job_name);
+    for (size_t i = 1; i < l->n; i++)
+        if (!strcmp(l->job[i].name, l->job[i - 1].name))
+            die_usage("--batch %s: %s is listed twice", arg, l->job[i].name);
+}
+
+static void free_jobs(JobList *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->job[i].name);
+        free(l->job[i].path);
+    }
+    free(l->job);
+}
+
+/* One field of the summary CSV (RFC 4180 quoting where needed). */
+static void csv_field(char **buf, size_t *len, size_t *cap, const char *v, bool last)
+{
+    bool quote = strpbrk(v, ",\"\r\n") != NULL;
+    GROW(*buf, *cap, *len + 2 * strlen(v) + 4);
+    char *o = *buf + *len;
+    if (quote)
+        *o++ = '"';
+    for (const char *s = v; *s; s++) {
+        if (*s == '"')
+            *o++ = '"';
+        *o++ = *s;
+    }
+    if (quote)
+        *o++ = '"';
+    *o++ = last ? '\n' : ',';
+    *o = '\0';
+    *len = (size_t)(o - *buf);
+}
+
+static const char csv_header[] =
+    "conversation,file,speakers,tokens,neurons,connections,top_concepts,self_concept_masses,seconds,error\n";
+
+/* The conversation's summary line; numbers only without an error. */
+static char *summary_row(const Job *j, const Run *r, const NetOutputs *o, const SelfConcept *sc, double seconds,
+                         const char *error)
+{
+    char *row = NULL, num[5][64], *tops = NULL, *self = NULL;
+    size_t len = 0, cap = 0, tl = 0, tcap = 0, sl = 0, scap = 0;
+    memset(num, 0, sizeof num);
+    if (!error) {
+        const Net *n = r->net;
+        snprintf(num[0], sizeof num[0], "%zu", n->nspeakers);
+        snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)n->c.tokens);
+        snprintf(num[2], sizeof num[2], "%d", n->nliving);
+        snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)o->nedges);
+        size_t k;
+        Top *t = top_concepts(n, o, &k);
+        for (size_t i = 0; i < k && i < 10; i++) {
+            GROW(tops, tcap, tl + strlen(t[i].word) + 40);
+            tl += (size_t)sprintf(tops + tl, "%s%s %.6g", i ? "; " : "", t[i].word, t[i].mass);
+        }
+        free(t);
+        for (size_t s = 0; s < n->nspeakers; s++) {
+            GROW(self, scap, sl + strlen(n->speakers[s].name) + 40);
+            sl += (size_t)sprintf(self + sl, "%s%s %.6g", s ? "; " : "", n->speakers[s].name, sc[s].mass);
+        }
+    }
+    snprintf(num[4], sizeof num[4], "%.3f", seconds);
+    csv_field(&row, &len, &cap, j->name, false);
+    csv_field(&row, &len, &cap, j->path, false);
+    for (int i = 0; i < 4; i++)
+        csv_field(&row, &len, &cap, num[i], false);
+    csv_field(&row, &len, &cap, tops ? tops : "", false);
+    csv_field(&row, &len, &cap, self ? self : "", false);
+    csv_field(&row, &len, &cap, num[4], false);
+    csv_field(&row, &len, &cap, error ? error : "", true);
+    free(tops);
+    free(self);
+    return row;
+}
+
+/* Learn one conversation on this rank alone and append it to the part
+ * file. Returns its summary line (with the error, if it failed), or NULL
+ * when a signal abandoned it. */
+static char *run_conversation(const Params *p, KillList *kill, const Job *j, Ckpt *part, bool *failed)
+{
+    double t0 = now_seconds();
+    Run r;
+    memset(&r, 0, sizeof r);
+    r.p = *p;
+    r.kill = kill;
+    r.batch = true;
+    r.info.nfiles = 1;
+    r.info.files = xcalloc(1, sizeof *r.info.files);
+    r.info.files[0].path = j->path;
+    r.info.n_kill_words = kill_count(kill);
+    r.info.nranks = 1;
+    DetectOptions dopt = { .conversation_mode = p->conversation_mode, .max_line_bytes = (size_t)p->max_line_bytes };
+    char err[1024] = "";
+    int rc = scan_input(&r.info.files[0], &dopt, err, sizeof err);
+    if (rc == 1)
+        snprintf(err, sizeof err, "%s: empty file", j->path);
+    char *row = NULL;
+    if (rc == 0) {
+        r.bytes_total = r.info.files[0].det.bytes;
+        r.net = net_create(&r.p, &backend_cpu_ops, 0, 1);
+        rc = learn(&r, &dopt, err, sizeof err);
+        if (rc == 0 && !r.stop && r.net->nspeakers == 0) {
+            snprintf(err, sizeof err, "%s: no speakers (no utterance found)", j->path);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && !r.stop) {
+        SelfConcept *sc = xcalloc(r.net->nspeakers + 1, sizeof *sc);
+        for (size_t s = 0; s < r.net->nspeakers; s++)
+            net_self_concept(r.net, s, &sc[s]);
+        NetOutputs out;
+        net_outputs(r.net, &out);
+        ckpt_part_begin(part, j->name);
+        save_run(&r, part);
+        row = summary_row(j, &r, &out, sc, now_seconds() - t0, NULL);
+        ckpt_group(part, "/batch");
+        ckpt_put_str(part, "summary_csv_row", row);
+        ckpt_part_flush(part);
+        net_outputs_free(&out);
+        free(sc);
+    } else if (!r.stop || rc < 0) {
+        *failed = true;
+        warn("%s", err);
+        row = summary_row(j, &r, NULL, NULL, now_seconds() - t0, err);
+    }
+    detect_free(&r.info.files[0].det);
+    free(r.info.files);
+    if (r.tok)
+        tok_free(r.tok);
+    if (r.net)
+        net_free(r.net);
+    return row;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Rank 0: join OUT.h5 (if there) and every part file into OUT.h5, remove
+ * the parts, and write OUT.summary.csv from the joined conversations plus
+ * this run's failures (`failed`: CSV lines). Returns the conversations
+ * held. */
+static size_t join_batch(const char *out, const char *failed, size_t failed_len)
+{
+    char *pattern = xmalloc(strlen(out) + 16);
+    sprintf(pattern, "%s.part-*.h5", out);
+    glob_t g;
+    memset(&g, 0, sizeof g);
+    int grc = glob(pattern, 0, NULL, &g);
+    if (grc != 0 && grc != GLOB_NOMATCH)
+        die("cannot list the part files %s", pattern);
+    const char **src = xmalloc((g.gl_pathc + 2) * sizeof *src);
+    size_t nsrc = 0;
+    struct stat st;
+    if (stat(out, &st) == 0)
+        src[nsrc++] = out;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        size_t n;
+        char **names = ckpt_try_conversations(g.gl_pathv[i], &n);
+        if (!names) {
+            warn("%s: damaged part file (a rank was killed while writing it); its conversations are learnt again "
+                 "on the next run", g.gl_pathv[i]);
+            continue;
+        }
+        for (size_t k = 0; k < n; k++)
+            free(names[k]);
+        free(names);
+        src[nsrc++] = g.gl_pathv[i];
+    }
+    size_t held = ckpt_merge(out, src, nsrc);
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        if (unlink(g.gl_pathv[i]) != 0)
+            warn("cannot remove %s: %s", g.gl_pathv[i], strerror(errno));
+    globfree(&g);
+    free(src);
+    free(pattern);
+
+    /* the summary: one line per conversation, in name order */
+    size_t n;
+    char **names = ckpt_conversations(out, &n);
+    size_t nfail = 0;
+    for (size_t i = 0; i < failed_len; i++)
+        nfail += failed[i] == '\n';
+    char **rows = xmalloc((n + nfail + 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++) {
+        Ckpt *c = ckpt_open_conversation(out, names[i]);
+        ckpt_group(c, "/batch");
+        rows[i] = ckpt_get_str(c, "summary_csv_row");
+        ckpt_close(c);
+        free(names[i]);
+    }
+    free(names);
+    /* failures: lines of the gathered buffer (a quoted field may hold a
+     * newline only in an error message, which has none) */
+    size_t k = n;
+    for (const char *s = failed, *e; s < failed + failed_len; s = e + 1) {
+        e = memchr(s, '\n', (size_t)(failed + failed_len - s));
+        rows[k++] = xstrndup(s, (size_t)(e - s) + 1);
+    }
+    qsort(rows, k, sizeof *rows, cmp_str);
+    char *csv = xmalloc(strlen(out) + 16);
+    sprintf(csv, "%s", out);
+    size_t cl = strlen(csv);
+    if (cl > 3 && !strcmp(csv + cl - 3, ".h5"))
+        csv[cl - 3] = '\0';
+    strcat(csv, ".summary.csv");
+    FILE *f = fopen(csv, "w");
+    if (!f)
+        die("cannot write %s: %s", csv, strerror(errno));
+    fputs(csv_header, f);
+    for (size_t i = 0; i < k; i++) {
+        fputs(rows[i], f);
+        free(rows[i]);
+    }
+    if (fclose(f) != 0)
+        die("error writing %s: %s", csv, strerror(errno));
+    fprintf(stderr, "huey: wrote %s (%zu conversations, %zu failed)\n", csv, held, nfail);
+    free(rows);
+    free(csv);
+    return held;
+}
+
+/* `huey run --batch LIST|DIR --checkpoint OUT.h5`: every conversation its
+ * own network, learnt by whichever rank is free (largest first); finished
+ * ones go to per-rank part files, joined into OUT.h5 at the end. A rerun
+ * of the same command skips the conversations OUT.h5 and any part files
+ * already hold. Returns the exit status: the number of failures. */
+static int run_batch(const Params *p, KillList *kill, const char *arg, const char *out)
+{
+    double t0 = now_seconds();
+    int me = comm_world_rank(), P = comm_world_size();
+    /* rank 0: what is left to do; then everyone gets the same list */
+    char *buf = NULL;
+    size_t bytes = 0, total_jobs = 0, skipped = 0;
+    if (me == 0) {
+        JobList all = { 0 };
+        list_jobs(arg, &all);
+        total_jobs = all.n;
+        char **done = NULL;
+        size_t ndone = 0;
+        struct stat st;
+        if (stat(out, &st) == 0) {
+            if (!ckpt_is_batch(out))
+                die_usage("--checkpoint %s: exists and is not a batch file (choose another name)", out);
+            done = ckpt_conversations(out, &ndone);
+        }
+        char *pattern = xmalloc(strlen(out) + 16);
+        sprintf(pattern, "%s.part-*.h5", out);
+        glob_t g;
+        memset(&g, 0, sizeof g);
+        if (glob(pattern, 0, NULL, &g) == 0)
+            for (size_t i = 0; i < g.gl_pathc; i++) {
+                size_t n;
+                char **names = ckpt_try_conversations(g.gl_pathv[i], &n);
+                done = xrealloc(done, (ndone + n + 1) * sizeof *done);
+                for (size_t k = 0; names && k < n; k++)
+                    done[ndone++] = names[k];
+                free(names);
+            }
+        globfree(&g);
+        free(pattern);
+        qsort(done, ndone, sizeof *done, cmp_str);
+        JobList todo = { 0 };
+        for (size_t i = 0; i < all.n; i++) {
+            if (ndone && bsearch(&all.job[i].name, done, ndone, sizeof *done, cmp_str)) {
+                skipped++;
+                continue;
+            }
+            add_job(&todo, all.job[i].name, all.job[i].path, all.job[i].size);
+        }
+        for (size_t i = 0; i < ndone; i++)
+            free(done[i]);
+        free(done);
+        qsort(todo.job, todo.n, sizeof *todo.job, cmp_job_size);
+        size_t cap = 0;
+        char session[64];
+        snprintf(session, sizeof session, "%llx%05x", (unsigned long long)time(NULL), (unsigned)getpid() & 0xfffff);
+        GROW(buf, cap, strlen(session) + 1);
+        strcpy(buf, session);
+        bytes = strlen(session) + 1;
+        for (size_t i = 0; i < todo.n; i++) {
+            size_t a = strlen(todo.job[i].name) + 1, b = strlen(todo.job[i].path) + 1;
+            GROW(buf, cap, bytes + a + b);
+            memcpy(buf + bytes, todo.job[i].name, a);
+            memcpy(buf + bytes + a, todo.job[i].path, b);
+            bytes += a + b;
+        }
+        fprintf(stderr, "huey: batch of %zu conversations: %zu to learn on %d rank(s), %zu already in %s\n",
+                total_jobs, todo.n, P, skipped, out);
+        free_jobs(&all);
+        free_jobs(&todo);
+    }
+    char *list = comm_bcast_bytes(buf, &bytes);
+    free(buf);
+    /* the jobs, in queue order */
+    JobList jobs = { 0 };
+    const char *session = list;
+    for (const char *s = list + strlen(list) + 1; s < list + bytes;) {
+        const char *path = s + strlen(s) + 1;
+        add_job(&jobs, s, path, 0);
+        s = path + strlen(path) + 1;
+    }
+    char *part_path = xmalloc(strlen(out) + 96);
+    sprintf(part_path, "%s.part-%s-%d.h5", out, session, me);
+
+    install_signals();
+    comm_set_local(true);
+    comm_queue_begin(jobs.n);
+    Ckpt *part = ckpt_part_create(part_path);
+    char *failed = NULL;
+    size_t flen = 0, fcap = 0, nfailed = 0, mine = 0;
+    double busy = 0;
+    for (int64_t i; (i = comm_queue_next()) >= 0;) {
+        double t = now_seconds();
+        bool bad = false;
+        char *row = run_conversation(p, kill, &jobs.job[i], part, &bad);
+        busy += now_seconds() - t;
+        if (!row) {   /* a signal: hand out nothing more */
+            if (me == 0)
+                comm_queue_stop();
+            else
+                comm_queue_leave();
+            break;
+        }
+        mine++;
+        if (bad) {
+            nfailed++;
+            GROW(failed, fcap, flen + strlen(row) + 1);
+            memcpy(failed + flen, row, strlen(row) + 1);
+            flen += strlen(row);
+        }
+        free(row);
+    }
+    ckpt_part_close(part);
+    comm_set_local(false);
+    double t_work = now_seconds() - t0;
+    comm_queue_end();
+    double wall = now_seconds() - t0, idle_min, idle_avg, idle_max;
+    comm_stats(wall > 0 ? 1.0 - busy / wall : 0.0, &idle_min, &idle_avg, &idle_max);
+    (void)t_work;
+    uint64_t learnt = comm_sum_u64(mine), nfail = comm_sum_u64(nfailed);
+    size_t all_len;
+    char *all_failed = comm_gather(failed ? failed : "", flen, &all_len);
+    int status = 0;
+    if (me == 0) {
+        join_batch(out, all_failed, all_len);
+        fprintf(stderr, "huey: batch: %llu conversations learnt in %.3f s on %d rank(s) (%.1f conversations/s), "
+                        "%llu failed; rank idle time min %.1f%% avg %.1f%% max %.1f%%\n",
+                (unsigned long long)learnt, wall, P, wall > 0 ? (double)learnt / wall : 0.0,
+                (unsigned long long)nfail, 100 * idle_min, 100 * idle_avg, 100 * idle_max);
+        if (got_signal)
+            fprintf(stderr, "huey: stopped by signal %d with %llu conversation(s) left; run the same command again to "
+                            "go on\n", (int)got_signal, (unsigned long long)(jobs.n - (learnt - nfail) - nfail));
+    }
+    status = nfail > 100 ? 100 : (int)nfail;
+    free(all_failed);
+    free(failed);
+    free(part_path);
+    free(list);
+    free_jobs(&jobs);
+    return status;
 }
 
 /* ---- argument parsing --------------------------------------------------- */
@@ -370,6 +911,15 @@ typedef struct Setting {
     const char *value, *where;
 } Setting;
 
+static KillList *load_kill(const Params *p)
+{
+    if (!strcmp(p->kill_file, "default"))
+        return kill_default();
+    if (!strcmp(p->kill_file, "none"))
+        return kill_empty();
+    return kill_load(p->kill_file);
+}
+
 static uint64_t parse_count(const char *v, const char *opt)
 {
     char *end;
@@ -385,7 +935,7 @@ static int cmd_run(int argc, char **argv)
     Run r;
     memset(&r, 0, sizeof r);
     params_default(&r.p);
-    const char *json_path = NULL, *config = NULL, *resume = NULL;
+    const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0, nset = 0;
@@ -395,7 +945,7 @@ static int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         const char *need = NULL;   /* an option that takes the next argument */
         if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
-            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every")) {
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value", a);
             need = argv[++i];
@@ -406,6 +956,8 @@ static int cmd_run(int argc, char **argv)
             json_path = need;
         } else if (!strcmp(a, "--resume")) {
             resume = need;
+        } else if (!strcmp(a, "--batch")) {
+            batch = need;
         } else if (!strcmp(a, "--checkpoint")) {
             r.ckpt_path = need;
         } else if (!strcmp(a, "--checkpoint-every")) {
@@ -491,6 +1043,18 @@ static int cmd_run(int argc, char **argv)
         params_print(stdout, &r.p);
         exit(0);
     }
+    if (batch) {
+        if (!r.ckpt_path)
+            die_usage("--batch %s needs --checkpoint OUT.h5 (one group per conversation)", batch);
+        if (resume || ninputs || json_path || r.ckpt_every_windows || r.ckpt_every_seconds)
+            die_usage("--batch takes no %s: a rerun of the same command resumes the batch",
+                      resume ? "--resume" : ninputs ? "INPUT files" : json_path ? "--json" : "--checkpoint-every");
+        KillList *kill = load_kill(&r.p);
+        int rc = run_batch(&r.p, kill, batch, r.ckpt_path);
+        kill_free(kill);
+        free(inputs);
+        return rc;
+    }
 
     /* Inputs: a resumed run reads the same files, by default from the
      * paths the checkpoint names. */
@@ -522,12 +1086,8 @@ static int cmd_run(int argc, char **argv)
         for (size_t k = 0; k < nk; k++)
             free(kw[k]);
         free(kw);
-    } else if (!strcmp(r.p.kill_file, "default")) {
-        r.kill = kill_default();
-    } else if (!strcmp(r.p.kill_file, "none")) {
-        r.kill = kill_empty();
     } else {
-        r.kill = kill_load(r.p.kill_file);
+        r.kill = load_kill(&r.p);
     }
     r.info.n_kill_words = kill_count(r.kill);
 
@@ -542,19 +1102,12 @@ static int cmd_run(int argc, char **argv)
     for (size_t f = 0; f < ninputs; f++) {
         InputFile *in = &r.info.files[f];
         in->path = inputs[f];
-        struct stat st;
-        if (stat(in->path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
-            /* nothing to detect or learn: say so and go on */
-            warn("%s: empty file, nothing to learn from it", in->path);
-            in->empty = true;
-            snprintf(in->det.strategy, sizeof in->det.strategy, "empty");
-            snprintf(in->det.sha256, sizeof in->det.sha256, "%s",
-                     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-            continue;
-        }
         char err[1024];
-        if (detect_scan(in->path, &dopt, &in->det, err, sizeof err) != 0)
+        int rc = scan_input(in, &dopt, err, sizeof err);
+        if (rc < 0)
             die("%s", err);
+        if (rc == 1)
+            warn("%s: empty file, nothing to learn from it", in->path);
         r.bytes_total += in->det.bytes;
     }
     if (resume)
@@ -600,33 +1153,10 @@ static int cmd_run(int argc, char **argv)
     }
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
-    r.tok = tok_new(r.kill, on_token, &r);
-    tok_on_killed(r.tok, on_killed);
-    r.t_start = r.t_last_progress = r.t_last_ckpt = now_seconds();
-    r.windows0 = r.net->c.windows;
-    r.words0 = r.net->c.words;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    UttSink sink = { &r, sink_begin, sink_text, sink_end };
-    for (size_t f = r.file_index; f < ninputs && !r.stop; f++) {
-        r.file_index = f;
-        r.cur = &r.info.files[f];
-        if (r.cur->empty)
-            continue;
-        char err[1024];
-        int rc = detect_run(r.cur->path, &dopt, &r.cur->det, &sink, err, sizeof err);
-        if (rc < 0)
-            die("%s", err);
-        if (!r.stop)
-            r.file_index = f + 1;
-    }
-    r.info.seconds = now_seconds() - r.t_start;
-    r.info.stopped_early = r.stop != 0;
+    install_signals();
+    char err[1024];
+    if (learn(&r, &dopt, err, sizeof err) != 0)
+        die("%s", err);
     if (!r.ckpt_path && got_signal)
         r.ckpt_path = "huey-interrupted.h5";
     if (r.ckpt_path)
@@ -679,6 +1209,24 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
+/* Offline commands: `--conversation NAME` (a network of a batch file) is
+ * taken out of argv for offline_load. Returns the new argc. */
+static int take_conversation(int argc, char **argv)
+{
+    int k = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--conversation")) {
+            if (i + 1 >= argc)
+                die_usage("option --conversation needs a NAME (huey info FILE.h5 lists them)");
+            offline_conversation = argv[++i];
+            continue;
+        }
+        argv[k++] = argv[i];
+    }
+    argv[k] = NULL;
+    return k;
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -688,6 +1236,8 @@ int main(int argc, char **argv)
         comm_finalize();
         return argc < 2 ? EXIT_USAGE : 0;
     }
+    if (strcmp(argv[1], "run") != 0)
+        argc = take_conversation(argc, argv);
     int rc;
     if (!strcmp(argv[1], "run"))
         rc = cmd_run(argc - 2, argv + 2);

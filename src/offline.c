@@ -29,11 +29,13 @@ static void load_param(void *ctx, const char *key, const char *value)
     free(v);
 }
 
+const char *offline_conversation;
+
 Loaded *offline_load(const char *path)
 {
     Loaded *l = xcalloc(1, sizeof *l);
     l->path = xstrdup(path);
-    Ckpt *c = ckpt_open(path);
+    Ckpt *c = ckpt_open_conversation(path, offline_conversation);
     Params p, keys;
     params_default(&p);
     params_default(&keys);
@@ -192,6 +194,38 @@ static void info_json(const Loaded *l)
     fputc('\n', stdout);
 }
 
+/* A batch file: its conversations, each with its summary line. */
+static int batch_info(const char *path, bool as_json)
+{
+    size_t n;
+    char **names = ckpt_conversations(path, &n);
+    JsonWriter jw, *j = as_json ? &jw : NULL;
+    if (j) {
+        json_init(j, stdout);
+        json_begin_object(j);
+        json_key(j, "batch");
+        json_string(j, path);
+        json_key(j, "conversations");
+        json_begin_array(j);
+    } else {
+        printf("batch file %s: %zu conversations (pick one with --conversation NAME)\n", path, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (j)
+            json_string(j, names[i]);
+        else
+            printf("  %s\n", names[i]);
+        free(names[i]);
+    }
+    free(names);
+    if (j) {
+        json_end_array(j);
+        json_end_object(j);
+        fputc('\n', stdout);
+    }
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *path = NULL;
@@ -206,6 +240,8 @@ int cmd_info(int argc, char **argv)
     }
     if (!path)
         die_usage("usage: huey info FILE.h5 [--json]");
+    if (!offline_conversation && ckpt_is_batch(path))
+        return batch_info(path, as_json);
     Loaded *l = offline_load(path);
     const Net *n = l->net;
     if (as_json) {

@@ -21,6 +21,9 @@ typedef struct Loaded {
     char *path;
 } Loaded;
 
+/* The network of a batch file to load (`--conversation NAME`); NULL for a
+ * single checkpoint. */
+extern const char *offline_conversation;
 Loaded *offline_load(const char *path);
 void offline_free(Loaded *l);
 

@@ -45,7 +45,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -104,7 +104,11 @@ checkpoint: $(BIN)
 offline: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/offline.sh
 
-test: unit e2e mpi checkpoint offline
+# One network per conversation (--batch), resumable, over ranks.
+batch: $(BIN) $(GEN_BIN)
+	HUEY=$(BIN) GEN=$(GEN_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/batch.sh
+
+test: unit e2e mpi checkpoint offline batch
 
 run: $(BIN)
 	@mkdir -p out

@@ -642,11 +642,17 @@ void ckpt_part_begin(Ckpt *c, const char *name)
     c->root = root;
 }
 
-void ckpt_part_flush(Ckpt *c)
+void ckpt_part_flush(Ckpt *c, const char *summary)
 {
-    free(c->root);
+    char *root = c->root;
     c->root = NULL;
+    char *path = xmalloc(strlen(root) + 16);
+    sprintf(path, "/summaries/%s", root + strlen("/conversations/"));
+    ckpt_group(c, path);
+    ckpt_put_str(c, "row", summary);
     ckpt_group(c, "/");
+    free(path);
+    free(root);
     CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
 }
 
@@ -674,15 +680,15 @@ static herr_t add_name(hid_t g, const char *name, const H5L_info_t *info, void *
     return 0;
 }
 
-/* The escaped group names under /conversations, in name order; NULL
- * (and no message) when the file cannot be read as a batch file. */
-static char **list_groups(hid_t file, size_t *n)
+/* The escaped names under group `top` (/conversations or /summaries), in
+ * name order; NULL (and no message) when the file cannot be read. */
+static char **list_groups(hid_t file, const char *top, size_t *n)
 {
     char **list = xcalloc(1, sizeof *list);
     *n = 0;
-    if (link_path_exists(file, "/conversations") <= 0)
+    if (link_path_exists(file, top) <= 0)
         return list;
-    hid_t g = H5Gopen2(file, "/conversations", H5P_DEFAULT);
+    hid_t g = H5Gopen2(file, top, H5P_DEFAULT);
     if (g < 0 || H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, add_name, &list) < 0) {
         if (g >= 0)
             H5Gclose(g);
@@ -720,7 +726,7 @@ char **ckpt_conversations(const char *path, size_t *n)
     if (strcmp(format, "huey-batch") != 0)
         die("checkpoint %s: a single network's checkpoint, not a batch", path);
     free(format);
-    char **list = list_groups(c->file, n);
+    char **list = list_groups(c->file, "/conversations", n);
     if (!list)
         die("checkpoint %s: cannot list its conversations (damaged file)", path);
     ckpt_close(c);
@@ -729,6 +735,26 @@ char **ckpt_conversations(const char *path, size_t *n)
         free(list[i]);
         list[i] = u;
     }
+    return list;
+}
+
+char **ckpt_summaries(const char *path, size_t *n)
+{
+    char *format;
+    Ckpt *c = open_file(path, &format);
+    free(format);
+    char **list = list_groups(c->file, "/summaries", n);
+    if (!list)
+        die("checkpoint %s: cannot list its summaries (damaged file)", path);
+    for (size_t i = 0; i < *n; i++) {
+        char *g = xmalloc(strlen(list[i]) + 16);
+        sprintf(g, "/summaries/%s", list[i]);
+        ckpt_group(c, g);
+        free(g);
+        free(list[i]);
+        list[i] = ckpt_get_str(c, "row");
+    }
+    ckpt_close(c);
     return list;
 }
 
@@ -741,7 +767,7 @@ char **ckpt_try_conversations(const char *path, size_t *n)
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return NULL;
-    char **list = list_groups(f, n);
+    char **list = list_groups(f, "/conversations", n);
     H5Fclose(f);
     for (size_t i = 0; list && i < *n; i++) {
         char *u = unescape_name(list[i]);
@@ -757,31 +783,34 @@ size_t ckpt_merge(const char *path, const char *const *src, size_t nsrc)
     Ckpt *c = create_file(path, tmp, false, "checkpoint");   /* rank 0 alone joins */
     free(tmp);
     put_root_format(c, "huey-batch");
-    hid_t gcpl = group_props();
-    hid_t dst = H5Gcreate2(c->file, "/conversations", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-    H5Pclose(gcpl);
-    CK_CHECK(dst, "creating /conversations");
     size_t total = 0;
-    for (size_t k = 0; k < nsrc; k++) {
-        hid_t f = H5Fopen(src[k], H5F_ACC_RDONLY, H5P_DEFAULT);
-        size_t n = 0;
-        char **names = f < 0 ? NULL : list_groups(f, &n);
-        if (!names)
-            die("checkpoint %s: cannot read %s while joining (damaged file)", path, src[k]);
-        hid_t g = n ? H5Gopen2(f, "/conversations", H5P_DEFAULT) : -1;
-        for (size_t i = 0; i < n; i++) {
-            if (H5Lexists(dst, names[i], H5P_DEFAULT) <= 0) {
-                CK_CHECK(H5Ocopy(g, names[i], dst, names[i], H5P_DEFAULT, H5P_DEFAULT), "copying a conversation");
-                total++;
+    static const char *const tops[] = { "/conversations", "/summaries" };
+    for (int t = 0; t < 2; t++) {
+        hid_t gcpl = group_props();
+        hid_t dst = H5Gcreate2(c->file, tops[t], H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        H5Pclose(gcpl);
+        CK_CHECK(dst, tops[t]);
+        for (size_t k = 0; k < nsrc; k++) {
+            hid_t f = H5Fopen(src[k], H5F_ACC_RDONLY, H5P_DEFAULT);
+            size_t n = 0;
+            char **names = f < 0 ? NULL : list_groups(f, tops[t], &n);
+            if (!names)
+                die("checkpoint %s: cannot read %s while joining (damaged file)", path, src[k]);
+            hid_t g = n ? H5Gopen2(f, tops[t], H5P_DEFAULT) : -1;
+            for (size_t i = 0; i < n; i++) {
+                if (H5Lexists(dst, names[i], H5P_DEFAULT) <= 0) {
+                    CK_CHECK(H5Ocopy(g, names[i], dst, names[i], H5P_DEFAULT, H5P_DEFAULT), "copying a conversation");
+                    total += t == 0;
+                }
+                free(names[i]);
             }
-            free(names[i]);
+            free(names);
+            if (g >= 0)
+                H5Gclose(g);
+            H5Fclose(f);
         }
-        free(names);
-        if (g >= 0)
-            H5Gclose(g);
-        H5Fclose(f);
+        H5Gclose(dst);
     }
-    H5Gclose(dst);
     H5Gclose(c->group);
     CK_CHECK(H5Fflush(c->file, H5F_SCOPE_GLOBAL), "flushing");
     CK_CHECK(H5Fclose(c->file), "closing");

@@ -46,12 +46,14 @@ char *ckpt_escape_name(const char *name);   /* malloc'ed */
  * of dying when the file is unreadable. */
 char **ckpt_conversations(const char *path, size_t *n);
 char **ckpt_try_conversations(const char *path, size_t *n);
+/* Each conversation's summary line (/summaries/NAME), in name order. */
+char **ckpt_summaries(const char *path, size_t *n);
 /* A rank's part file, written in place by this process alone (no MPI):
  * ckpt_part_begin makes "/" the conversation's group; ckpt_part_flush
- * ends it and flushes the file. */
+ * ends it, stores its summary line and flushes the file. */
 Ckpt *ckpt_part_create(const char *path);
 void ckpt_part_begin(Ckpt *c, const char *name);
-void ckpt_part_flush(Ckpt *c);
+void ckpt_part_flush(Ckpt *c, const char *summary);
 void ckpt_part_close(Ckpt *c);
 /* Rank 0 alone: a new batch file at `path` (NAME.tmp, renamed) with every
  * conversation of the sources, the first copy of each name kept. Returns

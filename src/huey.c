@@ -637,9 +637,7 @@ static char *run_conversation(const Params *p, KillList *kill, const Job *j, Ckp
         ckpt_part_begin(part, j->name);
         save_run(&r, part);
         row = summary_row(j, &r, &out, sc, now_seconds() - t0, NULL);
-        ckpt_group(part, "/batch");
-        ckpt_put_str(part, "summary_csv_row", row);
-        ckpt_part_flush(part);
+        ckpt_part_flush(part, row);
         net_outputs_free(&out);
         free(sc);
     } else if (!r.stop || rc < 0) {
@@ -702,19 +700,11 @@ static size_t join_batch(const char *out, const char *failed, size_t failed_len)
 
     /* the summary: one line per conversation, in name order */
     size_t n;
-    char **names = ckpt_conversations(out, &n);
+    char **done = ckpt_summaries(out, &n);
     size_t nfail = 0;
     for (size_t i = 0; i < failed_len; i++)
         nfail += failed[i] == '\n';
-    char **rows = xmalloc((n + nfail + 1) * sizeof *rows);
-    for (size_t i = 0; i < n; i++) {
-        Ckpt *c = ckpt_open_conversation(out, names[i]);
-        ckpt_group(c, "/batch");
-        rows[i] = ckpt_get_str(c, "summary_csv_row");
-        ckpt_close(c);
-        free(names[i]);
-    }
-    free(names);
+    char **rows = xrealloc(done, (n + nfail + 1) * sizeof *rows);
     /* failures: lines of the gathered buffer (a quoted field may hold a
      * newline only in an error message, which has none) */
     size_t k = n;
@@ -869,7 +859,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
     int status = 0;
     if (me == 0) {
         join_batch(out, all_failed, all_len);
-        fprintf(stderr, "huey: batch: %llu conversations learnt in %.3f s on %d rank(s) (%.1f conversations/s), "
+        fprintf(stderr, "huey: batch: %llu conversations processed in %.3f s on %d rank(s) (%.1f conversations/s), "
                         "%llu failed; rank idle time min %.1f%% avg %.1f%% max %.1f%%\n",
                 (unsigned long long)learnt, wall, P, wall > 0 ? (double)learnt / wall : 0.0,
                 (unsigned long long)nfail, 100 * idle_min, 100 * idle_avg, 100 * idle_max);

@@ -45,7 +45,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch slurm-test run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -109,6 +109,10 @@ batch: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/batch.sh
 
 test: unit e2e mpi checkpoint offline batch
+
+# The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
+slurm-test: $(BIN) $(GEN_BIN)
+	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 run: $(BIN)
 	@mkdir -p out

@@ -910,6 +910,29 @@ static KillList *load_kill(const Params *p)
     return kill_load(p->kill_file);
 }
 
+/* A model setting given again when resuming must be the checkpoint's
+ * (job scripts pass the same options on every run). */
+static void check_unchanged(const Params *p, const Setting *st)
+{
+    Params q = *p;
+    params_set(&q, st->key, st->value, st->where);
+    char *a = NULL, *b = NULL;
+    size_t la = 0, lb = 0;
+    FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
+    if (!fa || !fb)
+        die("out of memory");
+    params_print(fa, p);
+    params_print(fb, &q);
+    fclose(fa);
+    fclose(fb);
+    bool same = la == lb && memcmp(a, b, la) == 0;
+    free(a);
+    free(b);
+    if (!same)
+        die_usage("option %s cannot change when resuming: the network was learnt with the checkpoint's settings",
+                  st->where);
+}
+
 static uint64_t parse_count(const char *v, const char *opt)
 {
     char *end;
@@ -1011,10 +1034,6 @@ static int cmd_run(int argc, char **argv)
             die_usage("--config cannot be combined with --resume: the checkpoint holds the settings");
         t_read = now_seconds();
         ck = ckpt_open(resume);
-        for (size_t k = 0; k < nset; k++)
-            if (!params_is_run_control(set[k].key))
-                die_usage("option %s cannot change when resuming: the network was learnt with the checkpoint's "
-                          "settings", set[k].where);
         char where[4200];
         snprintf(where, sizeof where, "checkpoint %s", resume);
         ckpt_group(ck, "/params");
@@ -1022,6 +1041,9 @@ static int cmd_run(int argc, char **argv)
         Params keys;
         params_default(&keys);
         params_each(&keys, load_param, &lp);
+        for (size_t k = 0; k < nset; k++)
+            if (!params_is_run_control(set[k].key))
+                check_unchanged(&r.p, &set[k]);
     } else if (config) {
         params_load_file(&r.p, config);
     }

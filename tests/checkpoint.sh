@@ -118,6 +118,13 @@ bad "newer format version" "format version 99" "$OUT/newer.h5"
 printf 'Alice: a different file\nBob: with other words\n' > "$OUT/other.txt"
 bad "inputs changed" "is not the file the checkpoint was made from" "$OUT/full.h5" "$OUT/other.txt"
 bad "a model setting changed on resume" "cannot change when resuming" "$OUT/full.h5" --window-size 3
+# job scripts pass the same options on every run: an unchanged setting is fine
+if "$HUEY" run --resume "$OUT/c1.h5" --max-neurons 100 --progress-interval 0 --json "$OUT/same.json" 2>/dev/null &&
+    same_json "$OUT/full.json" "$OUT/same.json"; then
+    pass "resume with the checkpoint's own setting given again"
+else
+    fail "resume with an unchanged setting refused"
+fi
 
 # 5. h5dump and h5py read a checkpoint
 if h5dump -a /format -a /format_version "$OUT/full.h5" 2>/dev/null | grep -q '"huey-checkpoint"' &&

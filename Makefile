@@ -46,7 +46,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline align check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -105,7 +105,11 @@ checkpoint: $(BIN)
 offline: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/offline.sh
 
-test: unit e2e mpi checkpoint offline
+# huey align on space files: the reference's and hand-made ones.
+align: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
+
+test: unit e2e mpi checkpoint offline align
 
 # Every picture of plot.h for a made-up space; check-html renders its
 # space.html in headless Chromium and checks the screenshot is not blank.

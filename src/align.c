@@ -21,6 +21,7 @@
 #include "util.h"
 
 enum { JACOBI_SWEEPS = 60 };
+static const double EIG_ZERO = 1e-10;   /* |λ| at or below: zero, so a real axis */
 
 /* ---- SVD and Kabsch ------------------------------------------------------- */
 
@@ -304,8 +305,9 @@ void align_result_free(AlignResult *r)
     "  B's real and imaginary blocks are rotated onto A's (proper rotations, fitted on the\n"       \
     "  labels both hold, except the --free ones); residuals per concept and overall.\n"
 
-/* One side: the space and its columns split into real (λ >= 0 or
- * unknown) and imaginary (λ < 0), real first. */
+/* One side: the space and its columns split into real and imaginary
+ * (λ < -1e-10, the zero tolerance of §12.2), real first; a column whose
+ * eigenvalue the file does not give is real. */
 typedef struct Side {
     const char *path;
     SpaceData *s;
@@ -341,7 +343,7 @@ static void side_load(Side *sd, const char *path, const char *object)
     sd->col = xmalloc(s->d * sizeof *sd->col);
     for (int imag = 0; imag < 2; imag++)
         for (size_t k = 0; k < s->d; k++)
-            if ((s->lambda[k] < 0) == imag) {
+            if ((s->lambda[k] < -EIG_ZERO) == imag) {
                 sd->col[sd->p + sd->q] = k;
                 *(imag ? &sd->q : &sd->p) += 1;
             }

@@ -135,6 +135,8 @@ static void x_axis(FILE *f, const Scale *s, double y0, double y)
 /* ---- scree plot ---------------------------------------------------------- */
 
 enum { SCREE_W = 720, SCREE_H = 420 };
+/* |λ| at or below this counts as zero (huey-model.md §12.2's eigen summary) */
+static const double EIG_ZERO = 1e-10;
 static const double SCREE_LEFT = 70, SCREE_RIGHT = 20, SCREE_TOP = 60, SCREE_BOTTOM = 50;
 
 void svg_scree(FILE *f, const double *eig_desc, size_t n, const char *title)
@@ -150,8 +152,8 @@ void svg_scree(FILE *f, const double *eig_desc, size_t n, const char *title)
         }
         lo = eig_desc[k] < lo ? eig_desc[k] : lo;
         hi = eig_desc[k] > hi ? eig_desc[k] : hi;
-        npos += eig_desc[k] > 0;
-        nneg += eig_desc[k] < 0;
+        npos += eig_desc[k] > EIG_ZERO;
+        nneg += eig_desc[k] < -EIG_ZERO;
     }
     widen(&lo, &hi);
     Scale ys = { lo, hi, y1, y0 };
@@ -171,8 +173,10 @@ void svg_scree(FILE *f, const double *eig_desc, size_t n, const char *title)
         fmt_double(buf, v);
         fprintf(f, "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" %s><title>&#955;%zu = %s"
                    "</title></rect>\n",
-                v < 0 ? "negative" : "positive", x0 + bw * (double)k + bw * 0.1, ya, bw * 0.8, yb - ya,
-                v < 0 ? "fill=\"url(#neg)\" stroke=\"#cc0000\"" : "fill=\"#3465a4\" stroke=\"#204a87\"", k + 1, buf);
+                v < -EIG_ZERO ? "negative" : v > EIG_ZERO ? "positive" : "zero", x0 + bw * (double)k + bw * 0.1, ya,
+                bw * 0.8, yb - ya,
+                v < -EIG_ZERO ? "fill=\"url(#neg)\" stroke=\"#cc0000\"" : "fill=\"#3465a4\" stroke=\"#204a87\"", k + 1,
+                buf);
     }
     double yz = scale_at(&ys, 0);
     fprintf(f, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"black\"/>\n", x0, yz, x1, yz);
@@ -194,6 +198,9 @@ void svg_scree(FILE *f, const double *eig_desc, size_t n, const char *title)
     fprintf(f, "<rect x=\"%.2f\" y=\"34\" width=\"12\" height=\"12\" fill=\"url(#neg)\" stroke=\"#cc0000\"/>"
                "<text x=\"%.2f\" y=\"44\">negative (imaginary): %zu</text>\n",
             x0 + 170, x0 + 186, nneg);
+    if (npos + nneg + skipped < n)
+        fprintf(f, "<text x=\"%.2f\" y=\"44\">zero (|&#955;| &#8804; 1e-10): %zu</text>\n", x0 + 370,
+                n - npos - nneg - skipped);
     svg_note_skipped(f, skipped, skipped == 1 ? "eigenvalue" : "eigenvalues", h);
     fputs("</svg>\n", f);
 }

@@ -99,6 +99,10 @@ check "--json: matched, rms, rotations, concepts" sh -c \
     'grep -q "\"matched\": 5" "$1" && grep -q "\"rms_euclidean\":" "$1" && grep -q "\"rotation_imaginary\": \[\[1.0\]\]" "$1" &&
      grep -q "\"only_in_a\": \[\"g\"\]" "$1" && test "$(grep -o "\"label\":" "$1" | wc -l)" -eq 5' sh "$OUT/j"
 
+sed 's/"eigenvalues_desc": \[4, -1, 2\]/"eigenvalues_desc": [4, -1e-12, 2]/' "$OUT/a.json" >"$OUT/z.json"
+"$HUEY" align "$OUT/z.json" "$OUT/z.json" >"$OUT/zz" 2>"$OUT/e"
+check "an eigenvalue of -1e-12 is zero, so its axis is real" grep -q "^# blocks: 3 real, 0 imaginary" "$OUT/zz"
+
 # ---- errors ----
 check "different blocks: error, exit 1" fails 1 "the spaces have different blocks" \
     "$OUT/a.json" "$EXP/blue.w5.dump.json"

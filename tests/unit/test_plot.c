@@ -185,13 +185,15 @@ static void points(PlotPoint *p)
 
 static void test_scree_signs_and_escaping(void)
 {
-    const double eig[] = { 5, 2.5, 0.25, 0, -1, -3, NAN, INFINITY };
+    const double eig[] = { 5, 2.5, 0.25, 0, -1e-12, -1, -3, NAN, INFINITY };
     Mem m;
-    svg_scree(mem_open(&m), eig, 8, "scree <A&B>");
+    svg_scree(mem_open(&m), eig, 9, "scree <A&B>");
     char *s = mem_close(&m);
     ASSERT_XML(s);
-    CU_ASSERT_EQUAL(count(s, "<rect class=\"positive\""), 4);   /* 0 counts as positive (no bar height) */
+    CU_ASSERT_EQUAL(count(s, "<rect class=\"positive\""), 3);
+    CU_ASSERT_EQUAL(count(s, "<rect class=\"zero\""), 2);       /* |λ| <= 1e-10 */
     CU_ASSERT_EQUAL(count(s, "<rect class=\"negative\""), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "1e-10): 2</text>"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "scree &lt;A&amp;B&gt;"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "2 eigenvalues not finite, not drawn"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "positive (real): 3"));

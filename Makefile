@@ -4,6 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
+#   make check-html the 3-D view rendered in headless Chromium (skipped without it)
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -45,7 +46,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch slurm-test run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -108,11 +109,24 @@ offline: $(BIN)
 batch: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/batch.sh
 
-test: unit e2e mpi checkpoint offline batch
+# huey align on space files: the reference's and hand-made ones.
+align: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
+
+test: unit e2e mpi checkpoint offline batch align
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
+
+# Every picture of plot.h for a made-up space; check-html renders its
+# space.html in headless Chromium and checks the screenshot is not blank.
+DEMO_BIN := $(BUILD)/demo-plots
+$(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-html: $(DEMO_BIN)
+	sh tools/check-html.sh $(DEMO_BIN)
 
 run: $(BIN)
 	@mkdir -p out

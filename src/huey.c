@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "align.h"
 #include "checkpoint.h"
 #include "comm.h"
 #include "detect.h"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
+            "       huey align A.json B.json [--object NAME] [--free L1,L2,...] [--json]\n"
+            "            (B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -1263,6 +1266,8 @@ int main(int argc, char **argv)
         rc = cmd_query(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "report"))
         rc = cmd_report(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "align"))
+        rc = cmd_align(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

@@ -21,7 +21,9 @@ CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD
 HDF5_INC := /usr/include/hdf5/openmpi
 HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
 CPPFLAGS += -Isrc -I$(HDF5_INC)
-LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto -lm
+LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto
+# LAPACK: OpenBLAS's (eigen.c forces it to one thread).
+LDLIBS  += -lopenblas -lm
 
 BUILD   := build
 ifeq ($(SANITIZE),1)

@@ -15,6 +15,7 @@
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
+#include "galileo.h"
 #include "net.h"
 #include "offline.h"
 #include "params.h"
@@ -31,6 +32,8 @@ static void usage(FILE *f)
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
+            "       huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
+            "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -701,6 +704,8 @@ int main(int argc, char **argv)
         rc = cmd_query(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "report"))
         rc = cmd_report(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "galileo"))
+        rc = cmd_galileo(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

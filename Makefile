@@ -47,7 +47,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline galileo run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -106,7 +106,11 @@ checkpoint: $(BIN)
 offline: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/offline.sh
 
-test: unit e2e mpi checkpoint offline
+# Galileo spaces (huey galileo, run --galileo) against the expected outputs.
+galileo: $(BIN) $(CMP_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
+
+test: unit e2e mpi checkpoint offline galileo
 
 run: $(BIN)
 	@mkdir -p out

@@ -36,7 +36,7 @@ static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b
 void galileo_opts_default(GalileoOpts *o)
 {
     *o = (GalileoOpts){ .method = GAL_TORGERSON, .profile = GAL_REFERENCE, .num_concepts = 50, .min_mass = 0.0,
-                        .max_dims = 0 };
+                        .max_dims = 0, .collective = false };
 }
 
 /* ---- the concepts and their sparse links ------------------------------------ */
@@ -223,16 +223,21 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
     }
 }
 
-/* The row block of this rank, then the decomposition over every rank. */
-static void decompose(const GalInput *g, Space *s, size_t ntop, size_t nbottom, EigenOut *eo)
+/* The matrix, then its decomposition; collective: this rank's row block,
+ * decomposed over every rank. */
+static void decompose(const GalInput *g, Space *s, bool collective, size_t ntop, size_t nbottom, EigenOut *eo)
 {
-    size_t n = g->n, r0, nr;
+    size_t n = g->n, r0 = 0, nr = n;
     double t0 = now_seconds();
-    eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
+    if (collective)
+        eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     double *rows = xmalloc((nr * n + 1) * sizeof *rows);
     build_rows(g, s->method, r0, nr, rows);
     double t1 = now_seconds();
-    eigen_sym_dist(rows, n, ntop, nbottom, eo);
+    if (collective)
+        eigen_sym_dist(rows, n, ntop, nbottom, eo);
+    else
+        eigen_sym(rows, n, ntop, nbottom, eo);
     free(rows);
     s->build_seconds = t1 - t0;
     s->eigen_seconds = now_seconds() - t1;
@@ -317,7 +322,7 @@ Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *o
 
     EigenOut eo;
     size_t k = n >= GAL_DIMS ? GAL_DIMS : 0;
-    decompose(&g, s, k, 0, &eo);
+    decompose(&g, s, opt->collective, k, 0, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
@@ -382,9 +387,13 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
     check_finite(net, o);
     Cand *cand = xmalloc(((size_t)net->nliving + 1) * sizeof *cand);
     size_t nc = 0, order = 0;
-    for (int32_t q = net->w2n_head; q >= 0; q = net->w2n_next[q], order++)
-        if (!is_artifact(net->word[q]) && o->mass[q] >= opt->min_mass)
-            cand[nc++] = (Cand){ order, q, o->mass[q] };
+    for (int32_t q = net->w2n_head; q >= 0; q = net->w2n_next[q], order++) {
+        double m;
+        if (!net_mass_in_order(net, q, &m))
+            m = o->mass[q];
+        if (!is_artifact(net->word[q]) && m >= opt->min_mass)
+            cand[nc++] = (Cand){ order, q, m };
+    }
     qsort(cand, nc, sizeof *cand, cmp_cand);
     size_t n = nc < opt->num_concepts ? nc : opt->num_concepts;
     bool any_mass = false;
@@ -433,7 +442,7 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
         nbottom = opt->max_dims < n - ntop ? opt->max_dims : n - ntop;
     }
     EigenOut eo;
-    decompose(&g, s, ntop, nbottom, &eo);
+    decompose(&g, s, opt->collective, ntop, nbottom, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     summarise(s);
@@ -708,11 +717,43 @@ void space_write_dir(const Space *s, const char *dir)
     write_plots(s, dir);
 }
 
+/* ---- huey run --galileo DIR ------------------------------------------------------------ */
+
+void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Space *spaces[2])
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        die("cannot create directory %s: %s", dir, strerror(errno));
+    GalileoOpts opt;
+    galileo_opts_default(&opt);
+    for (int k = 0; k < 2; k++) {
+        opt.method = k == 0 ? GAL_ASSOC : GAL_TORGERSON;
+        Space *s = spaces[k] = space_make(net, o, &opt);
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, method_name(s->method));
+        space_write_dir(s, sub);
+        if (s->error)
+            warn("galileo %s: %s", method_name(s->method), s->error);
+        else
+            fprintf(stderr, "huey: galileo %s: %zu concepts, signature (%zu, %zu, %zu), warp factor %.6g, "
+                            "matrix %.3f s, eigen %.3f s -> %s\n",
+                    method_name(s->method), s->n, s->n_pos, s->n_neg, s->n_zero, s->warp, s->build_seconds,
+                    s->eigen_seconds, sub);
+    }
+}
+
+void galileo_json_keys(JsonWriter *j, void *ctx)
+{
+    Space **spaces = ctx;
+    json_key(j, "gpu_class_galileo");
+    space_json(spaces[0], j);
+    json_key(j, "web_torgerson_galileo");
+    space_json(spaces[1], j);
+}
+
 /* ---- huey galileo --------------------------------------------------------------------- */
 
-static const char galileo_usage[] =
-    "usage: huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
-    "                    [--profile reference|fixed] [--dims K] [--out DIR]";
+static const char galileo_usage[] = "usage: huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] "
+                                    "[--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR]";
 
 static double parse_number(const char *v, const char *opt, bool integer)
 {
@@ -768,6 +809,7 @@ int cmd_galileo(int argc, char **argv)
     else
         die_usage("option --method: expected assoc or torgerson, got '%s'", method);
 
+    o.collective = comm_size() > 1;
     Loaded *l = offline_load(path);
     Space *s = space_make(l->net, &l->out, &o);
     if (!s->error && s->n < GAL_DIMS)

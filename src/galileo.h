@@ -42,6 +42,8 @@ typedef struct GalileoOpts {
     size_t num_concepts;     /* torgerson: keep the top N by mass (50) */
     double min_mass;         /* torgerson: concept mass >= min_mass (0) */
     size_t max_dims;         /* torgerson: columns per real/imaginary block (0 = all) */
+    bool collective;         /* every MPI rank calls with the same network: each builds
+                                its row block, the decomposition is shared (eigen_sym_dist) */
 } GalileoOpts;
 void galileo_opts_default(GalileoOpts *o);
 
@@ -106,6 +108,16 @@ void space_json(const Space *s, JsonWriter *j);
 /* DIR/space.json, coords.csv, eigenvalues.csv (and the plots); DIR is
  * created. */
 void space_write_dir(const Space *s, const char *dir);
+
+/* `huey run --galileo DIR` (rank 0, after net_outputs): both spaces with
+ * the default options into spaces[0] (assoc) and spaces[1] (torgerson),
+ * written to DIR/assoc and DIR/torgerson; a space that cannot be made
+ * (fewer than 3 concepts, no mass) is a warning, and its space.json holds
+ * the error. */
+void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Space *spaces[2]);
+/* ExportExtraFn of `huey run --json` with ctx = spaces[2]: the keys
+ * gpu_class_galileo and web_torgerson_galileo. */
+void galileo_json_keys(JsonWriter *j, void *ctx);
 
 /* `huey galileo FILE.h5 --method assoc|torgerson ...`: exit status. */
 int cmd_galileo(int argc, char **argv);

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
-            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
+            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]] [--galileo DIR]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
             "       huey info FILE.h5 [--json] | concepts FILE.h5 [--top N] [--json] | report FILE.h5 [-o OUT.md]\n"
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
@@ -388,7 +388,7 @@ static int cmd_run(int argc, char **argv)
     Run r;
     memset(&r, 0, sizeof r);
     params_default(&r.p);
-    const char *json_path = NULL, *config = NULL, *resume = NULL;
+    const char *json_path = NULL, *config = NULL, *resume = NULL, *galileo_dir = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0, nset = 0;
@@ -398,7 +398,7 @@ static int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         const char *need = NULL;   /* an option that takes the next argument */
         if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
-            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every")) {
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--galileo")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value", a);
             need = argv[++i];
@@ -409,6 +409,8 @@ static int cmd_run(int argc, char **argv)
             json_path = need;
         } else if (!strcmp(a, "--resume")) {
             resume = need;
+        } else if (!strcmp(a, "--galileo")) {
+            galileo_dir = need;
         } else if (!strcmp(a, "--checkpoint")) {
             r.ckpt_path = need;
         } else if (!strcmp(a, "--checkpoint-every")) {
@@ -656,15 +658,20 @@ static int cmd_run(int argc, char **argv)
         comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
     if (comm_rank() == 0) {
         print_summary(&r, &out, sc);
+        Space *spaces[2] = { NULL, NULL };
+        if (galileo_dir)
+            galileo_run_spaces(r.net, &out, galileo_dir, spaces);
         if (json_path) {
             FILE *jf = fopen(json_path, "w");
             if (!jf)
                 die("cannot write %s: %s", json_path, strerror(errno));
-            export_json(r.net, &out, sc, &r.info, jf);
+            export_json_extra(r.net, &out, sc, &r.info, jf, galileo_dir ? galileo_json_keys : NULL, spaces);
             if (fclose(jf) != 0)
                 die("error writing %s: %s", json_path, strerror(errno));
             fprintf(stderr, "huey: wrote %s\n", json_path);
         }
+        space_free(spaces[0]);
+        space_free(spaces[1]);
     }
     net_outputs_free(&out);
     free(sc);

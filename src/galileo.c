@@ -102,6 +102,38 @@ static int cmp_link(const void *a, const void *b)
     return (x->j > y->j) - (x->j < y->j);
 }
 
+/* Links from (from[k], tmp[k]) pairs into g: bucketed by concept (stable),
+ * sorted by partner, the two directions of a pair summed. */
+static void bucket_links(GalInput *g, size_t n, const size_t *from, const Link *tmp, size_t nl)
+{
+    /* bucket by concept (stable: edge order kept within a bucket) */
+    g->link0 = xcalloc(n + 2, sizeof *g->link0);
+    for (size_t k = 0; k < nl; k++)
+        g->link0[from[k] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        g->link0[i + 1] += g->link0[i];
+    size_t *fill = xmalloc((n + 1) * sizeof *fill);
+    memcpy(fill, g->link0, (n + 1) * sizeof *fill);
+    g->links = xmalloc((nl + 1) * sizeof *g->links);
+    for (size_t k = 0; k < nl; k++)
+        g->links[fill[from[k]]++] = tmp[k];
+    /* merge the two directions of a pair: S_ij = m(i->j) + m(j->i) */
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = g->link0[i], hi = g->link0[i + 1];
+        qsort(g->links + lo, hi - lo, sizeof *g->links, cmp_link);
+        g->link0[i] = w;
+        for (size_t k = lo; k < hi; k++) {
+            if (w > g->link0[i] && g->links[w - 1].j == g->links[k].j)
+                g->links[w - 1].v += g->links[k].v;
+            else
+                g->links[w++] = g->links[k];
+        }
+    }
+    g->link0[n] = w;
+    free(fill);
+}
+
 /* Links between the space's concepts: for each edge (src, dst) whose ends
  * are concepts, keep(edge) says whether and with which value; the value
  * goes to both (i, j) and (j, i); pairs met twice are summed (in edge
@@ -143,32 +175,7 @@ static void gather_links(GalInput *g, const Space *s, const Net *net, const NetO
                 tmp[nl++] = (Link){ (size_t)a, v };
             }
     }
-    /* bucket by concept (stable: edge order kept within a bucket) */
-    g->link0 = xcalloc(n + 2, sizeof *g->link0);
-    for (size_t k = 0; k < nl; k++)
-        g->link0[from[k] + 1]++;
-    for (size_t i = 0; i < n; i++)
-        g->link0[i + 1] += g->link0[i];
-    size_t *fill = xmalloc((n + 1) * sizeof *fill);
-    memcpy(fill, g->link0, (n + 1) * sizeof *fill);
-    g->links = xmalloc((nl + 1) * sizeof *g->links);
-    for (size_t k = 0; k < nl; k++)
-        g->links[fill[from[k]]++] = tmp[k];
-    /* merge the two directions of a pair: S_ij = m(i->j) + m(j->i) */
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t lo = g->link0[i], hi = g->link0[i + 1];
-        qsort(g->links + lo, hi - lo, sizeof *g->links, cmp_link);
-        g->link0[i] = w;
-        for (size_t k = lo; k < hi; k++) {
-            if (w > g->link0[i] && g->links[w - 1].j == g->links[k].j)
-                g->links[w - 1].v += g->links[k].v;
-            else
-                g->links[w++] = g->links[k];
-        }
-    }
-    g->link0[n] = w;
-    free(fill);
+    bucket_links(g, n, from, tmp, nl);
     free(tmp);
     free(from);
     free(first);
@@ -292,6 +299,9 @@ static void summarise(Space *s)
     s->variance_3d = tot > 0 ? part / tot * 100.0 : 0.0;
 }
 
+static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt);
+static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt);
+
 /* ---- §12.1 --------------------------------------------------------------------- */
 
 Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
@@ -319,10 +329,17 @@ Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *o
     }
     free(slot);
     gather_links(&g, s, net, o, true);
+    assoc_space(s, &g, opt);
+    return s;
+}
 
+/* §12.1 from its input: decomposition, coordinates, summary; frees g. */
+static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
+{
+    size_t n = s->n;
     EigenOut eo;
     size_t k = n >= GAL_DIMS ? GAL_DIMS : 0;
-    decompose(&g, s, opt->collective, k, 0, &eo);
+    decompose(g, s, opt->collective, k, 0, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
@@ -349,11 +366,10 @@ Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *o
         }
     }
     eigen_free(&eo);
-    free(g.act);
-    free(g.link0);
-    free(g.links);
+    free(g->act);
+    free(g->link0);
+    free(g->links);
     summarise(s);
-    return s;
 }
 
 /* ---- §12.2 --------------------------------------------------------------------- */
@@ -415,23 +431,33 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
     }
     free(cand);
 
-    GalInput g = { .n = n, .fixed = opt->profile == GAL_FIXED };
+    GalInput g = { .n = n };
     gather_links(&g, s, net, o, false);
+    torgerson_space(s, &g, opt);
+    return s;
+}
+
+/* §12.2 from the chosen concepts and their S links: D², B, decomposition,
+ * positions, blocks, summary; frees g. */
+static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
+{
+    size_t n = s->n;
+    g->fixed = opt->profile == GAL_FIXED;
     /* max(S) over the whole matrix (its diagonal is 0), then D²'s row means
      * from the sparse S: Σ_j (M - S_ij)² = (n - 1)·M² + Σ_links ((M - S)² - M²) + D²_ii */
     double smax = 0.0;
-    for (size_t k = 0; k < g.link0[n]; k++)
-        smax = g.links[k].v > smax ? g.links[k].v : smax;
-    g.s_max = smax > 0 ? smax : 1.0;
-    double m2 = g.s_max * g.s_max;
-    g.d2_mean = xmalloc((n + 1) * sizeof *g.d2_mean);
+    for (size_t k = 0; k < g->link0[n]; k++)
+        smax = g->links[k].v > smax ? g->links[k].v : smax;
+    g->s_max = smax > 0 ? smax : 1.0;
+    double m2 = g->s_max * g->s_max;
+    g->d2_mean = xmalloc((n + 1) * sizeof *g->d2_mean);
     for (size_t i = 0; i < n; i++) {
-        double sum = (double)(n - 1) * m2 + (g.fixed ? 0.0 : m2);
-        for (size_t k = g.link0[i]; k < g.link0[i + 1]; k++) {
-            double d = g.s_max - g.links[k].v;
+        double sum = (double)(n - 1) * m2 + (g->fixed ? 0.0 : m2);
+        for (size_t k = g->link0[i]; k < g->link0[i + 1]; k++) {
+            double d = g->s_max - g->links[k].v;
             sum += d * d - m2;
         }
-        g.d2_mean[i] = sum / (double)n;
+        g->d2_mean[i] = sum / (double)n;
     }
 
     /* vectors: every one, or the top max_dims (at least 3) and the bottom max_dims */
@@ -442,7 +468,7 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
         nbottom = opt->max_dims < n - ntop ? opt->max_dims : n - ntop;
     }
     EigenOut eo;
-    decompose(&g, s, opt->collective, ntop, nbottom, &eo);
+    decompose(g, s, opt->collective, ntop, nbottom, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     summarise(s);
@@ -484,9 +510,53 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
             s->imag[i * ni + c] = v[i] * sc;
     }
     eigen_free(&eo);
-    free(g.link0);
-    free(g.links);
-    free(g.d2_mean);
+    free(g->link0);
+    free(g->links);
+    free(g->d2_mean);
+}
+
+/* ---- generated networks (benchmarks) ---------------------------------------------------- */
+
+Space *space_generated(size_t n, size_t links_per_concept, uint64_t seed, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    space_alloc(s, n);
+    uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+#define NEXT_UNIFORM() ((x = hash_u64(x + 0x9e3779b97f4a7c15ULL)) >> 11) * 0x1.0p-53
+    GalInput g = { .n = n, .act = xcalloc(n + 1, sizeof(double)) };
+    char name[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "c%zu", i);
+        s->labels[i] = xstrdup(name);
+        s->ids[i] = (int64_t)i;
+        g.act[i] = NEXT_UNIFORM();
+    }
+    size_t nl = 0, cap = 2 * n * links_per_concept + 1;
+    size_t *from = xmalloc(cap * sizeof *from);
+    Link *tmp = xmalloc(cap * sizeof *tmp);
+    for (size_t i = 0; i < n && n > 1; i++)
+        for (size_t k = 0; k < links_per_concept; k++) {
+            size_t j = (size_t)(NEXT_UNIFORM() * (double)n);
+            if (j == i || j >= n)
+                continue;
+            double v = NEXT_UNIFORM() * (opt->method == GAL_ASSOC ? 1.0 : 10.0);
+            s->mass[i] += v;
+            s->mass[j] += v;
+            from[nl] = i;
+            tmp[nl++] = (Link){ j, v };
+            from[nl] = j;
+            tmp[nl++] = (Link){ i, v };
+        }
+#undef NEXT_UNIFORM
+    bucket_links(&g, n, from, tmp, nl);
+    free(from);
+    free(tmp);
+    if (opt->method == GAL_ASSOC) {
+        assoc_space(s, &g, opt);
+    } else {
+        free(g.act);
+        torgerson_space(s, &g, opt);
+    }
     return s;
 }
 
@@ -752,8 +822,10 @@ void galileo_json_keys(JsonWriter *j, void *ctx)
 
 /* ---- huey galileo --------------------------------------------------------------------- */
 
-static const char galileo_usage[] = "usage: huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] "
-                                    "[--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR]";
+static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N --method assoc|torgerson "
+                                    "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR]";
+/* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
+enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
 static double parse_number(const char *v, const char *opt, bool integer)
 {
@@ -771,6 +843,7 @@ int cmd_galileo(int argc, char **argv)
     GalileoOpts o;
     galileo_opts_default(&o);
     const char *path = NULL, *out = NULL, *method = NULL;
+    size_t generated = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -790,6 +863,8 @@ int cmd_galileo(int argc, char **argv)
                 o.profile = GAL_FIXED;
             else
                 die_usage("option --profile: expected reference or fixed, got '%s'", p);
+        } else if (!strcmp(a, "--generated") && has) {
+            generated = (size_t)parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
             out = argv[++i];
         } else if (a[0] == '-') {
@@ -800,7 +875,7 @@ int cmd_galileo(int argc, char **argv)
             die_usage("%s", galileo_usage);
         }
     }
-    if (!path || !method)
+    if ((!path && !generated) || (path && generated) || !method)
         die_usage("%s", galileo_usage);
     if (!strcmp(method, "assoc"))
         o.method = GAL_ASSOC;
@@ -810,8 +885,11 @@ int cmd_galileo(int argc, char **argv)
         die_usage("option --method: expected assoc or torgerson, got '%s'", method);
 
     o.collective = comm_size() > 1;
-    Loaded *l = offline_load(path);
-    Space *s = space_make(l->net, &l->out, &o);
+    Loaded *l = generated ? NULL : offline_load(path);
+    Space *s = generated ? space_generated(generated, GENERATED_LINKS, GENERATED_SEED, &o)
+                         : space_make(l->net, &l->out, &o);
+    if (generated)
+        path = "generated network";
     if (!s->error && s->n < GAL_DIMS)
         s->error = "fewer than 3 concepts: no 3-D space";
     if (s->error)

@@ -99,6 +99,11 @@ static inline Space *space_assoc(const Loaded *l, const GalileoOpts *o)
 {
     return space_assoc_net(l->net, &l->out, o);
 }
+/* A generated network of n concepts, each linked to links_per_concept
+ * random others (weights in [0, 1), masses in [0, 10)), random
+ * activations: the same matrix build and decomposition on any n
+ * (benchmarks: huey galileo --generated N). */
+Space *space_generated(size_t n, size_t links_per_concept, uint64_t seed, const GalileoOpts *opt);
 void space_free(Space *s);
 
 /* The object of the expected outputs (gpu_class_galileo for assoc,

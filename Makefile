@@ -22,7 +22,13 @@ HDF5_INC := /usr/include/hdf5/openmpi
 HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
 CPPFLAGS += -Isrc -I$(HDF5_INC)
 LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto
-# LAPACK: OpenBLAS's (eigen.c forces it to one thread).
+# LAPACK: OpenBLAS's (eigen.c forces it to one thread); ScaLAPACK (Open MPI
+# build) for distributed eigen-decompositions when it is installed.
+SCALAPACK_LIB := /usr/lib/$(shell gcc -print-multiarch)/libscalapack-openmpi.so
+ifneq ($(wildcard $(SCALAPACK_LIB)),)
+CPPFLAGS += -DHAVE_SCALAPACK
+LDLIBS  += -lscalapack-openmpi
+endif
 LDLIBS  += -lopenblas -lm
 
 BUILD   := build

@@ -231,3 +231,21 @@ uint64_t comm_exscan(uint64_t v, uint64_t *total)
 }
 
 bool comm_mpi_on(void) { return mpi_on; }
+
+void comm_local(bool on)
+{
+    static int world_rank, world_size;
+    static bool local;
+    if (on == local)
+        return;
+    local = on;
+    if (on) {
+        world_rank = rank_;
+        world_size = size_;
+        rank_ = 0;
+        size_ = 1;
+    } else {
+        rank_ = world_rank;
+        size_ = world_size;
+    }
+}

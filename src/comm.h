@@ -43,5 +43,10 @@ void comm_barrier(void);
 uint64_t comm_exscan(uint64_t v, uint64_t *total);
 /* Whether MPI runs (parallel HDF5 needs to know). */
 bool comm_mpi_on(void);
+/* comm_local(true): until comm_local(false), this rank acts as a job of
+ * its own (rank 0 of 1: every collective is a copy, files are opened
+ * without MPI-IO). For work each rank does alike by itself, e.g. loading
+ * the same checkpoint on every rank before a collective analysis. */
+void comm_local(bool on);
 
 #endif

@@ -191,22 +191,18 @@ void eigen_free(EigenOut *out)
 
 /* ---- distributed ------------------------------------------------------------ */
 
-int eigen_have_scalapack(void)
-{
-    return 0;
-}
-
 void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
 {
-    size_t lo = n * (size_t)q / (size_t)nranks, hi = n * (size_t)(q + 1) / (size_t)nranks;
+    size_t b = (n + (size_t)nranks - 1) / (size_t)nranks;
+    size_t lo = b * (size_t)q < n ? b * (size_t)q : n, hi = lo + b < n ? lo + b : n;
     *row0 = lo;
     *nrows = hi - lo;
 }
 
-void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+/* Every rank gathers the whole matrix and decomposes it: the same results
+ * everywhere, equal to one rank's. */
+static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
-    /* every rank gathers the whole matrix and decomposes it: the same
-     * results everywhere */
     int p = comm_size();
     size_t *counts = xmalloc((size_t)p * sizeof *counts);
     for (int q = 0; q < p; q++) {
@@ -219,4 +215,157 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
     free(counts);
     eigen_sym(a, n, ntop, nbottom, out);
     free(a);
+}
+
+#ifdef HAVE_SCALAPACK
+/* BLACS and ScaLAPACK (libscalapack-openmpi). */
+void Cblacs_get(int icontxt, int what, int *val);
+void Cblacs_gridinit(int *icontxt, const char *order, int nprow, int npcol);
+void Cblacs_gridinfo(int icontxt, int *nprow, int *npcol, int *myrow, int *mycol);
+void Cblacs_gridexit(int icontxt);
+void Cpdgemr2d(int m, int n, double *a, int ia, int ja, int *desca, double *b, int ib, int jb, int *descb,
+               int gcontext);
+int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
+void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc,
+               const int *icsrc, const int *ictxt, const int *lld, int *info);
+void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia, const int *ja,
+              const int *desca, double *w, double *z, const int *iz, const int *jz, const int *descz, double *work,
+              const int *lwork, int *iwork, const int *liwork, int *info, flen, flen);
+
+enum { SCALAPACK_NB = 32 };   /* block size of the 2-D block-cyclic layout */
+
+/* pdsyevd: the row blocks are copied into a near-square pr × pc grid
+ * (pdgemr2d), decomposed with every vector, and the wanted vectors are
+ * summed into full copies on every rank (each element has one owner, so
+ * the sum is exact). */
+static void scalapack_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+{
+    int p = comm_size(), me = comm_rank(), nn = to_int(n), zero = 0, one = 1, info = 0;
+    int pr = 1;
+    for (int d = 1; d * d <= p; d++)
+        if (p % d == 0)
+            pr = d;
+    int pc = p / pr;
+
+    /* the row blocks as a P × 1 grid: block size b = ceil(n/P), column-major locally */
+    int ctx_rows, ctx_2d, nprow, npcol, myrow, mycol;
+    Cblacs_get(-1, 0, &ctx_rows);
+    Cblacs_gridinit(&ctx_rows, "Row", p, 1);
+    size_t r0, nr;
+    eigen_row_block(n, me, p, &r0, &nr);
+    int b = (nn + p - 1) / p, nb_all = nn > 0 ? nn : 1, lld_rows = nr > 0 ? (int)nr : 1;
+    int desc_rows[9];
+    descinit_(desc_rows, &nn, &nn, &b, &nb_all, &zero, &zero, &ctx_rows, &lld_rows, &info);
+    lapack_check("descinit", info);
+    double *local = xmalloc(((size_t)lld_rows * n + 1) * sizeof *local);
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = 0; j < n; j++)
+            local[i + j * (size_t)lld_rows] = rows[i * n + j];
+
+    Cblacs_get(-1, 0, &ctx_2d);
+    Cblacs_gridinit(&ctx_2d, "Row", pr, pc);
+    Cblacs_gridinfo(ctx_2d, &nprow, &npcol, &myrow, &mycol);
+    int nb = SCALAPACK_NB;
+    int mloc = numroc_(&nn, &nb, &myrow, &zero, &nprow), nloc = numroc_(&nn, &nb, &mycol, &zero, &npcol);
+    int lld = mloc > 1 ? mloc : 1, desc_a[9], desc_z[9];
+    descinit_(desc_a, &nn, &nn, &nb, &nb, &zero, &zero, &ctx_2d, &lld, &info);
+    lapack_check("descinit", info);
+    descinit_(desc_z, &nn, &nn, &nb, &nb, &zero, &zero, &ctx_2d, &lld, &info);
+    lapack_check("descinit", info);
+    double *a = xcalloc((size_t)lld * (size_t)(nloc > 0 ? nloc : 1), sizeof *a);
+    double *z = xcalloc((size_t)lld * (size_t)(nloc > 0 ? nloc : 1), sizeof *z);
+    Cpdgemr2d(nn, nn, local, 1, 1, desc_rows, a, 1, 1, desc_a, ctx_rows);
+    free(local);
+
+    double *w = xmalloc((n + 1) * sizeof *w), q;
+    int lwork = -1, liwork = -1, iq;
+    pdsyevd_("V", "L", &nn, a, &one, &one, desc_a, w, z, &one, &one, desc_z, &q, &lwork, &iq, &liwork, &info, 1,
+             1);
+    /* the query understates both for small n (pdlasrt then rejects them):
+     * at least the documented minimums, with pdlasrt's own need np·(nb + nq) */
+    int need = 1 + 6 * nn + 2 * mloc * nloc + 2 * nn + 3 * nn + nb * (mloc + 1) + 3 * nb + mloc * (nb + nloc) +
+               2 * nb * (nn + nb) + nb * nb;   /* pdormtr's (Mp + Nq)·nb + nb² */
+    lwork = (int)q + 1 > need ? (int)q + 1 : need;
+    liwork = iq > 7 * nn + 8 * npcol + 2 ? iq : 7 * nn + 8 * npcol + 2;
+    double *work = xmalloc((size_t)lwork * sizeof *work);
+    int *iwork = xmalloc((size_t)liwork * sizeof *iwork);
+    pdsyevd_("V", "L", &nn, a, &one, &one, desc_a, w, z, &one, &one, desc_z, work, &lwork, iwork, &liwork, &info, 1,
+             1);
+    lapack_check("pdsyevd", info);
+    free(work);
+    free(iwork);
+
+    /* descending values; the wanted columns (global j: value w[j], ascending) */
+    for (size_t i = 0; i < n; i++)
+        out->values[i] = w[n - 1 - i];
+    size_t k = ntop + nbottom;
+    double *full = xcalloc(n * k + 1, sizeof *full);   /* (n, k): top ones, then bottom ones */
+    for (int lj = 0; lj < nloc; lj++) {
+        int gj = (lj / nb * npcol + mycol) * nb + lj % nb;   /* local column -> global */
+        size_t col;
+        if ((size_t)gj >= n - ntop)
+            col = n - 1 - (size_t)gj;                       /* top: largest first */
+        else if ((size_t)gj < nbottom)
+            col = ntop + (size_t)gj;                        /* bottom: smallest first */
+        else
+            continue;
+        for (int li = 0; li < mloc; li++) {
+            int gi = (li / nb * nprow + myrow) * nb + li % nb;
+            full[col * n + (size_t)gi] = z[li + (size_t)lj * (size_t)lld];
+        }
+    }
+    comm_sum(full, to_int(n * k));
+    memcpy(out->top, full, n * ntop * sizeof *full);
+    memcpy(out->bottom, full + n * ntop, n * nbottom * sizeof *full);
+    free(full);
+    free(w);
+    free(a);
+    free(z);
+    Cblacs_gridexit(ctx_2d);
+    Cblacs_gridexit(ctx_rows);
+}
+
+bool eigen_have_scalapack(void)
+{
+    return true;
+}
+#else
+bool eigen_have_scalapack(void)
+{
+    return false;
+}
+#endif
+
+void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
+                    EigenOut *out)
+{
+    bool scalapack = solver == EIGEN_SCALAPACK ||
+                     (solver == EIGEN_AUTO && comm_size() > 1 && n >= EIGEN_SCALAPACK_MIN_N);
+    if (scalapack && !eigen_have_scalapack())
+        die("eigen: ScaLAPACK asked for, but this huey was built without it (libscalapack-openmpi-dev)");
+    if (!scalapack || comm_size() == 1 || n == 0) {
+        gather_and_decompose(rows, n, ntop, nbottom, out);
+        return;
+    }
+#ifdef HAVE_SCALAPACK
+    one_thread();
+    check(ntop + nbottom <= n);
+    memset(out, 0, sizeof *out);
+    out->ntop = ntop;
+    out->nbottom = nbottom;
+    out->values = xmalloc((n + 1) * sizeof *out->values);
+    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
+    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    size_t r0, nr;
+    eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(rows[i * n + j]))
+                die("eigen: matrix element (%zu, %zu) is %g", r0 + i, j, rows[i * n + j]);
+    scalapack_decompose(rows, n, ntop, nbottom, out);
+    for (size_t i = 0; i < ntop; i++)
+        eigen_fix_sign(out->top + i * n, n);
+    for (size_t i = 0; i < nbottom; i++)
+        eigen_fix_sign(out->bottom + i * n, n);
+#endif
 }

@@ -17,6 +17,7 @@
 #ifndef HUEY_EIGEN_H
 #define HUEY_EIGEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The eigen-decomposition of one symmetric n×n matrix. */
@@ -40,16 +41,25 @@ void eigen_free(EigenOut *out);
  * (ties: the lowest index). */
 void eigen_fix_sign(double *v, size_t n);
 
-/* Rank q of P holds rows [n*q/P, n*(q+1)/P) of a distributed matrix. */
+/* Rank q of P holds rows [q*b, min(n, (q+1)*b)) of a distributed
+ * matrix, b = ceil(n/P) (the last ranks may hold fewer rows, or none). */
 void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows);
+
+/* Who decomposes a distributed matrix. */
+typedef enum {
+    EIGEN_AUTO,        /* ScaLAPACK when built with it, P > 1 and n >= EIGEN_SCALAPACK_MIN_N */
+    EIGEN_LAPACK,      /* every rank gathers the matrix and calls eigen_sym: the 1-rank result */
+    EIGEN_SCALAPACK    /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
+} EigenSolver;
+/* Below this order one rank's LAPACK beats spreading the matrix. */
+enum { EIGEN_SCALAPACK_MIN_N = 2000 };
 
 /* Distributed (collective): the same decomposition over every MPI rank.
  * Each rank passes its row block (eigen_row_block; row-major, nrows × n);
- * every rank gets the whole result. With ScaLAPACK (eigen_have_scalapack)
- * and P > 1 the matrix is decomposed in place by pdsyevd; otherwise every
- * rank gathers the matrix and calls eigen_sym. */
-void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
-/* Whether eigen_sym_dist uses ScaLAPACK in this build. */
-int eigen_have_scalapack(void);
+ * every rank gets the whole result, signs fixed as above. */
+void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
+                    EigenOut *out);
+/* Whether this build has ScaLAPACK. */
+bool eigen_have_scalapack(void);
 
 #endif

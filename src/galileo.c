@@ -36,7 +36,7 @@ static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b
 void galileo_opts_default(GalileoOpts *o)
 {
     *o = (GalileoOpts){ .method = GAL_TORGERSON, .profile = GAL_REFERENCE, .num_concepts = 50, .min_mass = 0.0,
-                        .max_dims = 0, .collective = false };
+                        .max_dims = 0, .collective = false, .solver = EIGEN_AUTO };
 }
 
 /* ---- the concepts and their sparse links ------------------------------------ */
@@ -232,7 +232,8 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
 
 /* The matrix, then its decomposition; collective: this rank's row block,
  * decomposed over every rank. */
-static void decompose(const GalInput *g, Space *s, bool collective, size_t ntop, size_t nbottom, EigenOut *eo)
+static void decompose(const GalInput *g, Space *s, bool collective, EigenSolver solver, size_t ntop,
+                      size_t nbottom, EigenOut *eo)
 {
     size_t n = g->n, r0 = 0, nr = n;
     double t0 = now_seconds();
@@ -242,7 +243,7 @@ static void decompose(const GalInput *g, Space *s, bool collective, size_t ntop,
     build_rows(g, s->method, r0, nr, rows);
     double t1 = now_seconds();
     if (collective)
-        eigen_sym_dist(rows, n, ntop, nbottom, eo);
+        eigen_sym_dist(rows, n, ntop, nbottom, solver, eo);
     else
         eigen_sym(rows, n, ntop, nbottom, eo);
     free(rows);
@@ -339,7 +340,7 @@ static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
     size_t n = s->n;
     EigenOut eo;
     size_t k = n >= GAL_DIMS ? GAL_DIMS : 0;
-    decompose(g, s, opt->collective, k, 0, &eo);
+    decompose(g, s, opt->collective, opt->solver, k, 0, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
@@ -468,7 +469,7 @@ static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
         nbottom = opt->max_dims < n - ntop ? opt->max_dims : n - ntop;
     }
     EigenOut eo;
-    decompose(g, s, opt->collective, ntop, nbottom, &eo);
+    decompose(g, s, opt->collective, opt->solver, ntop, nbottom, &eo);
     s->eig = eo.values;
     eo.values = NULL;
     summarise(s);
@@ -823,7 +824,8 @@ void galileo_json_keys(JsonWriter *j, void *ctx)
 /* ---- huey galileo --------------------------------------------------------------------- */
 
 static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N --method assoc|torgerson "
-                                    "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR]";
+                                    "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR] "
+                                    "[--eigen auto|lapack|scalapack]";
 /* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
 enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
@@ -863,6 +865,16 @@ int cmd_galileo(int argc, char **argv)
                 o.profile = GAL_FIXED;
             else
                 die_usage("option --profile: expected reference or fixed, got '%s'", p);
+        } else if (!strcmp(a, "--eigen") && has) {
+            const char *e = argv[++i];
+            if (!strcmp(e, "auto"))
+                o.solver = EIGEN_AUTO;
+            else if (!strcmp(e, "lapack"))
+                o.solver = EIGEN_LAPACK;
+            else if (!strcmp(e, "scalapack"))
+                o.solver = EIGEN_SCALAPACK;
+            else
+                die_usage("option --eigen: expected auto, lapack or scalapack, got '%s'", e);
         } else if (!strcmp(a, "--generated") && has) {
             generated = (size_t)parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
@@ -884,8 +896,12 @@ int cmd_galileo(int argc, char **argv)
     else
         die_usage("option --method: expected assoc or torgerson, got '%s'", method);
 
+    /* under mpirun every rank loads the checkpoint by itself, then each
+     * builds its row block of the matrix and the ranks share the eigen work */
     o.collective = comm_size() > 1;
+    comm_local(true);
     Loaded *l = generated ? NULL : offline_load(path);
+    comm_local(false);
     Space *s = generated ? space_generated(generated, GENERATED_LINKS, GENERATED_SEED, &o)
                          : space_make(l->net, &l->out, &o);
     if (generated)

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "eigen.h"
 #include "json.h"
 #include "net.h"
 #include "offline.h"
@@ -44,6 +45,7 @@ typedef struct GalileoOpts {
     size_t max_dims;         /* torgerson: columns per real/imaginary block (0 = all) */
     bool collective;         /* every MPI rank calls with the same network: each builds
                                 its row block, the decomposition is shared (eigen_sym_dist) */
+    EigenSolver solver;      /* collective: LAPACK on every rank, or ScaLAPACK */
 } GalileoOpts;
 void galileo_opts_default(GalileoOpts *o);
 

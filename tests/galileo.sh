@@ -11,7 +11,11 @@
 #   2. the files in DIR (space.json, coords.csv, eigenvalues.csv) and the
 #      fixed profile;
 #   3. bad input: fewer than 3 concepts, no mass, bad options, a
-#      checkpoint holding a NaN: one line, exit 1 (data) or 2 (usage).
+#      checkpoint holding a NaN: one line, exit 1 (data) or 2 (usage);
+#   4. under mpirun (2 and 4 ranks): each rank builds its row block;
+#      with --eigen lapack the space equals one rank's byte for byte; with
+#      --eigen scalapack (pdsyevd, 4 ranks, small n) it is within the
+#      tolerance of one rank's and of the expected outputs.
 set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
@@ -171,6 +175,45 @@ EOF
     else
         echo "SKIPPED NaN checkpoint: h5py not available"
     fi
+fi
+
+# ---- 4. MPI ----------------------------------------------------------------
+strip_t() { grep -v -e '"build_seconds"' -e '"eigen_seconds"' -e '"eigh_seconds"' "$1"; }
+if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
+    F=$DATA/expected/FeynmanYoung.conv.json
+    for m in assoc torgerson; do
+        "$HUEY" galileo "$T" --method $m --out "$OUT/p1.$m" 2>/dev/null
+        for P in 2 4; do
+            $MPIRUN -n $P "$HUEY" galileo "$T" --method $m --eigen lapack --out "$OUT/p$P.$m" >/dev/null 2>&1
+            strip_t "$OUT/p1.$m/space.json" > "$OUT/a"
+            if strip_t "$OUT/p$P.$m/space.json" 2>/dev/null | cmp -s - "$OUT/a" && cmp -s "$OUT/p1.$m/coords.csv" "$OUT/p$P.$m/coords.csv"; then
+                pass "$m on $P ranks (row blocks, --eigen lapack) equals 1 rank byte for byte"
+            else
+                fail "$m on $P ranks (--eigen lapack) differs from 1 rank"
+            fi
+        done
+    done
+    for m in assoc torgerson; do
+        key=gpu_class_galileo; [ $m = torgerson ] && key=web_torgerson_galileo
+        $MPIRUN -n 4 "$HUEY" galileo "$T" --method $m --eigen scalapack --out "$OUT/s4.$m" >/dev/null 2>"$OUT/s4.err"
+        if "$CMP" --keys $key "$F" "$OUT/s4.$m/space.json" > "$OUT/s4.cmp" 2>&1; then
+            pass "$m on 4 ranks with ScaLAPACK: $(grep '^ok' "$OUT/s4.cmp" | sed 's/^ok *[a-z_]* //')"
+        else
+            fail "$m on 4 ranks with ScaLAPACK"; cat "$OUT/s4.err" "$OUT/s4.cmp" | head -5 | sed 's/^/     /'
+        fi
+        for n in 5 37; do   # generated matrices: fewer rows than ranks' blocks, and several blocks each
+            "$HUEY" galileo --generated $n --method $m > "$OUT/g1.json" 2>/dev/null
+            { printf '{"%s": ' $key; cat "$OUT/g1.json"; printf '}\n'; } > "$OUT/g1w.json"
+            $MPIRUN -n 4 "$HUEY" galileo --generated $n --method $m --eigen scalapack > "$OUT/g4.json" 2>"$OUT/g4.err"
+            if "$CMP" --keys $key "$OUT/g1w.json" "$OUT/g4.json" > "$OUT/g4.cmp" 2>&1; then
+                pass "generated n = $n, $m: ScaLAPACK on 4 ranks = LAPACK on 1 ($(grep '^ok' "$OUT/g4.cmp" | sed 's/.*max abs diff \([^,]*\).*/max abs diff \1/'))"
+            else
+                fail "generated n = $n, $m: ScaLAPACK on 4 ranks"; cat "$OUT/g4.err" "$OUT/g4.cmp" | head -5 | sed 's/^/     /'
+            fi
+        done
+    done
+else
+    echo "SKIPPED MPI checks: no mpirun"
 fi
 
 finish galileo

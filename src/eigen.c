@@ -29,6 +29,18 @@ void dormtr_(const char *side, const char *uplo, const char *trans, const int *m
 void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
              const int *lwork, int *iwork, const int *liwork, int *info, flen, flen);
 double dlamch_(const char *cmach, flen);
+void dsytrd_sy2sb_(const char *uplo, const int *n, const int *kd, double *a, const int *lda, double *ab,
+                   const int *ldab, double *tau, double *work, const int *lwork, int *info, flen);
+void dsytrd_sb2st_(const char *stage1, const char *vect, const char *uplo, const int *n, const int *kd, double *ab,
+                   const int *ldab, double *d, double *e, double *hous, const int *lhous, double *work,
+                   const int *lwork, int *info, flen, flen, flen);
+void dgbtrf_(const int *m, const int *n, const int *kl, const int *ku, double *ab, const int *ldab, int *ipiv,
+             int *info);
+void dgbtrs_(const char *trans, const int *n, const int *kl, const int *ku, const int *nrhs, const double *ab,
+             const int *ldab, const int *ipiv, double *b, const int *ldb, int *info, flen);
+void dormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k, const double *a,
+             const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info,
+             flen, flen);
 void openblas_set_num_threads(int);
 
 #define lapack_check(call, info)                                                        \
@@ -107,6 +119,198 @@ static void tri_vectors(int n, const double *d, const double *e, const double *a
     free(ord); free(ow); free(zz); free(w); free(iblock); free(isplit); free(work); free(iwork); free(ifail);
 }
 
+/* ---- two-stage path: all eigenvalues + a few well-separated vectors ---------
+ *
+ * dsytrd (one stage) spends half its flops in memory-bound dsymv. The
+ * two-stage reduction (dense -> band of width KD by BLAS-3 dsytrd_sy2sb,
+ * band -> tridiagonal by bulge chasing dsytrd_sb2st) is ~1.5x faster, but
+ * LAPACK cannot map tridiagonal vectors back through the second stage. So
+ * the vectors come from the band matrix B = Q1ᵀ A Q1 itself: inverse
+ * iteration with its banded LU at each (known) eigenvalue, O(n·KD²), then
+ * v = Q1·x (dormqr over the reflectors dsytrd_sy2sb left below the band).
+ * Each vector must pass a residual test on B and be orthogonal to the
+ * others, else the caller falls back to the one-stage path. */
+enum { TWO_STAGE_KD = 32, TWO_STAGE_MIN_N = 800, TWO_STAGE_MAX_VECTORS = 8, INVERSE_ITERATIONS = 4 };
+
+/* B x for the lower band ab (ldab = kd + 1: ab[i - j + j·ldab] = B(i, j), i >= j). */
+static void band_mult(const double *ab, int n, int kd, const double *x, double *y)
+{
+    int ldab = kd + 1;
+    for (int i = 0; i < n; i++)
+        y[i] = 0.0;
+    for (int j = 0; j < n; j++) {
+        y[j] += ab[(size_t)j * ldab] * x[j];
+        for (int i = j + 1; i <= j + kd && i < n; i++) {
+            double b = ab[(size_t)(i - j) + (size_t)j * ldab];
+            y[i] += b * x[j];
+            y[j] += b * x[i];
+        }
+    }
+}
+
+/* The vector of eigenvalue lam of the band matrix into x (n); returns its
+ * residual ‖Bx - λx‖∞. prev (n, nprev) column-major: vectors already found,
+ * orthogonalised against when their eigenvalue is within `close`. */
+static double band_vector(const double *ab, int n, int kd, double lam, double scale, const double *prev,
+                          const double *prev_lam, int nprev, double *x, double *lu, int *ipiv, double *y)
+{
+    int kl = kd, ku = kd, ldlu = 2 * kl + ku + 1, info = 0, one = 1, ldab = kd + 1;
+    /* a shift a hair off λ keeps the LU regular */
+    double shift = lam + scale * 4 * dlamch_("E", 1);
+    memset(lu, 0, (size_t)ldlu * (size_t)n * sizeof *lu);
+    for (int j = 0; j < n; j++)
+        for (int i = j; i <= j + kd && i < n; i++) {
+            double v = ab[(size_t)(i - j) + (size_t)j * ldab] - (i == j ? shift : 0.0);
+            lu[(size_t)(kl + ku + i - j) + (size_t)j * ldlu] = v;   /* B(i, j) */
+            lu[(size_t)(kl + ku + j - i) + (size_t)i * ldlu] = v;   /* B(j, i) */
+        }
+    dgbtrf_(&n, &n, &kl, &ku, lu, &ldlu, ipiv, &info);
+    if (info < 0)
+        return INFINITY;
+    for (int j = 0; j < n; j++)   /* an exactly singular pivot: nudge it */
+        if (lu[(size_t)(kl + ku) + (size_t)j * ldlu] == 0.0)
+            lu[(size_t)(kl + ku) + (size_t)j * ldlu] = scale * dlamch_("E", 1);
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < n; i++) {
+        h = hash_u64(h + (uint64_t)i);
+        x[i] = (double)(h >> 11) * 0x1.0p-53 - 0.5;
+    }
+    for (int it = 0; it < INVERSE_ITERATIONS; it++) {
+        dgbtrs_("N", &n, &kl, &ku, &one, lu, &ldlu, ipiv, x, &n, &info, 1);
+        for (int p = 0; p < nprev; p++) {
+            if (fabs(prev_lam[p] - lam) > 1e-3 * scale)
+                continue;
+            const double *v = prev + (size_t)p * (size_t)n;
+            double dot = 0.0;
+            for (int i = 0; i < n; i++)
+                dot += x[i] * v[i];
+            for (int i = 0; i < n; i++)
+                x[i] -= dot * v[i];
+        }
+        double norm = 0.0;
+        for (int i = 0; i < n; i++)
+            norm += x[i] * x[i];
+        norm = sqrt(norm);
+        if (!(norm > 0) || !isfinite(norm))
+            return INFINITY;
+        for (int i = 0; i < n; i++)
+            x[i] /= norm;
+    }
+    band_mult(ab, n, kd, x, y);
+    double res = 0.0;
+    for (int i = 0; i < n; i++)
+        res = fmax(res, fabs(y[i] - lam * x[i]));
+    return res;
+}
+
+bool eigen_two_stage_refuse;
+
+/* A = Q1·B·Q1ᵀ back into a (n×n, column-major) from the band and the
+ * reflectors below it: for the fallback, O(n³) but rare. */
+static void rebuild(double *a, int n, int kd, const double *ab, const double *tau)
+{
+    int ldab = kd + 1, m = n - kd, info = 0, lwork = -1;
+    double *c = xcalloc((size_t)n * (size_t)n, sizeof *c), q;
+    for (int j = 0; j < n; j++)
+        for (int i = j; i <= j + kd && i < n; i++)
+            c[(size_t)i + (size_t)j * n] = c[(size_t)j + (size_t)i * n] = ab[(size_t)(i - j) + (size_t)j * ldab];
+    dormqr_("L", "N", &m, &n, &m, a + kd, &n, tau, c + kd, &n, &q, &lwork, &info, 1, 1);
+    lwork = (int)q + 1;
+    double *work = xmalloc((size_t)lwork * sizeof *work);
+    dormqr_("L", "N", &m, &n, &m, a + kd, &n, tau, c + kd, &n, work, &lwork, &info, 1, 1);
+    lapack_check("dormqr", info);
+    free(work);
+    lwork = -1;
+    dormqr_("R", "T", &n, &m, &m, a + kd, &n, tau, c + (size_t)kd * n, &n, &q, &lwork, &info, 1, 1);
+    lwork = (int)q + 1;
+    work = xmalloc((size_t)lwork * sizeof *work);
+    dormqr_("R", "T", &n, &m, &m, a + kd, &n, tau, c + (size_t)kd * n, &n, work, &lwork, &info, 1, 1);
+    lapack_check("dormqr", info);
+    free(work);
+    memcpy(a, c, (size_t)n * (size_t)n * sizeof *c);
+    free(c);
+}
+
+/* The two-stage path on a; false when a vector fails its tests, and then
+ * a holds the matrix again (rebuilt, equal up to rounding) for the
+ * one-stage path. */
+static bool two_stage(double *a, int n, size_t ntop, size_t nbottom, EigenOut *out)
+{
+    int kd = TWO_STAGE_KD, ldab = kd + 1, info = 0, lwork = -1, lhous = -1;
+    double q, hq;
+    double *ab = xmalloc((size_t)ldab * (size_t)n * sizeof *ab), *tau = xmalloc((size_t)n * sizeof *tau);
+    dsytrd_sy2sb_("L", &n, &kd, a, &n, ab, &ldab, tau, &q, &lwork, &info, 1);
+    lwork = (int)q + 1;
+    double *work = xmalloc((size_t)lwork * sizeof *work);
+    dsytrd_sy2sb_("L", &n, &kd, a, &n, ab, &ldab, tau, work, &lwork, &info, 1);
+    lapack_check("dsytrd_sy2sb", info);
+    free(work);
+    double *band = xmalloc((size_t)ldab * (size_t)n * sizeof *band);   /* sb2st works on its own copy */
+    memcpy(band, ab, (size_t)ldab * (size_t)n * sizeof *ab);
+    double *d = xmalloc((size_t)n * sizeof *d), *e = xmalloc((size_t)n * sizeof *e);
+    lwork = -1;
+    dsytrd_sb2st_("Y", "N", "L", &n, &kd, band, &ldab, d, e, &hq, &lhous, &q, &lwork, &info, 1, 1, 1);
+    lhous = (int)hq + 1;
+    lwork = (int)q + 1;
+    double *hous = xmalloc((size_t)lhous * sizeof *hous);
+    work = xmalloc((size_t)lwork * sizeof *work);
+    dsytrd_sb2st_("Y", "N", "L", &n, &kd, band, &ldab, d, e, hous, &lhous, work, &lwork, &info, 1, 1, 1);
+    lapack_check("dsytrd_sb2st", info);
+    free(hous);
+    free(work);
+    free(band);
+    dsterf_(&n, d, e, &info);   /* ascending */
+    lapack_check("dsterf", info);
+    for (int i = 0; i < n; i++)
+        out->values[i] = d[n - 1 - i];
+    free(d);
+    free(e);
+
+    /* the vectors of the band matrix, top ones then bottom ones */
+    size_t k = ntop + nbottom;
+    double scale = fmax(fabs(out->values[0]), fabs(out->values[n - 1]));
+    scale = scale > 0 ? scale : 1.0;
+    double *v = xmalloc(((size_t)n * k + 1) * sizeof *v), *lam = xmalloc((k + 1) * sizeof *lam);
+    double *lu = xmalloc((size_t)(3 * kd + 1) * (size_t)n * sizeof *lu), *y = xmalloc((size_t)n * sizeof *y);
+    int *ipiv = xmalloc((size_t)n * sizeof *ipiv);
+    bool ok = true;
+    for (size_t c = 0; c < k && ok; c++) {
+        lam[c] = c < ntop ? out->values[c] : out->values[(size_t)n - 1 - (c - ntop)];
+        double res = band_vector(ab, n, kd, lam[c], scale, v, lam, (int)c, v + c * (size_t)n, lu, ipiv, y);
+        ok = res <= 1e-10 * scale;
+        for (size_t p = 0; p < c && ok; p++) {
+            double dot = 0.0;
+            for (int i = 0; i < n; i++)
+                dot += v[c * (size_t)n + (size_t)i] * v[p * (size_t)n + (size_t)i];
+            ok = fabs(dot) <= 1e-8;
+        }
+    }
+    free(lu);
+    free(y);
+    free(ipiv);
+    free(lam);
+    ok = ok && !eigen_two_stage_refuse;
+    if (!ok)
+        rebuild(a, n, kd, ab, tau);
+    free(ab);
+    if (ok && k) {
+        /* v = Q1 x: the reflectors of column j act on rows j+kd.., stored below the band */
+        int m = n - kd, kk = (int)k;
+        lwork = -1;
+        dormqr_("L", "N", &m, &kk, &m, a + kd, &n, tau, v + kd, &n, &q, &lwork, &info, 1, 1);
+        lwork = (int)q + 1;
+        work = xmalloc((size_t)lwork * sizeof *work);
+        dormqr_("L", "N", &m, &kk, &m, a + kd, &n, tau, v + kd, &n, work, &lwork, &info, 1, 1);
+        lapack_check("dormqr", info);
+        free(work);
+        memcpy(out->top, v, (size_t)n * ntop * sizeof *v);
+        memcpy(out->bottom, v + (size_t)n * ntop, (size_t)n * nbottom * sizeof *v);
+    }
+    free(v);
+    free(tau);
+    return ok;
+}
+
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
     one_thread();
@@ -126,7 +330,13 @@ void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
     int nn = to_int(n), info = 0, lwork = -1;
     double q;
 
-    if (ntop + nbottom == n && n > 0) {
+    bool done = false;
+    if (n >= TWO_STAGE_MIN_N && ntop + nbottom <= TWO_STAGE_MAX_VECTORS && ntop + nbottom < n) {
+        done = two_stage(a, nn, ntop, nbottom, out);
+    }
+    if (done) {
+        /* values and vectors are in out */
+    } else if (ntop + nbottom == n && n > 0) {
         /* every vector: divide and conquer */
         int iq, liwork = -1;
         dsyevd_("V", "L", &nn, a, &nn, out->values, &q, &lwork, &iq, &liwork, &info, 1, 1);

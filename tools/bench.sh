@@ -469,7 +469,8 @@ if section 5; then
 fi
 if section 6; then
     echo "# 6. Galileo: matrix build + eigen-decomposition of a generated network of N concepts, 1 thread"
-    echo "#    (OpenBLAS/LAPACK: dsytrd + dsterf + dstebz/dstein/dormtr); best of 3 (N = 4000: 1 run)."
+    echo "#    (OpenBLAS LAPACK; N >= 800: two-stage band reduction + dsterf + band inverse iteration; below:"
+    echo "#    dsytrd + dsterf + dstebz/dstein/dormtr); best of 3 (N = 4000: 1 run)."
     echo "#    numpy_eigh_s: NumPy eigh (every vector) on the reference's 2-core VM (huey-model.md)."
     echo "#    TARGET (assoc: all eigenvalues + 3 vectors): N = 1000 <= 0.08 s, 2000 <= 0.6 s, 4000 <= 6 s."
     printf '#%5s %-10s %8s %8s %8s %12s %7s\n' N method build_s eigen_s total_s numpy_eigh_s target

@@ -111,6 +111,108 @@ static void test_selected_vectors_equal_divide_and_conquer(void)
     free(c);
 }
 
+/* n = 800: the two-stage path (band reduction + inverse iteration) */
+static void test_two_stage_equals_divide_and_conquer(void)
+{
+    size_t n = 800;
+    double *a = random_sym(n, 11), *b = malloc(n * n * sizeof *b), *c = malloc(n * n * sizeof *c);
+    memcpy(b, a, n * n * sizeof *a);
+    memcpy(c, a, n * n * sizeof *a);
+    EigenOut few, all;
+    eigen_sym(b, n, 3, 3, &few);
+    eigen_sym(c, n, n, 0, &all);
+    double big = fmax(fabs(all.values[0]), fabs(all.values[n - 1]));
+    for (size_t i = 0; i < n; i++)
+        CU_ASSERT(fabs(few.values[i] - all.values[i]) <= 1e-12 * big);
+    for (size_t k = 0; k < 3; k++) {
+        CU_ASSERT(residual(a, n, few.values[k], few.top + k * n) < 1e-12 * big);
+        CU_ASSERT(residual(a, n, few.values[n - 1 - k], few.bottom + k * n) < 1e-12 * big);
+        for (size_t i = 0; i < n; i++) {
+            CU_ASSERT_DOUBLE_EQUAL(few.top[k * n + i], all.top[k * n + i], 1e-9);
+            CU_ASSERT_DOUBLE_EQUAL(few.bottom[k * n + i], all.top[(n - 1 - k) * n + i], 1e-9);
+        }
+    }
+    eigen_free(&few);
+    eigen_free(&all);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* The two-stage path's fallback: the matrix rebuilt from band and
+ * reflectors, then the one-stage path; the same decomposition. */
+static void test_two_stage_fallback(void)
+{
+    size_t n = 800;
+    double *a = random_sym(n, 13), *b = malloc(n * n * sizeof *b), *c = malloc(n * n * sizeof *c);
+    memcpy(b, a, n * n * sizeof *a);
+    memcpy(c, a, n * n * sizeof *a);
+    EigenOut fast, slow;
+    eigen_sym(b, n, 3, 1, &fast);
+    eigen_two_stage_refuse = true;
+    eigen_sym(c, n, 3, 1, &slow);
+    eigen_two_stage_refuse = false;
+    double big = fmax(fabs(slow.values[0]), fabs(slow.values[n - 1]));
+    for (size_t i = 0; i < n; i++)
+        CU_ASSERT(fabs(fast.values[i] - slow.values[i]) <= 1e-12 * big);
+    for (size_t k = 0; k < 3; k++)
+        CU_ASSERT(residual(a, n, slow.values[k], slow.top + k * n) < 1e-12 * big);
+    CU_ASSERT(residual(a, n, slow.values[n - 1], slow.bottom) < 1e-12 * big);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(fast.top[i], slow.top[i], 1e-9);
+        CU_ASSERT_DOUBLE_EQUAL(fast.bottom[i], slow.bottom[i], 1e-9);
+    }
+    eigen_free(&fast);
+    eigen_free(&slow);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* A double top eigenvalue: any orthonormal pair of its plane is right. */
+static void test_two_stage_repeated_eigenvalue(void)
+{
+    size_t n = 800;
+    double *w = malloc(n * sizeof *w), *a = malloc(n * n * sizeof *a), *b = malloc(n * n * sizeof *b);
+    double nw = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = sin((double)i + 1.0);
+        nw += w[i] * w[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        w[i] /= sqrt(nw);
+    /* A = H·D·H, H = I - 2wwᵀ, D = diag(5, 5, 1 - i/n ...):
+     * A = D - 2·w·(Dw)ᵀ - 2·(Dw)·wᵀ + 4·(wᵀDw)·wwᵀ */
+    double *dw = malloc(n * sizeof *dw), wdw = 0;
+    for (size_t k = 0; k < n; k++) {
+        dw[k] = (k < 2 ? 5.0 : 1.0 - (double)k / (double)n) * w[k];
+        wdw += w[k] * dw[k];
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            a[i * n + j] = (i == j ? (i < 2 ? 5.0 : 1.0 - (double)i / (double)n) : 0.0) - 2 * w[i] * dw[j] -
+                           2 * dw[i] * w[j] + 4 * wdw * w[i] * w[j];
+    free(dw);
+    for (size_t i = 0; i < n; i++)   /* exactly symmetric */
+        for (size_t j = 0; j < i; j++)
+            a[j * n + i] = a[i * n + j];
+    memcpy(b, a, n * n * sizeof *a);
+    EigenOut e;
+    eigen_sym(b, n, 3, 0, &e);
+    CU_ASSERT_DOUBLE_EQUAL(e.values[0], 5.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(e.values[1], 5.0, 1e-12);
+    double dot = 0;
+    for (size_t i = 0; i < n; i++)
+        dot += e.top[i] * e.top[n + i];
+    CU_ASSERT(fabs(dot) < 1e-8);
+    for (size_t k = 0; k < 3; k++)
+        CU_ASSERT(residual(a, n, e.values[k], e.top + k * n) < 1e-10);
+    eigen_free(&e);
+    free(w);
+    free(a);
+    free(b);
+}
+
 static void test_values_only(void)
 {
     double a[9] = { 4, 0, 0, 0, -1, 0, 0, 0, 2 };
@@ -130,4 +232,7 @@ void register_eigen(void)
     CU_add_test(s, "sign: largest |entry| positive, ties to the lowest index", test_sign_ties_go_to_the_lowest_index);
     CU_add_test(s, "60x60: selected vectors equal divide and conquer", test_selected_vectors_equal_divide_and_conquer);
     CU_add_test(s, "eigenvalues only", test_values_only);
+    CU_add_test(s, "800x800 two-stage path equals divide and conquer", test_two_stage_equals_divide_and_conquer);
+    CU_add_test(s, "800x800 two-stage path, repeated top eigenvalue", test_two_stage_repeated_eigenvalue);
+    CU_add_test(s, "800x800 two-stage fallback: rebuilt matrix, one-stage path", test_two_stage_fallback);
 }

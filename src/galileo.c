@@ -736,9 +736,12 @@ static void close_file(FILE *f, const char *path)
         die("error writing %s: %s", path, strerror(errno));
 }
 
-/* plots: plot.h (svg_scree, svg_map, html_space) — written by the plot
- * module once it exists; until then no scree.svg, map-12.svg, map-13.svg
- * or space.html. */
+/* plots: plot.h (svg_scree, svg_map, html_space) — the plot module writes
+ * DIR/scree.svg, map-12.svg, map-13.svg and space.html once it exists;
+ * until then this writes nothing. What it will be given, per concept i:
+ * PlotPoint{ s->labels[i], s->coords[3i], s->coords[3i+1], s->coords[3i+2],
+ * s->mass[i], s->speaker[i] }; the scree gets s->eig (s->n, descending);
+ * html_space gets signature "(n_pos, n_neg, n_zero)" and s->warp. */
 static void write_plots(const Space *s, const char *dir)
 {
     (void)s;
@@ -900,6 +903,10 @@ int cmd_galileo(int argc, char **argv)
      * builds its row block of the matrix and the ranks share the eigen work */
     o.collective = comm_size() > 1;
     comm_local(true);
+    GalileoOpts def;
+    galileo_opts_default(&def);
+    if (o.method == GAL_ASSOC && (o.num_concepts != def.num_concepts || o.min_mass != def.min_mass))
+        warn("--concepts and --min-mass do not apply to --method assoc (every concept_neurons entry is placed)");
     Loaded *l = generated ? NULL : offline_load(path);
     comm_local(false);
     Space *s = generated ? space_generated(generated, GENERATED_LINKS, GENERATED_SEED, &o)

@@ -212,6 +212,14 @@ if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
             fi
         done
     done
+    # huey run --galileo under mpirun: the spaces are made on rank 0 from the gathered network
+    $MPIRUN -n 2 "$HUEY" run "$DATA/FeynmanYoung.txt" --progress-interval 0 --galileo "$OUT/r2" \
+        --json "$OUT/r2.json" >/dev/null 2>&1
+    if "$CMP" --keys gpu_class_galileo,web_torgerson_galileo "$F" "$OUT/r2.json" >/dev/null 2>&1; then
+        pass "run --galileo on 2 ranks matches the expected outputs"
+    else
+        fail "run --galileo on 2 ranks"
+    fi
 else
     echo "SKIPPED MPI checks: no mpirun"
 fi

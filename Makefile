@@ -22,10 +22,11 @@ HDF5_INC := /usr/include/hdf5/openmpi
 HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
 CPPFLAGS += -Isrc -I$(HDF5_INC)
 LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto
-# LAPACK: OpenBLAS's (eigen.c forces it to one thread); ScaLAPACK (Open MPI
-# build) for distributed eigen-decompositions when it is installed.
-SCALAPACK_LIB := /usr/lib/$(shell gcc -print-multiarch)/libscalapack-openmpi.so
-ifneq ($(wildcard $(SCALAPACK_LIB)),)
+# LAPACK: OpenBLAS's (eigen.c forces it to one thread); ScaLAPACK (Debian's
+# Open MPI build) for distributed eigen-decompositions; make SCALAPACK=0
+# builds without it (huey galileo --eigen scalapack then refuses).
+SCALAPACK ?= 1
+ifeq ($(SCALAPACK),1)
 CPPFLAGS += -DHAVE_SCALAPACK
 LDLIBS  += -lscalapack-openmpi
 endif

@@ -54,6 +54,7 @@ typedef struct GalInput {
     Link *links;             /* by concept, then by j; one per pair and direction */
     double s_max;            /* torgerson: max(S) over the matrix (1 when not > 0) */
     double *d2_mean;         /* torgerson: (n) row means of D² */
+    double d2_grand;         /* torgerson: their mean */
     bool fixed;
 } GalInput;
 
@@ -220,12 +221,8 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
                 row[g->links[k].j] = d * d;
             }
             row[r] = g->fixed ? 0.0 : smax2;
-            double grand = 0.0;
             for (size_t j = 0; j < n; j++)
-                grand += g->d2_mean[j];
-            grand /= (double)n;
-            for (size_t j = 0; j < n; j++)
-                row[j] = -0.5 * (row[j] - g->d2_mean[r] - g->d2_mean[j] + grand);
+                row[j] = -0.5 * (row[j] - g->d2_mean[r] - g->d2_mean[j] + g->d2_grand);
         }
     }
 }
@@ -460,6 +457,10 @@ static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
         }
         g->d2_mean[i] = sum / (double)n;
     }
+    g->d2_grand = 0.0;
+    for (size_t i = 0; i < n; i++)
+        g->d2_grand += g->d2_mean[i];
+    g->d2_grand /= (double)n;
 
     /* vectors: every one, or the top max_dims (at least 3) and the bottom max_dims */
     size_t ntop = n, nbottom = 0;

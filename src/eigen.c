@@ -409,22 +409,40 @@ void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
     *nrows = hi - lo;
 }
 
-/* Every rank gathers the whole matrix and decomposes it: the same results
- * everywhere, equal to one rank's. */
+/* Rank 0 gathers the whole matrix, decomposes it and sends the result to
+ * every rank: equal to one rank's, everywhere. */
 static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
-    int p = comm_size();
-    size_t *counts = xmalloc((size_t)p * sizeof *counts);
-    for (int q = 0; q < p; q++) {
-        size_t r0, nr;
-        eigen_row_block(n, q, p, &r0, &nr);
-        counts[q] = nr * n * sizeof *rows;
+    int p = comm_size(), me = comm_rank();
+    size_t r0, nr, total;
+    eigen_row_block(n, me, p, &r0, &nr);
+    double *a = comm_gather(rows, nr * n * sizeof *rows, &total);   /* rank 0: (n, n) */
+    size_t len = n * (1 + ntop + nbottom);
+    double *packed = xmalloc((len + 1) * sizeof *packed);
+    if (me == 0) {
+        check(total == n * n * sizeof *a);
+        eigen_sym(a, n, ntop, nbottom, out);
+        memcpy(packed, out->values, n * sizeof *packed);
+        memcpy(packed + n, out->top, n * ntop * sizeof *packed);
+        memcpy(packed + n * (1 + ntop), out->bottom, n * nbottom * sizeof *packed);
+        eigen_free(out);
     }
-    double *a = xmalloc((n * n + 1) * sizeof *a);
-    comm_allgatherv(rows, counts[comm_rank()], a, counts);
-    free(counts);
-    eigen_sym(a, n, ntop, nbottom, out);
     free(a);
+    size_t *counts = xcalloc((size_t)p, sizeof *counts);
+    counts[0] = len * sizeof *packed;
+    double *all = xmalloc((len + 1) * sizeof *all);
+    comm_allgatherv(packed, me == 0 ? counts[0] : 0, all, counts);
+    free(counts);
+    free(packed);
+    out->ntop = ntop;
+    out->nbottom = nbottom;
+    out->values = xmalloc((n + 1) * sizeof *out->values);
+    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
+    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    memcpy(out->values, all, n * sizeof *all);
+    memcpy(out->top, all + n, n * ntop * sizeof *all);
+    memcpy(out->bottom, all + n * (1 + ntop), n * nbottom * sizeof *all);
+    free(all);
 }
 
 #ifdef HAVE_SCALAPACK

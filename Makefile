@@ -22,7 +22,16 @@ CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD
 HDF5_INC := /usr/include/hdf5/openmpi
 HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
 CPPFLAGS += -Isrc -I$(HDF5_INC)
-LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto -lm
+LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto
+# LAPACK: OpenBLAS's (eigen.c forces it to one thread); ScaLAPACK (Debian's
+# Open MPI build) for distributed eigen-decompositions; make SCALAPACK=0
+# builds without it (huey galileo --eigen scalapack then refuses).
+SCALAPACK ?= 1
+ifeq ($(SCALAPACK),1)
+CPPFLAGS += -DHAVE_SCALAPACK
+LDLIBS  += -lscalapack-openmpi
+endif
+LDLIBS  += -lopenblas -lm
 
 BUILD   := build
 ifeq ($(SANITIZE),1)
@@ -46,7 +55,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -113,7 +122,11 @@ batch: $(BIN) $(GEN_BIN)
 align: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
 
-test: unit e2e mpi checkpoint offline batch align
+# Galileo spaces (huey galileo, run --galileo) against the expected outputs.
+galileo: $(BIN) $(CMP_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
+
+test: unit e2e mpi checkpoint offline batch align galileo
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)

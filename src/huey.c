@@ -20,6 +20,7 @@
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
+#include "galileo.h"
 #include "net.h"
 #include "offline.h"
 #include "params.h"
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
-            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
+            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]] [--galileo DIR]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
             "       huey run --batch LIST|DIR --checkpoint OUT.h5 [run options]   (a network per file;\n"
             "            the same command again resumes; exit status = number of failed files, at most 100)\n"
@@ -41,6 +42,8 @@ static void usage(FILE *f)
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
             "       huey align A.json B.json [--object NAME] [--free L1,L2,...] [--json]\n"
             "            (B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
+            "       huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
+            "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -951,7 +954,7 @@ static int cmd_run(int argc, char **argv)
     Run r;
     memset(&r, 0, sizeof r);
     params_default(&r.p);
-    const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL;
+    const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL, *galileo_dir = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0, nset = 0;
@@ -961,7 +964,8 @@ static int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         const char *need = NULL;   /* an option that takes the next argument */
         if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
-            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch")) {
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch") ||
+            !strcmp(a, "--galileo")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value", a);
             need = argv[++i];
@@ -974,6 +978,8 @@ static int cmd_run(int argc, char **argv)
             resume = need;
         } else if (!strcmp(a, "--batch")) {
             batch = need;
+        } else if (!strcmp(a, "--galileo")) {
+            galileo_dir = need;
         } else if (!strcmp(a, "--checkpoint")) {
             r.ckpt_path = need;
         } else if (!strcmp(a, "--checkpoint-every")) {
@@ -1198,15 +1204,20 @@ static int cmd_run(int argc, char **argv)
         comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
     if (comm_rank() == 0) {
         print_summary(&r, &out, sc);
+        Space *spaces[2] = { NULL, NULL };
+        if (galileo_dir)
+            galileo_run_spaces(r.net, &out, galileo_dir, spaces);
         if (json_path) {
             FILE *jf = fopen(json_path, "w");
             if (!jf)
                 die("cannot write %s: %s", json_path, strerror(errno));
-            export_json(r.net, &out, sc, &r.info, jf);
+            export_json_extra(r.net, &out, sc, &r.info, jf, galileo_dir ? galileo_json_keys : NULL, spaces);
             if (fclose(jf) != 0)
                 die("error writing %s: %s", json_path, strerror(errno));
             fprintf(stderr, "huey: wrote %s\n", json_path);
         }
+        space_free(spaces[0]);
+        space_free(spaces[1]);
     }
     net_outputs_free(&out);
     free(sc);
@@ -1268,6 +1279,8 @@ int main(int argc, char **argv)
         rc = cmd_report(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "align"))
         rc = cmd_align(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "galileo"))
+        rc = cmd_galileo(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

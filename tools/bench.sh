@@ -25,6 +25,13 @@
 #    from it that stops at once reads it and writes it again (huey's own
 #    "read in" / "written in" lines: HDF5 open to close, the write with
 #    flush, rename and both fsyncs). Best of 3 each.
+# 6. Galileo spaces (huey galileo --generated N: N concepts, 8 random links
+#    each, random activations) at N = 500, 1000, 2000, 4000, one thread:
+#    the matrix build and the eigen-decomposition, huey's own timing line;
+#    assoc = every eigenvalue + 3 vectors (§12.1), torgerson --dims 3 =
+#    every eigenvalue + 3 top and 3 bottom vectors (§12.2). Best of 3
+#    (N = 4000: of 1). Next to NumPy eigh on the reference machine
+#    (huey-model.md: 57 ms / 325 ms / 1.56 s at 500 / 1000 / 2000).
 # 7. Batch (huey run --batch, one network per conversation) at P = 1, 2:
 #    200 copies of TrumpInterview; 1000 generated conversations of mixed
 #    size (gencorpus, 2-4 speakers, 500..40 000 words, log-uniform, seeded);
@@ -62,7 +69,7 @@
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
 # target run length, default 1), BENCH_SECTIONS (which sections to run,
-# default "1 2 3 4 5 7").
+# default "1 2 3 4 5 6 7").
 # shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
 set -eu
 
@@ -71,7 +78,7 @@ LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
-SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 7}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7}
 SHARED=../shared
 TRUMP=$SHARED/data/TrumpInterview.txt
 CORPUS=build/corpus
@@ -470,6 +477,40 @@ if section 5; then
     done
     LAUNCH=""
     if [ "$ckmet" = yes ]; then echo "# target (~10^6 connections): met"; else echo "# target (~10^6 connections): NOT met"; fi
+    echo "#"
+fi
+
+# ---- 6. Galileo spaces ----------------------------------------------------------
+if section 6; then
+    echo "# 6. Galileo: matrix build + eigen-decomposition of a generated network of N concepts, 1 thread"
+    echo "#    (OpenBLAS LAPACK; N >= 800: two-stage band reduction + dsterf + band inverse iteration; below:"
+    echo "#    dsytrd + dsterf + dstebz/dstein/dormtr); best of 3 (N = 4000: 1 run)."
+    echo "#    numpy_eigh_s: NumPy eigh (every vector) on the reference's 2-core VM (huey-model.md)."
+    echo "#    TARGET (assoc: all eigenvalues + 3 vectors): N = 1000 <= 0.08 s, 2000 <= 0.6 s, 4000 <= 6 s."
+    printf '#%5s %-10s %8s %8s %8s %12s %7s\n' N method build_s eigen_s total_s numpy_eigh_s target
+    galmet=yes
+    for N in 500 1000 2000 4000; do
+        case $N in 500) np=0.057 tg=- ;; 1000) np=0.325 tg=0.08 ;; 2000) np=1.56 tg=0.6 ;; *) np=- tg=6 ;; esac
+        reps=3; [ "$N" = 4000 ] && reps=1
+        for method in assoc torgerson; do
+            best_b="" best_e=""
+            rep=0
+            while [ $rep -lt $reps ]; do
+                rep=$((rep + 1))
+                OPENBLAS_NUM_THREADS=1 "$BIN" galileo --generated "$N" --method $method --dims 3 \
+                    --out "$TMP/gal" 2>"$TMP/gal.err" || { cat "$TMP/gal.err"; fail "huey galileo --generated $N"; }
+                b=$(sed -n 's/.*matrix \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
+                e=$(sed -n 's/.*eigen \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
+                [ -n "$b" ] && [ -n "$e" ] || fail "huey galileo printed no timing line"
+                if [ -z "$best_e" ] || is "$b + $e < $best_b + $best_e"; then best_b=$b best_e=$e; fi
+            done
+            tot=$(calc "%.3f" "$best_b + $best_e")
+            t=-; [ $method = assoc ] && t=$tg
+            printf ' %5d %-10s %8.3f %8.3f %8.3f %12s %7s\n' "$N" $method "$best_b" "$best_e" "$tot" "$np" "$t"
+            if [ $method = assoc ] && [ "$tg" != - ] && is "$tot > $tg"; then galmet=no; fi
+        done
+    done
+    if [ "$galmet" = yes ]; then echo "# target: met"; else echo "# target: NOT met"; fi
     echo "#"
 fi
 # ---- 7. batch -------------------------------------------------------------------

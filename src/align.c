@@ -363,7 +363,7 @@ static void side_load(Side *sd, const char *path, const char *object)
 
 static void side_free(Side *sd)
 {
-    space_free(sd->s);
+    space_data_free(sd->s);
     free(sd->col);
     strmap_free(&sd->index);
     free(sd->dups);

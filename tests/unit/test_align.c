@@ -335,17 +335,17 @@ static void test_space_reader(void)
     CU_ASSERT_STRING_EQUAL(s->label[1], "b");
     CU_ASSERT_EQUAL(s->x[1 * 3 + 2], 6);
     CU_ASSERT(s->lambda[0] == 7 && s->lambda[1] == -1 && s->lambda[2] == 2);
-    space_free(s);
+    space_data_free(s);
     s = space_read_json(p1, "gpu_class_galileo");
     CU_ASSERT(s->n == 1 && s->d == 3 && s->lambda[2] == 1);
-    space_free(s);
+    space_data_free(s);
     /* huey galileo's space.json: the space at the top level */
     char *p2 = write_temp("{\"method\": \"torgerson\", \"profile\": \"web\", \"labels\": [\"a\", \"b\", \"c\"],"
                           " \"coordinates\": [[1, 0], [0, 1], [1, 1]], \"eigenvalues_desc\": [2, -3, 1]}");
     s = space_read_json(p2, NULL);
     CU_ASSERT_STRING_EQUAL(s->object, "top level");
     CU_ASSERT(s->n == 3 && s->d == 2 && s->lambda[0] == 2 && s->lambda[1] == -3);
-    space_free(s);
+    space_data_free(s);
     unlink(p1);
     unlink(p2);
     free(p1);

@@ -156,6 +156,10 @@ static int on_token(void *ctx, const char *word, size_t len)
         r->skip_tokens--;   /* learnt before the checkpoint */
         return 0;
     }
+    /* rank 0 hands out conversations while it learns one, also inside a
+     * long utterance (a plain-text file is a single one) */
+    if (r->batch && (r->cur->tokens & 255) == 0)
+        comm_queue_poll();
     uint64_t w0 = r->net->c.windows;
     net_count_word(r->net, word, len, true);
     net_token(r->net, word, len);
@@ -190,7 +194,7 @@ static int sink_begin(void *ctx, const char *speaker)
         return 0;
     }
     if (r->batch)
-        comm_queue_poll();   /* rank 0 hands out conversations while it learns one */
+        comm_queue_poll();
     if (check_limits(r))
         return 1;
     if (r->resume_partial)

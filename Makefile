@@ -138,8 +138,8 @@ DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check-html: $(DEMO_BIN)
-	sh tools/check-html.sh $(DEMO_BIN)
+check-html: $(DEMO_BIN) $(BIN)
+	sh tools/check-html.sh $(DEMO_BIN) $(BIN)
 
 run: $(BIN)
 	@mkdir -p out

@@ -16,6 +16,7 @@
 
 #include "comm.h"
 #include "eigen.h"
+#include "plot.h"
 #include "util.h"
 
 /* The reference's constants (§12.1, §12.2). */
@@ -737,16 +738,35 @@ static void close_file(FILE *f, const char *path)
         die("error writing %s: %s", path, strerror(errno));
 }
 
-/* plots: plot.h (svg_scree, svg_map, html_space) — the plot module writes
- * DIR/scree.svg, map-12.svg, map-13.svg and space.html once it exists;
- * until then this writes nothing. What it will be given, per concept i:
- * PlotPoint{ s->labels[i], s->coords[3i], s->coords[3i+1], s->coords[3i+2],
- * s->mass[i], s->speaker[i] }; the scree gets s->eig (s->n, descending);
- * html_space gets signature "(n_pos, n_neg, n_zero)" and s->warp. */
+/* The pictures (plot.h): scree.svg (every eigenvalue), map-12.svg and
+ * map-13.svg (the coordinates on dimensions 1-2 and 1-3), space.html (the
+ * 3-D view with the signature and warp factor). */
 static void write_plots(const Space *s, const char *dir)
 {
-    (void)s;
-    (void)dir;
+    PlotPoint *pt = xmalloc((s->n + 1) * sizeof *pt);
+    for (size_t i = 0; i < s->n; i++)
+        pt[i] = (PlotPoint){ s->labels[i], s->coords[i * GAL_DIMS], s->coords[i * GAL_DIMS + 1],
+                             s->coords[i * GAL_DIMS + 2], s->mass[i], s->speaker[i] };
+    char title[200], sub[320], sig[128], path[4096];
+    snprintf(title, sizeof title, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
+             profile_name(s->profile));
+    snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg, s->n_zero);
+
+    FILE *f = open_in(dir, "scree.svg", path, sizeof path);
+    snprintf(sub, sizeof sub, "%s: eigenvalues", title);
+    svg_scree(f, s->eig, s->n, sub);
+    close_file(f, path);
+    static const struct { const char *file; int ax, ay; } maps[] = { { "map-12.svg", 0, 1 }, { "map-13.svg", 0, 2 } };
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
+        f = open_in(dir, maps[k].file, path, sizeof path);
+        snprintf(sub, sizeof sub, "%s: dimensions %d and %d", title, maps[k].ax + 1, maps[k].ay + 1);
+        svg_map(f, pt, s->n, maps[k].ax, maps[k].ay, sub);
+        close_file(f, path);
+    }
+    f = open_in(dir, "space.html", path, sizeof path);
+    html_space(f, pt, s->n, title, sig, s->warp);
+    close_file(f, path);
+    free(pt);
 }
 
 void space_write_dir(const Space *s, const char *dir)

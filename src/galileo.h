@@ -112,8 +112,10 @@ void space_free(Space *s);
  * web_torgerson_galileo for torgerson) with `method` and `profile`, as
  * the value of the key the caller just wrote (or as a whole document). */
 void space_json(const Space *s, JsonWriter *j);
-/* DIR/space.json, coords.csv, eigenvalues.csv (and the plots); DIR is
- * created. */
+/* DIR/space.json, coords.csv, eigenvalues.csv and the pictures of
+ * plot.h: scree.svg, map-12.svg and map-13.svg (dimensions 1-2, 1-3,
+ * speakers highlighted), space.html (3-D view with signature and warp
+ * factor); DIR is created. A space with an error gets space.json only. */
 void space_write_dir(const Space *s, const char *dir);
 
 /* `huey run --galileo DIR` (rank 0, after net_outputs): both spaces with

@@ -55,7 +55,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -126,7 +126,11 @@ align: $(BIN)
 galileo: $(BIN) $(CMP_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo
+# huey clusters: dendrograms of the torgerson concepts, frequency tables.
+clusters: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
+
+test: unit e2e mpi checkpoint offline batch align galileo clusters
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)

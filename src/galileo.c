@@ -395,10 +395,13 @@ static bool is_artifact(const char *w)
     return false;
 }
 
-Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+/* The torgerson concept list into s: every living neuron but the
+ * artifacts with mass >= min_mass, by mass descending, the first
+ * num_concepts. With fewer than min_n of them (too_few), or none with
+ * mass > 0 (no_mass), s->error says so and s stays empty. */
+static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, const GalileoOpts *opt, size_t min_n,
+                             const char *too_few, const char *no_mass)
 {
-    Space *s = space_new(opt);
-    s->method = GAL_TORGERSON;
     check_finite(net, o);
     Cand *cand = xmalloc(((size_t)net->nliving + 1) * sizeof *cand);
     size_t nc = 0, order = 0;
@@ -414,11 +417,10 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
     bool any_mass = false;
     for (size_t i = 0; i < n; i++)
         any_mass |= cand[i].mass > 0;
-    if (n < GAL_DIMS || !any_mass) {
-        s->error = n < GAL_DIMS ? "fewer than 3 concepts: no 3-D space"
-                                : "no selected concept has mass > 0 (nothing learnt): no space";
+    if (n < min_n || !any_mass) {
+        s->error = n < min_n ? too_few : no_mass;
         free(cand);
-        return s;
+        return;
     }
     space_alloc(s, n);
     for (size_t i = 0; i < n; i++) {
@@ -429,10 +431,41 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
         s->speaker[i] = is_speaker_word(net, net->word[q]);
     }
     free(cand);
+}
 
-    GalInput g = { .n = n };
+Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    select_torgerson(s, net, o, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
+                     "no selected concept has mass > 0 (nothing learnt): no space");
+    if (s->error)
+        return s;
+    GalInput g = { .n = s->n };
     gather_links(&g, s, net, o, false);
     torgerson_space(s, &g, opt);
+    return s;
+}
+
+Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    *S = NULL;
+    select_torgerson(s, net, o, opt, 2, "fewer than 2 concepts: nothing to cluster",
+                     "no selected concept has mass > 0 (nothing learnt): nothing to cluster");
+    if (s->error)
+        return s;
+    size_t n = s->n;
+    GalInput g = { .n = n };
+    gather_links(&g, s, net, o, false);
+    double *m = xcalloc(n * n, sizeof *m);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = g.link0[i]; k < g.link0[i + 1]; k++)
+            m[i * n + g.links[k].j] = g.links[k].v;
+    free(g.link0);
+    free(g.links);
+    *S = m;
     return s;
 }
 
@@ -853,7 +886,7 @@ static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N -
 /* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
 enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
-static double parse_number(const char *v, const char *opt, bool integer)
+double galileo_parse_number(const char *v, const char *opt, bool integer)
 {
     char *end;
     errno = 0;
@@ -862,6 +895,28 @@ static double parse_number(const char *v, const char *opt, bool integer)
         die_usage("option %s: expected a %s, got '%s'", opt,
                   integer ? "positive integer" : "non-negative number", v);
     return x;
+}
+
+bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc)
+        return false;
+    if (!strcmp(a, "--concepts"))
+        o->num_concepts = (size_t)galileo_parse_number(argv[++*i], a, true);
+    else if (!strcmp(a, "--min-mass"))
+        o->min_mass = galileo_parse_number(argv[++*i], a, false);
+    else if (!strcmp(a, "--profile")) {
+        const char *p = argv[++*i];
+        if (!strcmp(p, "reference"))
+            o->profile = GAL_REFERENCE;
+        else if (!strcmp(p, "fixed"))
+            o->profile = GAL_FIXED;
+        else
+            die_usage("option --profile: expected reference or fixed, got '%s'", p);
+    } else
+        return false;
+    return true;
 }
 
 int cmd_galileo(int argc, char **argv)
@@ -873,22 +928,12 @@ int cmd_galileo(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
-        if (!strcmp(a, "--method") && has) {
+        if (galileo_take_opt(&o, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "--method") && has) {
             method = argv[++i];
-        } else if (!strcmp(a, "--concepts") && has) {
-            o.num_concepts = (size_t)parse_number(argv[++i], a, true);
-        } else if (!strcmp(a, "--min-mass") && has) {
-            o.min_mass = parse_number(argv[++i], a, false);
         } else if (!strcmp(a, "--dims") && has) {
-            o.max_dims = (size_t)parse_number(argv[++i], a, true);
-        } else if (!strcmp(a, "--profile") && has) {
-            const char *p = argv[++i];
-            if (!strcmp(p, "reference"))
-                o.profile = GAL_REFERENCE;
-            else if (!strcmp(p, "fixed"))
-                o.profile = GAL_FIXED;
-            else
-                die_usage("option --profile: expected reference or fixed, got '%s'", p);
+            o.max_dims = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--eigen") && has) {
             const char *e = argv[++i];
             if (!strcmp(e, "auto"))
@@ -900,7 +945,7 @@ int cmd_galileo(int argc, char **argv)
             else
                 die_usage("option --eigen: expected auto, lapack or scalapack, got '%s'", e);
         } else if (!strcmp(a, "--generated") && has) {
-            generated = (size_t)parse_number(argv[++i], a, true);
+            generated = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
             out = argv[++i];
         } else if (a[0] == '-') {

@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D view rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -137,7 +137,8 @@ slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 # Every picture of plot.h for a made-up space; check-html renders its
-# space.html in headless Chromium and checks the screenshot is not blank.
+# space.html, and that of a checkpoint learnt by huey, in headless Chromium
+# and checks that neither screenshot is blank.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -786,7 +786,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
             }
         globfree(&g);
         free(pattern);
-        qsort(done, ndone, sizeof *done, cmp_str);
+        if (ndone)   /* done is NULL before anything is done, and qsort(NULL, 0) is undefined */
+            qsort(done, ndone, sizeof *done, cmp_str);
         JobList todo = { 0 };
         for (size_t i = 0; i < all.n; i++) {
             if (ndone && bsearch(&all.job[i].name, done, ndone, sizeof *done, cmp_str)) {

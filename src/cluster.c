@@ -393,9 +393,10 @@ int cmd_clusters(int argc, char **argv)
         printf("#\n");
         cluster_print_text(stdout, d, labels);
         if (out) {
-            char file[4096], title[512];
+            char file[4096], title[4200];
             snprintf(file, sizeof file, "%s/dendrogram-%s.svg", out, cluster_linkage_name((Linkage)k));
-            snprintf(title, sizeof title, "huey clusters: %zu concepts, %s linkage", s->n,
+            const char *base = strrchr(path, '/');
+            snprintf(title, sizeof title, "huey clusters %s: %zu concepts, %s linkage", base ? base + 1 : path, s->n,
                      cluster_linkage_name((Linkage)k));
             FILE *f = fopen(file, "w");
             if (!f)

@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D view rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -55,7 +55,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -126,20 +126,25 @@ align: $(BIN)
 galileo: $(BIN) $(CMP_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo
+# huey clusters: dendrograms of the torgerson concepts, frequency tables.
+clusters: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
+
+test: unit e2e mpi checkpoint offline batch align galileo clusters
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 # Every picture of plot.h for a made-up space; check-html renders its
-# space.html in headless Chromium and checks the screenshot is not blank.
+# space.html, and that of a checkpoint learnt by huey, in headless Chromium
+# and checks that neither screenshot is blank.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check-html: $(DEMO_BIN)
-	sh tools/check-html.sh $(DEMO_BIN)
+check-html: $(DEMO_BIN) $(BIN)
+	sh tools/check-html.sh $(DEMO_BIN) $(BIN)
 
 run: $(BIN)
 	@mkdir -p out

@@ -16,6 +16,7 @@
 
 #include "comm.h"
 #include "eigen.h"
+#include "plot.h"
 #include "util.h"
 
 /* The reference's constants (§12.1, §12.2). */
@@ -394,10 +395,13 @@ static bool is_artifact(const char *w)
     return false;
 }
 
-Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+/* The torgerson concept list into s: every living neuron but the
+ * artifacts with mass >= min_mass, by mass descending, the first
+ * num_concepts. With fewer than min_n of them (too_few), or none with
+ * mass > 0 (no_mass), s->error says so and s stays empty. */
+static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, const GalileoOpts *opt, size_t min_n,
+                             const char *too_few, const char *no_mass)
 {
-    Space *s = space_new(opt);
-    s->method = GAL_TORGERSON;
     check_finite(net, o);
     Cand *cand = xmalloc(((size_t)net->nliving + 1) * sizeof *cand);
     size_t nc = 0, order = 0;
@@ -413,11 +417,10 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
     bool any_mass = false;
     for (size_t i = 0; i < n; i++)
         any_mass |= cand[i].mass > 0;
-    if (n < GAL_DIMS || !any_mass) {
-        s->error = n < GAL_DIMS ? "fewer than 3 concepts: no 3-D space"
-                                : "no selected concept has mass > 0 (nothing learnt): no space";
+    if (n < min_n || !any_mass) {
+        s->error = n < min_n ? too_few : no_mass;
         free(cand);
-        return s;
+        return;
     }
     space_alloc(s, n);
     for (size_t i = 0; i < n; i++) {
@@ -428,10 +431,41 @@ Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpt
         s->speaker[i] = is_speaker_word(net, net->word[q]);
     }
     free(cand);
+}
 
-    GalInput g = { .n = n };
+Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    select_torgerson(s, net, o, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
+                     "no selected concept has mass > 0 (nothing learnt): no space");
+    if (s->error)
+        return s;
+    GalInput g = { .n = s->n };
     gather_links(&g, s, net, o, false);
     torgerson_space(s, &g, opt);
+    return s;
+}
+
+Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    *S = NULL;
+    select_torgerson(s, net, o, opt, 2, "fewer than 2 concepts: nothing to cluster",
+                     "no selected concept has mass > 0 (nothing learnt): nothing to cluster");
+    if (s->error)
+        return s;
+    size_t n = s->n;
+    GalInput g = { .n = n };
+    gather_links(&g, s, net, o, false);
+    double *m = xcalloc(n * n, sizeof *m);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = g.link0[i]; k < g.link0[i + 1]; k++)
+            m[i * n + g.links[k].j] = g.links[k].v;
+    free(g.link0);
+    free(g.links);
+    *S = m;
     return s;
 }
 
@@ -737,16 +771,35 @@ static void close_file(FILE *f, const char *path)
         die("error writing %s: %s", path, strerror(errno));
 }
 
-/* plots: plot.h (svg_scree, svg_map, html_space) — the plot module writes
- * DIR/scree.svg, map-12.svg, map-13.svg and space.html once it exists;
- * until then this writes nothing. What it will be given, per concept i:
- * PlotPoint{ s->labels[i], s->coords[3i], s->coords[3i+1], s->coords[3i+2],
- * s->mass[i], s->speaker[i] }; the scree gets s->eig (s->n, descending);
- * html_space gets signature "(n_pos, n_neg, n_zero)" and s->warp. */
+/* The pictures (plot.h): scree.svg (every eigenvalue), map-12.svg and
+ * map-13.svg (the coordinates on dimensions 1-2 and 1-3), space.html (the
+ * 3-D view with the signature and warp factor). */
 static void write_plots(const Space *s, const char *dir)
 {
-    (void)s;
-    (void)dir;
+    PlotPoint *pt = xmalloc((s->n + 1) * sizeof *pt);
+    for (size_t i = 0; i < s->n; i++)
+        pt[i] = (PlotPoint){ s->labels[i], s->coords[i * GAL_DIMS], s->coords[i * GAL_DIMS + 1],
+                             s->coords[i * GAL_DIMS + 2], s->mass[i], s->speaker[i] };
+    char title[200], sub[320], sig[128], path[4096];
+    snprintf(title, sizeof title, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
+             profile_name(s->profile));
+    snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg, s->n_zero);
+
+    FILE *f = open_in(dir, "scree.svg", path, sizeof path);
+    snprintf(sub, sizeof sub, "%s: eigenvalues", title);
+    svg_scree(f, s->eig, s->n, sub);
+    close_file(f, path);
+    static const struct { const char *file; int ax, ay; } maps[] = { { "map-12.svg", 0, 1 }, { "map-13.svg", 0, 2 } };
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
+        f = open_in(dir, maps[k].file, path, sizeof path);
+        snprintf(sub, sizeof sub, "%s: dimensions %d and %d", title, maps[k].ax + 1, maps[k].ay + 1);
+        svg_map(f, pt, s->n, maps[k].ax, maps[k].ay, sub);
+        close_file(f, path);
+    }
+    f = open_in(dir, "space.html", path, sizeof path);
+    html_space(f, pt, s->n, title, sig, s->warp);
+    close_file(f, path);
+    free(pt);
 }
 
 void space_write_dir(const Space *s, const char *dir)
@@ -833,7 +886,7 @@ static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N -
 /* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
 enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
-static double parse_number(const char *v, const char *opt, bool integer)
+double galileo_parse_number(const char *v, const char *opt, bool integer)
 {
     char *end;
     errno = 0;
@@ -842,6 +895,28 @@ static double parse_number(const char *v, const char *opt, bool integer)
         die_usage("option %s: expected a %s, got '%s'", opt,
                   integer ? "positive integer" : "non-negative number", v);
     return x;
+}
+
+bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc)
+        return false;
+    if (!strcmp(a, "--concepts"))
+        o->num_concepts = (size_t)galileo_parse_number(argv[++*i], a, true);
+    else if (!strcmp(a, "--min-mass"))
+        o->min_mass = galileo_parse_number(argv[++*i], a, false);
+    else if (!strcmp(a, "--profile")) {
+        const char *p = argv[++*i];
+        if (!strcmp(p, "reference"))
+            o->profile = GAL_REFERENCE;
+        else if (!strcmp(p, "fixed"))
+            o->profile = GAL_FIXED;
+        else
+            die_usage("option --profile: expected reference or fixed, got '%s'", p);
+    } else
+        return false;
+    return true;
 }
 
 int cmd_galileo(int argc, char **argv)
@@ -853,22 +928,12 @@ int cmd_galileo(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
-        if (!strcmp(a, "--method") && has) {
+        if (galileo_take_opt(&o, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "--method") && has) {
             method = argv[++i];
-        } else if (!strcmp(a, "--concepts") && has) {
-            o.num_concepts = (size_t)parse_number(argv[++i], a, true);
-        } else if (!strcmp(a, "--min-mass") && has) {
-            o.min_mass = parse_number(argv[++i], a, false);
         } else if (!strcmp(a, "--dims") && has) {
-            o.max_dims = (size_t)parse_number(argv[++i], a, true);
-        } else if (!strcmp(a, "--profile") && has) {
-            const char *p = argv[++i];
-            if (!strcmp(p, "reference"))
-                o.profile = GAL_REFERENCE;
-            else if (!strcmp(p, "fixed"))
-                o.profile = GAL_FIXED;
-            else
-                die_usage("option --profile: expected reference or fixed, got '%s'", p);
+            o.max_dims = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--eigen") && has) {
             const char *e = argv[++i];
             if (!strcmp(e, "auto"))
@@ -880,7 +945,7 @@ int cmd_galileo(int argc, char **argv)
             else
                 die_usage("option --eigen: expected auto, lapack or scalapack, got '%s'", e);
         } else if (!strcmp(a, "--generated") && has) {
-            generated = (size_t)parse_number(argv[++i], a, true);
+            generated = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
             out = argv[++i];
         } else if (a[0] == '-') {

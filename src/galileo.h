@@ -101,6 +101,11 @@ static inline Space *space_assoc(const Loaded *l, const GalileoOpts *o)
 {
     return space_assoc_net(l->net, &l->out, o);
 }
+/* huey clusters: the torgerson concept list (labels, ids, mass, speaker;
+ * no spectrum) and its similarity matrix *S (n, n) row-major, malloc'ed:
+ * S_ij = m(i->j) + m(j->i), S_ii = 0. With fewer than 2 concepts, or
+ * none with mass, s->error says so and *S is NULL. */
+Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S);
 /* A generated network of n concepts, each linked to links_per_concept
  * random others (weights in [0, 1), masses in [0, 10)), random
  * activations: the same matrix build and decomposition on any n
@@ -112,8 +117,10 @@ void space_free(Space *s);
  * web_torgerson_galileo for torgerson) with `method` and `profile`, as
  * the value of the key the caller just wrote (or as a whole document). */
 void space_json(const Space *s, JsonWriter *j);
-/* DIR/space.json, coords.csv, eigenvalues.csv (and the plots); DIR is
- * created. */
+/* DIR/space.json, coords.csv, eigenvalues.csv and the pictures of
+ * plot.h: scree.svg, map-12.svg and map-13.svg (dimensions 1-2, 1-3,
+ * speakers highlighted), space.html (3-D view with signature and warp
+ * factor); DIR is created. A space with an error gets space.json only. */
 void space_write_dir(const Space *s, const char *dir);
 
 /* `huey run --galileo DIR` (rank 0, after net_outputs): both spaces with
@@ -126,6 +133,13 @@ void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Sp
  * gpu_class_galileo and web_torgerson_galileo. */
 void galileo_json_keys(JsonWriter *j, void *ctx);
 
+/* Command-line helpers of the commands that build spaces (galileo,
+ * clusters, align): a number option's value, a positive integer or a
+ * non-negative finite number, else a usage error; and the selection
+ * options at argv[*i] — --concepts N, --min-mass X, --profile
+ * reference|fixed — taken into o (true, *i moved past the value). */
+double galileo_parse_number(const char *v, const char *opt, bool integer);
+bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i);
 /* `huey galileo FILE.h5 --method assoc|torgerson ...`: exit status. */
 int cmd_galileo(int argc, char **argv);
 

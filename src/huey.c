@@ -17,6 +17,7 @@
 
 #include "align.h"
 #include "checkpoint.h"
+#include "cluster.h"
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
@@ -40,10 +41,15 @@ static void usage(FILE *f)
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
-            "       huey align A.json B.json [--object NAME] [--free L1,L2,...] [--json]\n"
-            "            (B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
+            "       huey align A B [--object NAME] [--free L1,L2,...] [--json] [--concepts 50] [--min-mass 0]\n"
+            "            [--profile reference|fixed]   (A, B: space.json files or checkpoints, whose torgerson\n"
+            "            space is made; B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
             "       huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
-            "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12)\n"
+            "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12;\n"
+            "            DIR gets space.json, coords.csv, eigenvalues.csv, scree.svg, map-12.svg, map-13.svg, space.html)\n"
+            "       huey clusters FILE.h5 [--concepts 50] [--min-mass 0] [--linkage average|complete|both]\n"
+            "            [--out DIR] [--top 30]   (hierarchical clustering of the torgerson concepts; dendrograms,\n"
+            "            word frequencies)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -784,7 +790,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
             }
         globfree(&g);
         free(pattern);
-        qsort(done, ndone, sizeof *done, cmp_str);
+        if (ndone)   /* done is NULL before anything is done, and qsort(NULL, 0) is undefined */
+            qsort(done, ndone, sizeof *done, cmp_str);
         JobList todo = { 0 };
         for (size_t i = 0; i < all.n; i++) {
             if (ndone && bsearch(&all.job[i].name, done, ndone, sizeof *done, cmp_str)) {
@@ -1285,6 +1292,8 @@ int main(int argc, char **argv)
         rc = cmd_align(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "galileo"))
         rc = cmd_galileo(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "clusters"))
+        rc = cmd_clusters(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

@@ -8,7 +8,8 @@
 #      space.json), with the data README's rule: eigenvalues within 1e-8 of
 #      the largest |λ|, labels and ids exactly, coordinates up to
 #      eigenvector signs (json_compare.c);
-#   2. the files in DIR (space.json, coords.csv, eigenvalues.csv) and the
+#   2. the files in DIR (space.json, coords.csv, eigenvalues.csv, the
+#      pictures scree.svg, map-12.svg, map-13.svg, space.html) and the
 #      fixed profile;
 #   3. bad input: fewer than 3 concepts, no mass, bad options, a
 #      checkpoint holding a NaN: one line, exit 1 (data) or 2 (usage);
@@ -131,6 +132,55 @@ if [ -f "$T" ]; then
         fail "--min-mass 1e9"; cat "$OUT/err"
     fi
 fi
+
+# the pictures of every space written above (run --galileo and huey galileo
+# --out): the four files exist, the SVGs are well-formed XML (xmllint),
+# every label of coords.csv is drawn in both maps and placed in the 3-D
+# view, the speakers are highlighted, and no number anywhere is NaN or inf.
+check_plots() {   # DIR: exit 0 when the pictures are right, else print why
+    for f in scree.svg map-12.svg map-13.svg space.html; do
+        [ -s "$1/$f" ] || { echo "no $f"; return 1; }
+    done
+    if command -v xmllint >/dev/null 2>&1; then
+        xmllint --noout "$1/scree.svg" "$1/map-12.svg" "$1/map-13.svg" || return 1
+    fi
+    /usr/bin/python3 - "$1" <<'EOF2'
+import csv, json, math, re, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+labels = [r[0] for r in list(csv.reader(open(d + '/coords.csv', encoding='utf-8')))[1:]]
+bad = re.compile(r'(?i)(?<![a-z])(nan|inf|infinity)(?![a-z])')
+def no_constant(c): raise ValueError('non-finite number ' + c)
+for f in ('scree.svg', 'map-12.svg', 'map-13.svg'):
+    root = ET.parse(d + '/' + f).getroot()          # well-formed, entities decoded
+    texts, speakers = [], 0
+    for e in root.iter():
+        for k, v in e.attrib.items():
+            if bad.search(v): sys.exit('%s: attribute %s="%s"' % (f, k, v))
+        if e.tag.endswith('text') and e.text: texts.append(e.text)
+        if e.attrib.get('class') == 'speaker': speakers += 1
+    if f != 'scree.svg':
+        missing = [l for l in labels if l not in texts]
+        if missing: sys.exit('%s: labels not drawn: %s' % (f, missing[:5]))
+        if speakers < 1: sys.exit('%s: no speaker highlighted' % f)
+html = open(d + '/space.html', encoding='utf-8').read()
+m = re.search(r'<script type="application/json" id="space-data">(.*?)</script>', html, re.S)
+if not m or not html.rstrip().endswith('</html>'): sys.exit('space.html: no data block or truncated')
+pts = json.loads(m.group(1), parse_constant=no_constant)['points']
+if sorted(p['l'] for p in pts) != sorted(labels): sys.exit('space.html: labels differ from coords.csv')
+if not all(math.isfinite(p[k]) for p in pts for k in 'xyzm'): sys.exit('space.html: a coordinate is not finite')
+if not any(p['s'] for p in pts): sys.exit('space.html: no speaker')
+if 'warp factor <b>' not in html or 'metric signature <b>(' not in html: sys.exit('space.html: no signature/warp')
+EOF2
+}
+for sp in TrumpInterview.default.gal/assoc TrumpInterview.default.gal/torgerson FeynmanYoung.conv.torgerson \
+          FeynmanYoung.conv.assoc; do
+    [ -d "$OUT/$sp" ] || continue
+    if why=$(check_plots "$OUT/$sp" 2>&1); then
+        pass "pictures of $sp: scree, map-12, map-13 well-formed; space.html holds every label, speakers, no NaN"
+    else
+        fail "pictures of $sp: $why"
+    fi
+done
 
 # ---- 3. bad input ----------------------------------------------------------
 expect() {   # CODE PATTERN LABEL -- ARGS...

@@ -27,8 +27,7 @@ static const double EIG_ZERO = 1e-10;   /* |λ| at or below: zero, so a real axi
 
 /* ---- SVD and Kabsch ------------------------------------------------------- */
 
-/* Determinant of the k×k matrix M by Gaussian elimination (a copy). */
-static double det(const double *M, size_t k)
+double align_det(const double *M, size_t k)
 {
     double *a = xmalloc(k * k * sizeof *a);
     memcpy(a, M, k * k * sizeof *a);
@@ -183,7 +182,7 @@ void align_kabsch(const double *P, const double *Q, size_t m, size_t k, double *
     align_svd(C, k, U, s, V);
     /* det(U Vᵀ) = det U · det V = ±1: a reflection is undone on the
      * direction of the smallest singular value, where it costs least */
-    double d = det(U, k) * det(V, k) < 0 ? -1 : 1;
+    double d = align_det(U, k) * align_det(V, k) < 0 ? -1 : 1;
     for (size_t a = 0; a < k; a++)
         for (size_t b = 0; b < k; b++) {
             double r = 0;

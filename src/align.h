@@ -54,4 +54,8 @@ void align_result_free(AlignResult *r);
  * the positions with their eigenvalues' signs; exit status. */
 int cmd_align(int argc, char **argv);
 
+/* Determinant of the k×k matrix M (row-major) by Gaussian elimination
+ * with partial pivoting, on a copy. */
+double align_det(const double *M, size_t k);
+
 #endif

@@ -63,30 +63,7 @@ static void random_rotation(double *R, size_t k)
         for (size_t i = 0; i < k; i++)
             R[i * k + j] /= sqrt(nn);
     }
-    /* det by elimination on a copy */
-    double a[100], d = 1;
-    memcpy(a, R, k * k * sizeof *a);
-    for (size_t c = 0; c < k; c++) {
-        size_t piv = c;
-        for (size_t r = c + 1; r < k; r++)
-            if (fabs(a[r * k + c]) > fabs(a[piv * k + c]))
-                piv = r;
-        if (piv != c) {
-            for (size_t j = 0; j < k; j++) {
-                double t = a[c * k + j];
-                a[c * k + j] = a[piv * k + j];
-                a[piv * k + j] = t;
-            }
-            d = -d;
-        }
-        d *= a[c * k + c];
-        for (size_t r = c + 1; r < k; r++) {
-            double f = a[r * k + c] / a[c * k + c];
-            for (size_t j = c; j < k; j++)
-                a[r * k + j] -= f * a[c * k + j];
-        }
-    }
-    if (d < 0)
+    if (align_det(R, k) < 0)
         for (size_t i = 0; i < k; i++)
             R[i * k + k - 1] = -R[i * k + k - 1];
 }

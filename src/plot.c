@@ -524,7 +524,7 @@ void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const 
     put_escaped(f, signature ? signature : "");
     fputs("</b> &#183; warp factor <b>", f);
     if (isfinite(warp))
-        put_number(f, warp);
+        fprintf(f, "%.6g", warp);   /* a reader's figure; space.json has every digit */
     else
         fputs(isnan(warp) ? "undefined" : warp > 0 ? "+&#8734;" : "&#8722;&#8734;", f);
     fprintf(f, "</b> &#183; %zu concepts, <span class=\"spk\">%zu speaker%s</span>", n - skipped, nspk,

@@ -5,6 +5,7 @@
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
 #   make check-html the 3-D view rendered in headless Chromium (skipped without it)
+#   make CUDA=0     build without the CUDA backend even where nvcc exists
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -31,8 +32,35 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# CUDA: /usr/local/cuda/bin/nvcc, else nvcc on PATH. With it, cuda/*.cu
+# (every CUDA, cuBLAS, cuSOLVER and NCCL call of huey) is built into the
+# binary for sm_80 and sm_90; without it cuda/stub.c stands in and
+# `backend = cuda` says the binary has no CUDA. The binary runs on machines
+# without a GPU or driver either way (it falls back to the CPU backend).
+CUDA    ?= 1
+NVCC    ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+ifeq ($(CUDA),0)
+NVCC    :=
+endif
+ifneq ($(NVCC),)
+CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64) $(CUDA_HOME)/lib)
+CUDA_ARCH ?= 80 90
+# -fmad=false: the device arithmetic is the CPU's (no contraction into FMA).
+NVCCFLAGS := -O2 -g -std=c++17 -fmad=false -Isrc -Icuda $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+             -Xcompiler -Wall,-Wextra,-Wshadow,-ffp-contract=off -MMD -MP
+CUDA_SRC  := $(wildcard cuda/*.cu)
+CUDA_OBJ  := $(patsubst cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRC))
+LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lcusolver -lcublas -lnccl -lcudart -lstdc++
+$(info huey: CUDA backend: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')), sm_$(subst $() ,+sm_,$(CUDA_ARCH)))
+else
+CUDA_OBJ  := $(BUILD)/cuda/stub.o
+$(info huey: CUDA backend: none ($(if $(filter 0,$(CUDA)),CUDA=0,no nvcc found)); building CPU-only with cuda/stub.c)
+endif
+CPPFLAGS += -Icuda
+
 SRC      := $(wildcard src/*.c)
-LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
+LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC))) $(CUDA_OBJ)
 MAIN_OBJ := $(BUILD)/huey.o
 BIN      := bin/huey
 ifeq ($(SANITIZE),1)
@@ -46,7 +74,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align cuda slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -59,6 +87,14 @@ $(BIN): $(LIB_OBJ) $(MAIN_OBJ) | $(DEPS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/cuda/%.o: cuda/%.cu | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+
+$(BUILD)/cuda/stub.o: cuda/stub.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -113,7 +149,11 @@ batch: $(BIN) $(GEN_BIN)
 align: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
 
-test: unit e2e mpi checkpoint offline batch align
+# Backend selection; the CUDA backend against the CPU one (SKIPPED without a device).
+cuda: $(BIN) $(CMP_BIN) $(GEN_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) SELFTEST=$(BUILD)/cuda-selftest ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
+
+test: unit e2e mpi checkpoint offline batch align cuda
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
@@ -138,4 +178,4 @@ bench: $(BIN)
 clean:
 	rm -rf build bin out
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/cuda/*.d)

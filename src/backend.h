@@ -120,4 +120,10 @@ typedef struct Backend {
 
 extern const BackendOps backend_cpu_ops;
 
+/* The backend the settings ask for (params `backend`, `gpu_crossover`;
+ * the CUDA device is local_rank mod the node's devices), with one line on
+ * stderr when `say` naming it and why. `backend = cuda` without a usable
+ * device is an error (exit 1). */
+const BackendOps *backend_select(const Params *p, int local_rank, bool say);
+
 #endif

@@ -1132,7 +1132,7 @@ static int cmd_run(int argc, char **argv)
                     resume, r.info.files[f].path, r.info.files[f].det.sha256, saved_sums[f]);
 
     t_scan = now_seconds() - t_scan;
-    r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
+    r.net = net_create(&r.p, backend_select(&r.p, comm_local_rank(), comm_rank() == 0), comm_rank(), comm_size());
     if (resume) {
         /* the model, then where the input stood */
         t_read_model = now_seconds();

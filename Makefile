@@ -26,9 +26,11 @@ CPPFLAGS += -Isrc -I$(HDF5_INC)
 LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto -lm
 
 BUILD   := build
+SANFLAGS :=
 ifeq ($(SANITIZE),1)
 BUILD   := build/san
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS  += $(SANFLAGS)
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -60,7 +62,14 @@ endif
 CPPFLAGS += -Icuda
 
 SRC      := $(wildcard src/*.c)
-LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC))) $(CUDA_OBJ)
+SRC_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
+LIB_OBJ  := $(SRC_OBJ) $(CUDA_OBJ)
+
+# The CUDA backend's code run on the host, thread after thread
+# (cuda/cuda_emu.h): build/huey-emu checks its logic against the CPU
+# backend where there is no GPU (tests/cuda.sh). Needs no nvcc.
+EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/probe.o
+EMU_BIN  := $(BUILD)/huey-emu
 MAIN_OBJ := $(BUILD)/huey.o
 BIN      := bin/huey
 ifeq ($(SANITIZE),1)
@@ -93,6 +102,13 @@ $(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
 $(BUILD)/cuda/%.o: cuda/%.cu | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+
+$(BUILD)/emu/%.o: cuda/%.cu cuda/cuda_emu.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	g++ -x c++ -std=c++17 -DHUEY_CUDA_EMU $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-function -ffp-contract=off $(SANFLAGS) -Isrc -Icuda -I$(HDF5_INC) -c -o $@ $<
+
+$(EMU_BIN): $(SRC_OBJ) $(EMU_OBJ) $(MAIN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
 
 $(BUILD)/cuda/stub.o: cuda/stub.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -150,8 +166,8 @@ align: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
 
 # Backend selection; the CUDA backend against the CPU one (SKIPPED without a device).
-cuda: $(BIN) $(CMP_BIN) $(GEN_BIN)
-	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) SELFTEST=$(BUILD)/cuda-selftest ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
+cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(BUILD)/cuda-selftest ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
 
 test: unit e2e mpi checkpoint offline batch align cuda
 

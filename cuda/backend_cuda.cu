@@ -639,8 +639,7 @@ static int32_t row_append(CudaState *s, int di)
         arena_free(s, s->off[r], s->rcap[r]);
         s->off[r] = o;
         s->rcap[r] = c;
-        k_set_off<<<1, 1>>>(r, o, s->d_off);
-        cuda_check_launch();
+        launch(k_set_off, 1, 1, r, o, s->d_off);
     }
     return s->rown[di]++;
 }
@@ -756,9 +755,8 @@ static void cuda_add_neuron(void *st, int32_t slot, bool owned)
     arena_free(s, s->off[slot], s->rcap[slot]);
     s->off[slot] = 0;
     s->rcap[slot] = 0;
-    k_add_neuron<<<1, 1>>>(slot, owned, s->d_n, s->d_ntomb, s->d_off, s->d_strength, s->d_dirty, s->d_widx,
+    launch(k_add_neuron, 1, 1, slot, owned, s->d_n, s->d_ntomb, s->d_off, s->d_strength, s->d_dirty, s->d_widx,
                            s->d_owned);
-    cuda_check_launch();
     changed(s);
 }
 
@@ -842,9 +840,8 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
         if (cnt) {
             dev_reserve((void **)&s->d_tmp, sizeof *s->d_tmp, &s->tmp_cap, 2 * (size_t)cnt);
             cuda_check(cudaMemcpy(s->d_tmp, tomb, 2 * (size_t)cnt * sizeof *tomb, cudaMemcpyHostToDevice));
-            k_kill_partners<<<blocks(cnt), THREADS>>>(cnt, s->d_tmp, x, s->d_n, s->d_ntomb, s->d_off, s->d_nb,
+            launch(k_kill_partners, blocks(cnt), THREADS, cnt, s->d_tmp, x, s->d_n, s->d_ntomb, s->d_off, s->d_nb,
                                                        s->d_dirty);
-            cuda_check_launch();
         }
         free(tomb);
     } else {
@@ -858,9 +855,8 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
             dev_reserve((void **)&s->d_tmp, sizeof *s->d_tmp, &s->tmp_cap, (size_t)nrows);
             cuda_check(cudaMemcpy(s->d_tmp, rows, (size_t)nrows * sizeof *rows, cudaMemcpyHostToDevice));
             cuda_check(cudaMemset(s->d_nev, 0, sizeof *s->d_nev));
-            k_kill_scan<<<blocks(nrows), THREADS>>>(nrows, s->d_tmp, x, s->d_owned, s->d_n, s->d_ntomb, s->d_off,
+            launch(k_kill_scan, blocks(nrows), THREADS, nrows, s->d_tmp, x, s->d_owned, s->d_n, s->d_ntomb, s->d_off,
                                                      s->d_nb, s->d_dirty, s->d_ev, s->d_nev, s->ev_cap);
-            cuda_check_launch();
             size_t nev = fetch_events(s);
             for (size_t e = 0; e < nev; e++) {
                 s->nout[s->h_ev[e].row]--;   /* t -> x */
@@ -889,8 +885,7 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
     s->rcap[x] = 0;
     s->nout[x] = 0;
     s->strength[x] = 0.0;
-    k_set_row<<<1, 1>>>(x, 0, 0, 0, 0, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
-    cuda_check_launch();
+    launch(k_set_row, 1, 1, x, 0, 0, 0, 0, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
     cuda_check(cudaMemset(s->d_strength + x, 0, sizeof(double)));
     changed(s);
 }
@@ -899,9 +894,8 @@ static const double *cuda_strengths(void *st)
 {
     CudaState *s = (CudaState *)st;
     if (s->cap) {
-        k_strengths<<<blocks(s->cap), THREADS>>>(s->cap, s->d_n, s->d_off, s->d_w, s->d_nb, s->d_strength,
+        launch(k_strengths, blocks(s->cap), THREADS, s->cap, s->d_n, s->d_off, s->d_w, s->d_nb, s->d_strength,
                                                   s->d_dirty);
-        cuda_check_launch();
         cuda_check(cudaMemcpy(s->strength, s->d_strength, (size_t)s->cap * sizeof *s->strength,
                               cudaMemcpyDeviceToHost));
     }
@@ -932,11 +926,9 @@ static void cuda_window_begin(void *st, const WindowView *w)
         return;
     cuda_check(cudaMemcpy(s->d_wlist, list, 3 * (size_t)n * sizeof *list, cudaMemcpyHostToDevice));
     cuda_check(cudaMemset(s->d_wbuf, 0xff, 2 * nn * sizeof(int32_t)));
-    k_window_mark<<<blocks(n), THREADS>>>(n, s->d_wlist, s->d_widx, 1);
-    cuda_check_launch();
-    k_window_scan<<<n, THREADS>>>(n, s->d_wlist, s->d_n, s->d_off, s->d_nb, s->d_widx, s->d_wbuf, s->d_wbuf + nn,
+    launch(k_window_mark, blocks(n), THREADS, n, s->d_wlist, s->d_widx, 1);
+    launch(k_window_scan, n, THREADS, n, s->d_wlist, s->d_n, s->d_off, s->d_nb, s->d_widx, s->d_wbuf, s->d_wbuf + nn,
                                   s->d_wbuf + 2 * nn);
-    cuda_check_launch();
     cuda_check(cudaMemcpy(s->wbuf, s->d_wbuf, (2 * nn + n) * sizeof *s->wbuf, cudaMemcpyDeviceToHost));
     memcpy(s->rown, s->wbuf + 2 * nn, (size_t)n * sizeof *s->rown);
     /* the gate's view of the pairs whose source is held here */
@@ -992,8 +984,7 @@ static void flush_hebbian(CudaState *s)
         }
     if (cnt) {
         cuda_check(cudaMemcpy(s->d_setn, s->setn, 2 * (size_t)cnt * sizeof *s->setn, cudaMemcpyHostToDevice));
-        k_set_lengths<<<blocks(cnt), THREADS>>>(cnt, s->d_setn, s->d_n);
-        cuda_check_launch();
+        launch(k_set_lengths, blocks(cnt), THREADS, cnt, s->d_setn, s->d_n);
     }
     if (!s->nops)
         return;
@@ -1014,8 +1005,7 @@ static void flush_hebbian(CudaState *s)
     const Params *p = s->p;
     HebConst hc = { p->hebbian_constant, p->resistance_factor, p->M_max, p->homeostatic_threshold,
                     p->homeostatic_factor, p->ltd_threshold, p->ltd_factor, p->mass_relaxation_rate };
-    k_hebbian<<<blocks((int64_t)s->nops), THREADS>>>((int)s->nops, s->d_ops, hc, s->d_w, s->d_m, s->d_nb);
-    cuda_check_launch();
+    launch(k_hebbian, blocks((int64_t)s->nops), THREADS, (int)s->nops, s->d_ops, hc, s->d_w, s->d_m, s->d_nb);
     s->nops = 0;
     memset(s->queued, 0, (size_t)n * n * sizeof *s->queued);
 }
@@ -1109,14 +1099,12 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
             s->h_act[i] = a->act[a->slots[i]];
         cuda_check(cudaMemcpy(s->d_slots, a->slots, (size_t)nl * sizeof *a->slots, cudaMemcpyHostToDevice));
         cuda_check(cudaMemcpy(s->d_act, s->h_act, (size_t)nl * sizeof *s->h_act, cudaMemcpyHostToDevice));
-        k_asel<<<blocks(nl), THREADS>>>(nl, s->d_slots, s->d_act, c[0], c[1], c[2], c[3], s->d_asel);
-        cuda_check_launch();
+        launch(k_asel, blocks(nl), THREADS, nl, s->d_slots, s->d_act, c[0], c[1], c[2], c[3], s->d_asel);
         cuda_check(cudaMemset(s->d_nev, 0, sizeof *s->d_nev));
         WindowDev wd = { s->d_widx, s->d_wlist, n };
-        k_step<<<blocks(nl), THREADS>>>(nl, s->d_slots, sc, wd, s->d_n, s->d_ntomb, s->d_off, s->d_w, s->d_m,
+        launch(k_step, blocks(nl), THREADS, nl, s->d_slots, sc, wd, s->d_n, s->d_ntomb, s->d_off, s->d_w, s->d_m,
                                         s->d_nb, s->d_asel, s->d_strength, s->d_dirty, s->d_owned, s->d_sig,
                                         s->d_empty, s->d_ev, s->d_nev, s->ev_cap);
-        cuda_check_launch();
         cuda_check(cudaMemcpy(s->h_sig, s->d_sig, (size_t)nl * sizeof *s->h_sig, cudaMemcpyDeviceToHost));
         cuda_check(cudaMemcpy(a->empty, s->d_empty, (size_t)nl, cudaMemcpyDeviceToHost));
         size_t nev = fetch_events(s);
@@ -1140,8 +1128,7 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
             if (s->owned[s->wslot[i]])
                 a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     if (n) {
-        k_window_mark<<<blocks(n), THREADS>>>(n, s->d_wlist, s->d_widx, 0);
-        cuda_check_launch();
+        launch(k_window_mark, blocks(n), THREADS, n, s->d_wlist, s->d_widx, 0);
     }
     s->nconn -= decayed + pruned;
     s->wn = 0;
@@ -1258,8 +1245,7 @@ static void cuda_row_set(void *st, int32_t slot, const RowEntry *e, const bool *
         s->rcap[slot] = c;
     }
     /* the strength is recomputed from the row */
-    k_set_row<<<1, 1>>>(slot, s->off[slot], n, 0, 1, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
-    cuda_check_launch();
+    launch(k_set_row, 1, 1, slot, s->off[slot], n, 0, 1, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
     s->nout[slot] = nout;
     changed(s);
 }

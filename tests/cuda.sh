@@ -8,11 +8,15 @@
 #      with backend = cuda and compared to backend = cpu by json-compare
 #      (same vocabulary, ids and connection set, reals within 1e-9);
 #      cuda-selftest (cuSOLVER eigen, cuBLAS Gram matrix) against known answers.
-# Without a device part 2 prints "SKIPPED: no CUDA device (why)".
+# Without a device part 2 prints "SKIPPED: no CUDA device (why)" and runs
+# the comparisons with build/huey-emu instead: the CUDA backend's code run
+# on the host thread after thread (cuda/cuda_emu.h), which checks its logic
+# and arithmetic but not what only a device shows (races, launches).
 set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
 SELFTEST=${SELFTEST:-build/cuda-selftest}
+EMU=${EMU:-build/huey-emu}
 GEN=${GEN:-build/gencorpus}
 DATA=../shared/data
 . tests/lib.sh
@@ -52,34 +56,40 @@ if [ $device = no ]; then
     else
         fail "backend = cuda without a device: exit $rc, $lines line(s)"; sed 's/^/     /' "$OUT/line.err"
     fi
-    echo "SKIPPED: no CUDA device ($why): CUDA backend equality, cuda-selftest"
-    finish cuda
-    exit 0
-fi
-
-case "$auto" in
-    "huey: backend cpu (auto: CUDA device "*"gpu_crossover = 0 (not measured))") pass "auto, crossover 0: cpu: $auto" ;;
-    *) fail "auto with gpu_crossover 0 should stay on the CPU: $auto" ;;
-esac
-run_line --gpu-crossover 100 --max-neurons 99
-if grep -q '^huey: backend cpu (auto: CUDA device .*max_neurons 99 < gpu_crossover 100)$' "$OUT/line.err"; then
-    pass "auto below the crossover: cpu"
+    echo "SKIPPED: no CUDA device ($why): the CUDA backend on a device, cuda-selftest"
 else
-    fail "auto below the crossover"; sed 's/^/     /' "$OUT/line.err"
-fi
-run_line --gpu-crossover 100 --max-neurons 100
-if [ $rc -eq 0 ] && grep -q '^huey: backend cuda (auto: device ' "$OUT/line.err"; then
-    pass "auto at the crossover: cuda"
-else
-    fail "auto at the crossover (exit $rc)"; sed 's/^/     /' "$OUT/line.err"
+    case "$auto" in
+        "huey: backend cpu (auto: CUDA device "*"gpu_crossover = 0 (not measured))") pass "auto, crossover 0: cpu: $auto" ;;
+        *) fail "auto with gpu_crossover 0 should stay on the CPU: $auto" ;;
+    esac
+    run_line --gpu-crossover 100 --max-neurons 99
+    if grep -q '^huey: backend cpu (auto: CUDA device .*max_neurons 99 < gpu_crossover 100)$' "$OUT/line.err"; then
+        pass "auto below the crossover: cpu"
+    else
+        fail "auto below the crossover"; sed 's/^/     /' "$OUT/line.err"
+    fi
+    run_line --gpu-crossover 100 --max-neurons 100
+    if [ $rc -eq 0 ] && grep -q '^huey: backend cuda (auto: device ' "$OUT/line.err"; then
+        pass "auto at the crossover: cuda"
+    else
+        fail "auto at the crossover (exit $rc)"; sed 's/^/     /' "$OUT/line.err"
+    fi
 fi
 
 # ---- 2. the CUDA backend equals the CPU backend -------------------------------
+if [ $device = yes ]; then
+    GPU=$HUEY; how=""
+elif [ -x "$EMU" ]; then
+    GPU=$EMU; how=" (host emulation)"
+else
+    finish cuda
+    exit 0
+fi
 same() {   # same LABEL MPI-PREFIX ARGS...
-    label=$1; pre=$2; shift 2
+    label="$1$how"; pre=$2; shift 2
     # shellcheck disable=SC2086
     if ! $pre "$HUEY" run "$@" --progress-interval 0 --backend cpu --json "$OUT/cpu.json" 2>"$OUT/err" ||
-       ! $pre "$HUEY" run "$@" --progress-interval 0 --backend cuda --json "$OUT/gpu.json" 2>"$OUT/err"; then
+       ! $pre "$GPU" run "$@" --progress-interval 0 --backend cuda --json "$OUT/gpu.json" 2>"$OUT/err"; then
         fail "$label: huey failed"; sed 's/^/     /' "$OUT/err" | head -5; return
     fi
     if "$CMP" --rtol 1e-9 "$OUT/cpu.json" "$OUT/gpu.json" >"$OUT/cmp" 2>&1; then
@@ -101,10 +111,26 @@ if [ -x "$GEN" ]; then
     "$GEN" --words 200000 --vocab 50000 --seed 7 > "$OUT/zipf.txt" 2>/dev/null &&
         same "Zipf corpus, max_neurons 2000" "" "$OUT/zipf.txt" --no-conversation-mode --max-neurons 2000
 fi
+same "FeynmanYoung, incoming kernel, max_neurons 80 (ghosts, evictions)" "" "$DATA/FeynmanYoung.txt" \
+    --no-conversation-mode --activation-kernel incoming --max-neurons 80
 if command -v mpirun >/dev/null 2>&1; then
-    same "P = 2 ranks on one GPU" "$MPIRUN -n 2" "$DATA/FeynmanYoung.txt" --max-neurons 300
+    same "P = 2 ranks on one GPU, evictions" "$MPIRUN -n 2" "$DATA/FeynmanYoung.txt" --max-neurons 300
+    same "P = 3 ranks, incoming kernel" "$MPIRUN -n 3" "$DATA/TrumpInterview.txt" --activation-kernel incoming --max-neurons 150
 fi
-if [ ! -x "$SELFTEST" ]; then
+# a CUDA run stopped, checkpointed and resumed on the CUDA backend = one CPU run
+T=$DATA/TrumpInterview.txt
+if "$HUEY" run "$T" --max-neurons 100 --progress-interval 0 --backend cpu --json "$OUT/full.json" 2>"$OUT/err" &&
+   "$GPU" run "$T" --max-neurons 100 --progress-interval 0 --backend cuda --max-windows 1234 \
+       --checkpoint "$OUT/c.h5" 2>"$OUT/err" &&
+   "$GPU" run --resume "$OUT/c.h5" --progress-interval 0 --backend cuda --json "$OUT/r.json" 2>"$OUT/err" &&
+   "$CMP" --rtol 1e-9 "$OUT/full.json" "$OUT/r.json" >"$OUT/cmp" 2>&1; then
+    pass "cuda checkpoint at window 1234, cuda resume = cpu run$how"
+else
+    fail "cuda checkpoint and resume$how"; sed 's/^/     /' "$OUT/err" "$OUT/cmp" 2>/dev/null | head -8
+fi
+if [ $device = no ]; then
+    :   # cuSOLVER and cuBLAS have no host emulation
+elif [ ! -x "$SELFTEST" ]; then
     fail "cuda-selftest: $SELFTEST not built"
 elif "$SELFTEST" > "$OUT/self.log" 2>&1; then
     pass "cuda-selftest"; sed 's/^/     /' "$OUT/self.log"

@@ -165,9 +165,13 @@ batch: $(BIN) $(GEN_BIN)
 align: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
 
+SELFTEST_BIN := $(BUILD)/cuda-selftest
+$(SELFTEST_BIN): tests/cuda_selftest.c $(LIB_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Backend selection; the CUDA backend against the CPU one (SKIPPED without a device).
-cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN)
-	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(BUILD)/cuda-selftest ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
+cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
 
 test: unit e2e mpi checkpoint offline batch align cuda
 

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend.h"
 
@@ -32,19 +33,28 @@ int cuda_probe(int local_rank, int *device, char *name, size_t name_len, char *w
  * decay/prune/activation step as kernels. Call cuda_probe first. */
 extern const BackendOps backend_cuda_ops;
 
-/* Eigen-decomposition of the symmetric n x n matrix A (row-major, read
- * from the lower triangle, overwritten) with cuSOLVER: w gets all n
- * eigenvalues in ascending order, vecs (n x nvec, row-major, may be NULL
- * when nvec is 0) the eigenvectors of the nvec eigenvalues of largest
- * magnitude, largest first, each signed so that its largest-magnitude
- * component is positive (ties: the lowest index), as the CPU's eigen.c.
- * Returns 0, or nonzero when there is no usable device (nothing written). */
-int cuda_eigen_sym(int n, double *A, double *w, int nvec, double *vecs);
+/* The Galileo matrices (huey-model.md §12), host in, host out; each
+ * returns 0, or nonzero when there is no usable device (nothing written).
+ *
+ * cuda_eigen_sym: eigen-decomposition of the symmetric n x n matrix A
+ * (destroyed) with cuSOLVER syevd, laid out as src/eigen.h's EigenOut:
+ * w (n) every eigenvalue, descending; top (n x ntop, column-major) the
+ * vectors of w[0..ntop-1]; bottom (n x nbottom) those of w[n-1], w[n-2],
+ * ...; each vector's largest-magnitude component positive (ties: the
+ * lowest index), as eigen_fix_sign. */
+int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbottom, double *bottom);
 
-/* The association matrix S = X X^T of k concept vectors (X: k x d,
- * row-major) built on the device with cuBLAS (dsyrk, full matrix written
- * back, row-major); 0, or nonzero without a device. */
-int cuda_gram(int k, int d, const double *X, double *S);
+/* A (n x n, row-major) = diag on the diagonal; off it
+ * scale * a[i] * a[j] (a may be NULL: 0) plus, for each triple t,
+ * v[t] at (ij[2t], ij[2t+1]) and at its mirror. At most one triple per
+ * ordered pair: §12.1 (w of the (min, max) connection, scale 0.1, diag 1)
+ * and §12.2's S (m of i -> j and of j -> i, no a, diag 0). */
+int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v, const double *a, double scale,
+                      double diag, double *A);
+
+/* Torgerson's double centering in place (§12.2): S (n x n, symmetric)
+ * becomes B = -1/2 H D^2 H, D = max(S) - S, H = I - 11^T/n. */
+int cuda_torgerson(int n, double *S);
 
 #ifdef __cplusplus
 }

@@ -129,7 +129,11 @@ else
     fail "cuda checkpoint and resume$how"; sed 's/^/     /' "$OUT/err" "$OUT/cmp" 2>/dev/null | head -8
 fi
 if [ $device = no ]; then
-    :   # cuSOLVER and cuBLAS have no host emulation
+    if "$SELFTEST" | grep -q "^SKIPPED: no CUDA device"; then
+        pass "cuda-selftest reports itself SKIPPED without a device"
+    else
+        fail "cuda-selftest without a device"
+    fi
 elif [ ! -x "$SELFTEST" ]; then
     fail "cuda-selftest: $SELFTEST not built"
 elif "$SELFTEST" > "$OUT/self.log" 2>&1; then

@@ -5,6 +5,7 @@
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
 #   make check-html the 3-D view rendered in headless Chromium (skipped without it)
+#   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
@@ -83,7 +84,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align cuda slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align cuda bench-cuda slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -168,6 +169,14 @@ align: $(BIN)
 SELFTEST_BIN := $(BUILD)/cuda-selftest
 $(SELFTEST_BIN): tests/cuda_selftest.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+BENCH_EIGEN := $(BUILD)/bench-eigen
+$(BENCH_EIGEN): tools/bench_eigen.c $(LIB_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# CPU vs CUDA table (tools/bench-cuda.sh; a GPU machine gives figures, others "not measured").
+bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
+	HUEY=$(BIN) GEN=$(GEN_BIN) BENCH_EIGEN=$(BENCH_EIGEN) sh tools/bench-cuda.sh
 
 # Backend selection; the CUDA backend against the CPU one (SKIPPED without a device).
 cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)

@@ -21,9 +21,11 @@
  *           arena allocator), the window rows' lengths.
  * Per window: window_begin uploads the window (3 x n ints), one kernel
  * scans the members' rows and one copy brings back the n x n pair
- * positions; hebbian() only queues; step() applies the queued updates in
- * one kernel, runs the step kernel over the listed rows and brings back
- * their activations, empty flags and the deletion events (a decayed-out
+ * positions; hebbian() only queues; step() sends one upload (the queued
+ * updates, the window rows' lengths, the listed slots and activations),
+ * runs three kernels (updates, activation table, the step over the listed
+ * rows) and takes one download (sigma, empty flags, the count of deletion
+ * events), plus the events when there are some (a decayed-out
  * connection's target turns stale, a pruned one leaves the out-target
  * set). The matrix never crosses to the host during learning; buffers only
  * grow, so a steady-state window allocates nothing.
@@ -136,17 +138,12 @@ typedef struct CudaState {
     int32_t *d_wlist;         /* (3*MAX_WINDOW) slot, first, last */
     HebOp *ops;               /* (ops_cap) queued updates */
     size_t nops, ops_cap;
-    HebOp *d_ops;             /* (d_ops_cap) */
-    size_t d_ops_cap;
-    int32_t *setn;            /* (2*MAX_WINDOW) (slot, n) of the window rows */
-    int32_t *d_setn;
     double last_activity, last_target;
-    /* step buffers (grow only) */
-    int32_t *d_slots;         /* (list_cap) */
-    double *d_act, *d_sig;    /* (list_cap) */
-    uint8_t *d_empty;         /* (list_cap) */
-    double *h_act, *h_sig;    /* (list_cap) */
-    size_t list_cap;
+    /* A window's transfers, one each way (pinned on the host, grow only):
+     * up = [updates (HebOp)][activations (double)][row lengths (slot, n)]
+     * [listed slots]; down = [event count (u64)][sigma (double)][empty]. */
+    char *h_up, *d_up, *h_down, *d_down;
+    size_t up_cap, down_cap;
     Event *d_ev, *h_ev;       /* (ev_cap) */
     unsigned long long *d_nev;
     size_t ev_cap;
@@ -327,11 +324,19 @@ __global__ void k_window_scan(int wn, const int32_t *wlist, const int32_t *n, co
     }
 }
 
-/* The queued Hebbian updates: each touches one connection (both copies,
- * where held here); no two touch the same one. */
-__global__ void k_hebbian(int nops, const HebOp *ops, HebConst hc, double *W, double *M, int32_t *NB)
+/* The window rows' lengths after the updates' appends (threads
+ * 0..nset-1), and the queued Hebbian updates (the next nops): each
+ * touches one connection (both copies, where held here); no two touch the
+ * same one. */
+__global__ void k_update(int nset, const int32_t *setn, int32_t *n, int nops, const HebOp *ops, HebConst hc,
+                         double *W, double *M, int32_t *NB)
 {
     int t = blockIdx.x * blockDim.x + threadIdx.x;
+    if (t < nset) {
+        n[setn[2 * t]] = setn[2 * t + 1];
+        return;
+    }
+    t -= nset;
     if (t >= nops)
         return;
     HebOp o = ops[t];
@@ -352,18 +357,14 @@ __global__ void k_hebbian(int nops, const HebOp *ops, HebConst hc, double *W, do
     }
 }
 
-/* The window rows' lengths after the updates' appends. */
-__global__ void k_set_lengths(int cnt, const int32_t *setn, int32_t *n)
-{
-    int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < cnt)
-        n[setn[2 * i]] = setn[2 * i + 1];
-}
-
+/* The activation table of the listed slots; also zeroes the step's event
+ * count (k_step runs next). */
 __global__ void k_asel(int32_t nl, const int32_t *slots, const double *act, double c0, double c1, double c2, double c3,
-                       double *asel)
+                       double *asel, unsigned long long *nev)
 {
     int32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i == 0)
+        *nev = 0;
     if (i >= nl)
         return;
     int32_t r = slots[i];
@@ -719,9 +720,7 @@ static void *cuda_create(const Params *p, int nranks)
     cuda_check(cudaMemcpyToSymbol(c_exp_lo, exp_table_lo, sizeof exp_table_lo));
     cuda_check(cudaMalloc(&s->d_wbuf, (2 * (size_t)MAX_WINDOW * MAX_WINDOW + MAX_WINDOW) * sizeof(int32_t)));
     cuda_check(cudaMalloc(&s->d_wlist, 3 * (size_t)MAX_WINDOW * sizeof(int32_t)));
-    cuda_check(cudaMalloc(&s->d_setn, 2 * (size_t)MAX_WINDOW * sizeof(int32_t)));
     cuda_check(cudaMalloc(&s->d_nev, sizeof *s->d_nev));
-    s->setn = (int32_t *)xmalloc(2 * (size_t)MAX_WINDOW * sizeof *s->setn);
     s->wbuf = (int32_t *)xmalloc((2 * (size_t)MAX_WINDOW * MAX_WINDOW + MAX_WINDOW) * sizeof *s->wbuf);
     s->wstate = (uint8_t *)xmalloc((size_t)MAX_WINDOW * MAX_WINDOW);
     s->queued = (uint32_t *)xcalloc((size_t)MAX_WINDOW * MAX_WINDOW, sizeof *s->queued);
@@ -732,15 +731,19 @@ static void cuda_destroy(void *st)
 {
     CudaState *s = (CudaState *)st;
     void *dev[] = { s->d_n, s->d_ntomb, s->d_off, s->d_strength, s->d_dirty, s->d_widx, s->d_owned, s->d_asel,
-                    s->d_w, s->d_m, s->d_nb, s->d_wbuf, s->d_wlist, s->d_ops, s->d_setn, s->d_slots, s->d_act,
-                    s->d_sig, s->d_empty, s->d_ev, s->d_nev, s->d_tmp };
+                    s->d_w, s->d_m, s->d_nb, s->d_wbuf, s->d_wlist, s->d_up, s->d_down, s->d_ev, s->d_nev,
+                    s->d_tmp };
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
         cudaFree(dev[i]);
     for (int k = 0; k < CAP_CLASSES; k++)
         free(s->freel[k].off);
     free(s->off); free(s->rcap); free(s->nout); free(s->owned); free(s->strength);
-    free(s->stale.keys); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops); free(s->setn);
-    free(s->h_act); free(s->h_sig); free(s->h_ev); free(s->kill_nb);
+    if (s->h_up)
+        cudaFreeHost(s->h_up);
+    if (s->h_down)
+        cudaFreeHost(s->h_down);
+    free(s->stale.keys); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops);
+    free(s->h_ev); free(s->kill_nb);
     free(s->s_n); free(s->s_ntomb); free(s->s_w); free(s->s_m); free(s->s_nb);
     free(s);
 }
@@ -972,42 +975,86 @@ static uint32_t cuda_out_targets(void *st, int di)
     return s->wnout[di];
 }
 
-/* Apply the queued updates (at the step, or before a pair comes twice). */
-static void flush_hebbian(CudaState *s)
+static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
+
+/* Pinned host and device buffers of at least `bytes` (contents not kept). */
+static void stage_reserve(char **h, char **d, size_t *cap, size_t bytes)
 {
-    int n = s->wn, cnt = 0;
+    if (bytes <= *cap)
+        return;
+    size_t c = *cap ? *cap : (size_t)1 << 16;
+    while (c < bytes)
+        c *= 2;
+    if (*h)
+        cuda_check(cudaFreeHost(*h));
+    cuda_check(cudaFree(*d));
+    cuda_check(cudaMallocHost((void **)h, c));
+    cuda_check(cudaMalloc((void **)d, c));
+    *cap = c;
+}
+
+/* Where the parts of a window's upload lie (byte offsets). */
+typedef struct Upload {
+    size_t ops, act, setn, slots, bytes;
+    int nops, nset;
+} Upload;
+
+/* Stage the queued updates (their pair indices turned into arena offsets:
+ * a row may have moved to a larger block since it was queued) and the
+ * window rows' lengths, followed by room for nl activations and slots. */
+static Upload stage_updates(CudaState *s, int32_t nl)
+{
+    int n = s->wn;
+    Upload u;
+    u.nops = (int)s->nops;
+    u.nset = 0;
+    for (int i = 0; i < n; i++)
+        u.nset += s->owned[s->wslot[i]];
+    u.ops = 0;
+    u.act = u.ops + s->nops * sizeof(HebOp);
+    u.setn = align8(u.act + (size_t)nl * sizeof(double));
+    u.slots = u.setn + 2 * (size_t)u.nset * sizeof(int32_t);
+    u.bytes = u.slots + (size_t)nl * sizeof(int32_t);
+    stage_reserve(&s->h_up, &s->d_up, &s->up_cap, u.bytes);
+    HebOp *ops = (HebOp *)(s->h_up + u.ops);
+    for (size_t k = 0; k < s->nops; k++) {
+        HebOp o = s->ops[k];
+        if (o.pos_out >= 0)
+            o.pos_out = s->off[s->wslot[o.pos_out / n]] + s->wout[o.pos_out];
+        if (o.pos_in >= 0)
+            o.pos_in = s->off[s->wslot[o.pos_in % n]] + s->win[o.pos_in];
+        ops[k] = o;
+    }
+    int32_t *setn = (int32_t *)(s->h_up + u.setn);
+    int k = 0;
     for (int i = 0; i < n; i++)
         if (s->owned[s->wslot[i]]) {
-            s->setn[2 * cnt] = s->wslot[i];
-            s->setn[2 * cnt + 1] = s->rown[i];
-            cnt++;
+            setn[2 * k] = s->wslot[i];
+            setn[2 * k + 1] = s->rown[i];
+            k++;
         }
-    if (cnt) {
-        cuda_check(cudaMemcpy(s->d_setn, s->setn, 2 * (size_t)cnt * sizeof *s->setn, cudaMemcpyHostToDevice));
-        launch(k_set_lengths, blocks(cnt), THREADS, cnt, s->d_setn, s->d_n);
-    }
-    if (!s->nops)
+    s->nops = 0;
+    memset(s->queued, 0, (size_t)n * n * sizeof *s->queued);
+    return u;
+}
+
+static void launch_updates(CudaState *s, const Upload *u)
+{
+    if (u->nset + u->nops == 0)
         return;
-    /* the pair indices of the queue turned into arena offsets */
-    for (size_t k = 0; k < s->nops; k++) {
-        HebOp *o = &s->ops[k];
-        if (o->pos_out >= 0) {
-            int64_t pr = o->pos_out;
-            o->pos_out = s->off[s->wslot[pr / n]] + s->wout[pr];
-        }
-        if (o->pos_in >= 0) {
-            int64_t pr = o->pos_in;
-            o->pos_in = s->off[s->wslot[pr % n]] + s->win[pr];
-        }
-    }
-    dev_reserve((void **)&s->d_ops, sizeof *s->d_ops, &s->d_ops_cap, s->nops);
-    cuda_check(cudaMemcpy(s->d_ops, s->ops, s->nops * sizeof *s->ops, cudaMemcpyHostToDevice));
     const Params *p = s->p;
     HebConst hc = { p->hebbian_constant, p->resistance_factor, p->M_max, p->homeostatic_threshold,
                     p->homeostatic_factor, p->ltd_threshold, p->ltd_factor, p->mass_relaxation_rate };
-    launch(k_hebbian, blocks((int64_t)s->nops), THREADS, (int)s->nops, s->d_ops, hc, s->d_w, s->d_m, s->d_nb);
-    s->nops = 0;
-    memset(s->queued, 0, (size_t)n * n * sizeof *s->queued);
+    launch(k_update, blocks(u->nset + u->nops), THREADS, u->nset, (const int32_t *)(s->d_up + u->setn), s->d_n,
+           u->nops, (const HebOp *)(s->d_up + u->ops), hc, s->d_w, s->d_m, s->d_nb);
+}
+
+/* Apply the queued updates now (a pair came twice in one window). */
+static void flush_hebbian(CudaState *s)
+{
+    Upload u = stage_updates(s, 0);
+    cuda_check(cudaMemcpy(s->d_up, s->h_up, u.bytes, cudaMemcpyHostToDevice));
+    launch_updates(s, &u);
 }
 
 static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
@@ -1059,7 +1106,6 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
     CudaState *s = (CudaState *)st;
     const Params *p = s->p;
     int n = s->wn;
-    flush_hebbian(s);
 
     StepConst sc;
     sc.decay = 1.0 - p->connection_decay_rate;
@@ -1078,36 +1124,40 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
     };
     const bool *c = cnt[a->mode];
 
+    /* one upload: the updates, the rows' lengths, the listed activations and slots */
     const int32_t nl = a->nlist;
-    if ((size_t)nl > s->list_cap) {
-        size_t lc = s->list_cap, c2;
-        dev_reserve((void **)&s->d_slots, sizeof *s->d_slots, &lc, (size_t)nl);
-        c2 = s->list_cap;
-        dev_reserve((void **)&s->d_act, sizeof *s->d_act, &c2, (size_t)nl);
-        c2 = s->list_cap;
-        dev_reserve((void **)&s->d_sig, sizeof *s->d_sig, &c2, (size_t)nl);
-        c2 = s->list_cap;
-        dev_reserve((void **)&s->d_empty, sizeof *s->d_empty, &c2, (size_t)nl);
-        s->h_act = (double *)xrealloc(s->h_act, lc * sizeof *s->h_act);
-        s->h_sig = (double *)xrealloc(s->h_sig, lc * sizeof *s->h_sig);
-        s->list_cap = lc;
-    }
+    Upload u = stage_updates(s, nl);
+    double *act = (double *)(s->h_up + u.act);
+    for (int32_t i = 0; i < nl; i++)
+        act[i] = a->act[a->slots[i]];
+    memcpy(s->h_up + u.slots, a->slots, (size_t)nl * sizeof *a->slots);
+    cuda_check(cudaMemcpyAsync(s->d_up, s->h_up, u.bytes, cudaMemcpyHostToDevice, 0));
+    launch_updates(s, &u);
+    if (!nl)
+        cuda_check(cudaDeviceSynchronize());   /* h_up is free again (else the download below waits) */
     ensure_events(s, (size_t)s->nconn + 1);
     uint64_t decayed = 0, pruned = 0;
     if (nl) {
-        for (int32_t i = 0; i < nl; i++)
-            s->h_act[i] = a->act[a->slots[i]];
-        cuda_check(cudaMemcpy(s->d_slots, a->slots, (size_t)nl * sizeof *a->slots, cudaMemcpyHostToDevice));
-        cuda_check(cudaMemcpy(s->d_act, s->h_act, (size_t)nl * sizeof *s->h_act, cudaMemcpyHostToDevice));
-        launch(k_asel, blocks(nl), THREADS, nl, s->d_slots, s->d_act, c[0], c[1], c[2], c[3], s->d_asel);
-        cuda_check(cudaMemset(s->d_nev, 0, sizeof *s->d_nev));
+        const size_t sig_at = sizeof(unsigned long long), empty_at = sig_at + (size_t)nl * sizeof(double);
+        stage_reserve(&s->h_down, &s->d_down, &s->down_cap, empty_at + (size_t)nl);
+        const int32_t *d_slots = (const int32_t *)(s->d_up + u.slots);
+        unsigned long long *d_nev = (unsigned long long *)s->d_down;
+        launch(k_asel, blocks(nl), THREADS, nl, d_slots, (const double *)(s->d_up + u.act), c[0], c[1], c[2], c[3],
+               s->d_asel, d_nev);
         WindowDev wd = { s->d_widx, s->d_wlist, n };
-        launch(k_step, blocks(nl), THREADS, nl, s->d_slots, sc, wd, s->d_n, s->d_ntomb, s->d_off, s->d_w, s->d_m,
-                                        s->d_nb, s->d_asel, s->d_strength, s->d_dirty, s->d_owned, s->d_sig,
-                                        s->d_empty, s->d_ev, s->d_nev, s->ev_cap);
-        cuda_check(cudaMemcpy(s->h_sig, s->d_sig, (size_t)nl * sizeof *s->h_sig, cudaMemcpyDeviceToHost));
-        cuda_check(cudaMemcpy(a->empty, s->d_empty, (size_t)nl, cudaMemcpyDeviceToHost));
-        size_t nev = fetch_events(s);
+        launch(k_step, blocks(nl), THREADS, nl, d_slots, sc, wd, s->d_n, s->d_ntomb, s->d_off, s->d_w, s->d_m,
+               s->d_nb, s->d_asel, s->d_strength, s->d_dirty, s->d_owned, (double *)(s->d_down + sig_at),
+               (uint8_t *)(s->d_down + empty_at), s->d_ev, d_nev, s->ev_cap);
+        /* one download: the event count, sigma and the empty flags; the
+         * events themselves only when there are some */
+        cuda_check(cudaMemcpy(s->h_down, s->d_down, empty_at + (size_t)nl, cudaMemcpyDeviceToHost));
+        unsigned long long nev;
+        memcpy(&nev, s->h_down, sizeof nev);
+        check(nev <= s->ev_cap);
+        if (nev)
+            cuda_check(cudaMemcpy(s->h_ev, s->d_ev, nev * sizeof *s->h_ev, cudaMemcpyDeviceToHost));
+        memcpy(a->empty, s->h_down + empty_at, (size_t)nl);
+        const double *sig = (const double *)(s->h_down + sig_at);
         for (size_t e = 0; e < nev; e++) {
             const Event *ev = &s->h_ev[e];
             if (ev->kind == EV_DECAYED) {
@@ -1121,7 +1171,7 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
         }
         for (int32_t i = 0; i < nl; i++)
             if (s->owned[a->slots[i]])
-                a->act[a->slots[i]] = s->h_sig[i];
+                a->act[a->slots[i]] = sig[i];
     }
     if (a->mode == STEP_INCOMING)
         for (int i = 0; i < n; i++)

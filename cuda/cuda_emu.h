@@ -55,6 +55,14 @@ static inline cudaError_t cudaMemcpy(void *d, const void *s, size_t n, cudaMemcp
     memmove(d, s, n);
     return cudaSuccess;
 }
+static inline cudaError_t cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind k, int stream)
+{
+    (void)stream;
+    return cudaMemcpy(d, s, n, k);
+}
+static inline cudaError_t cudaMallocHost(void **p, size_t n) { return cudaMalloc(p, n); }
+static inline cudaError_t cudaFreeHost(void *p) { return cudaFree(p); }
+static inline cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
 static inline cudaError_t cudaMemset(void *d, int v, size_t n)
 {
     memset(d, v, n);

@@ -50,11 +50,13 @@ CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
 CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64) $(CUDA_HOME)/lib)
 CUDA_ARCH ?= 80 90
 # -fmad=false: the device arithmetic is the CPU's (no contraction into FMA).
-NVCCFLAGS := -O2 -g -std=c++17 -fmad=false -Isrc -Icuda $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+NVCCFLAGS := -O2 -g -std=c++17 -fmad=false -Isrc -Icuda -DHUEY_CUDA_LIBDIR='"$(CUDA_LIB)"' $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
              -Xcompiler -Wall,-Wextra,-Wshadow,-ffp-contract=off -MMD -MP
 CUDA_SRC  := $(wildcard cuda/*.cu)
 CUDA_OBJ  := $(patsubst cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRC))
-LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lcusolver -lcublas -lnccl -lcudart -lstdc++
+# cuSOLVER (with cuBLAS) is opened on first use (cuda/eigen_cuda.cu): linked,
+# it would cost every huey process 0.1 s and 260 MB at start-up.
+LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lnccl -lcudart -ldl -lstdc++
 $(info huey: CUDA backend: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')), sm_$(subst $() ,+sm_,$(CUDA_ARCH)))
 else
 CUDA_OBJ  := $(BUILD)/cuda/stub.o

@@ -777,7 +777,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
             }
         globfree(&g);
         free(pattern);
-        qsort(done, ndone, sizeof *done, cmp_str);
+        if (ndone)
+            qsort(done, ndone, sizeof *done, cmp_str);   /* done is NULL when there is nothing yet */
         JobList todo = { 0 };
         for (size_t i = 0; i < all.n; i++) {
             if (ndone && bsearch(&all.job[i].name, done, ndone, sizeof *done, cmp_str)) {

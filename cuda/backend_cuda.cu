@@ -239,9 +239,9 @@ __device__ static double dev_sigmoid(double h)
     double p = r + r2 * (0.5 + r * (EXP_C3 + r * (EXP_C4 + r * EXP_C5)));
     double t = c_exp_hi[k & (EXP_TABLE_SIZE - 1)], tl = c_exp_lo[k & (EXP_TABLE_SIZE - 1)];
     double e = t + (tl + t * p);
-    long long bits = __double_as_longlong(e);
-    bits += (long long)(k >> 7) << 52;
-    e = __longlong_as_double(bits);
+    unsigned long long bits = (unsigned long long)__double_as_longlong(e);
+    bits += (unsigned long long)(long long)(k >> 7) << 52;   /* as rules.h: unsigned, no signed shift */
+    e = __longlong_as_double((long long)bits);
     return 1.0 / (1.0 + e);
 }
 

@@ -12,13 +12,16 @@
  * Where things live:
  *   device  the rows (w, m, nb in one arena; row r holds arena entries
  *           [off[r], off[r] + n[r]) of a block of cap[r]), per slot n,
- *           ntomb, off, strength, dirty, widx, owned, and the activation
- *           selection table asel (4 per slot);
+ *           ntomb, off, widx, owned, and the activation selection table
+ *           asel (4 per slot);
  *   host    what the model's decisions need between kernels, as in
  *           backend_cpu.c: out-target counts (nout), the stale pair set,
  *           the connection count, the window's pair table (wout/win
  *           positions, gate states), block offsets and capacities (the
- *           arena allocator), the window rows' lengths.
+ *           arena allocator), the window rows' lengths, and every row's
+ *           weight sum (eviction strength): the step sends back those of
+ *           the rows it visited, and strengths() asks the device only for
+ *           rows changed since (by a death or a checkpoint load).
  * Per window: window_begin uploads the window (3 x n ints), one kernel
  * scans the members' rows and one copy brings back the n x n pair
  * positions; hebbian() only queues; step() sends one upload (the queued
@@ -49,7 +52,7 @@ extern "C" {
 
 enum { NB_IN = 2, NB_FWD = 1 };
 enum { GATE_ABSENT = 0, GATE_EXISTS = 1, GATE_STALE = 2 };
-enum { EV_DECAYED = 0, EV_PRUNED = 1, EV_KILLED = 2 };
+enum { EV_DECAYED = 0, EV_PRUNED = 1, EV_KILLED_OUT = 2, EV_KILLED_IN = 3 };
 enum { ROW_MIN_CAP = 4, THREADS = 128 };
 
 static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
@@ -110,12 +113,13 @@ typedef struct CudaState {
     int32_t *rcap;            /* (cap) the block's capacity (0: none) */
     uint32_t *nout;           /* (cap) out-target set size, stale included */
     uint8_t *owned;           /* (cap) */
-    double *strength;         /* (cap) host copy for strengths() */
+    double *strength;         /* (cap) Σ w of the row (eviction strength) */
+    uint8_t *dirty;           /* (cap) strength must be recomputed */
+    int32_t *dirty_list;      /* slots marked dirty since the last refresh */
+    size_t ndirty, dirty_cap;
     /* device, by slot */
     int32_t *d_n, *d_ntomb;   /* (cap) */
     int64_t *d_off;           /* (cap) */
-    double *d_strength;       /* (cap) */
-    uint8_t *d_dirty;         /* (cap) strength must be recomputed */
     int32_t *d_widx;          /* (cap) window index, -1 if not in it */
     uint8_t *d_owned;         /* (cap) */
     double *d_asel;           /* (4*cap) */
@@ -267,25 +271,21 @@ __device__ static void dev_hebbian(const HebConst &p, double ai, double aj, doub
 
 /* ---- kernels ------------------------------------------------------------- */
 
-__global__ void k_add_neuron(int32_t slot, uint8_t owned, int32_t *n, int32_t *ntomb, int64_t *off, double *strength,
-                             uint8_t *dirty, int32_t *widx, uint8_t *own)
+__global__ void k_add_neuron(int32_t slot, uint8_t owned, int32_t *n, int32_t *ntomb, int64_t *off, int32_t *widx,
+                             uint8_t *own)
 {
     n[slot] = 0;
     ntomb[slot] = 0;
     off[slot] = 0;
-    strength[slot] = 0.0;
-    dirty[slot] = 0;
     widx[slot] = -1;
     own[slot] = owned;
 }
 
-__global__ void k_set_row(int32_t slot, int64_t off_, int32_t n_, int32_t ntomb_, uint8_t dirty_, int32_t *n,
-                          int32_t *ntomb, int64_t *off, uint8_t *dirty)
+__global__ void k_set_row(int32_t slot, int64_t off_, int32_t n_, int32_t *n, int32_t *ntomb, int64_t *off)
 {
     off[slot] = off_;
     n[slot] = n_;
-    ntomb[slot] = ntomb_;
-    dirty[slot] = dirty_;
+    ntomb[slot] = 0;
 }
 
 __global__ void k_set_off(int32_t slot, int64_t off_, int64_t *off) { off[slot] = off_; }
@@ -405,8 +405,8 @@ __device__ static bool dev_copy_active(const WindowDev &wd, int wr, int32_t b)
  * and the weak ones (compacting in place, order kept), then sum w and
  * w * asel[nb] in the four-lane order; sigma of the activation input. */
 __global__ void k_step(int32_t nl, const int32_t *slots, StepConst sc, WindowDev wd, int32_t *n, int32_t *ntomb,
-                       const int64_t *off, double *W, double *M, int32_t *NB, const double *asel, double *strength,
-                       uint8_t *dirty, const uint8_t *owned, double *sig, uint8_t *empty, Event *ev,
+                       const int64_t *off, double *W, double *M, int32_t *NB, const double *asel, const uint8_t *owned,
+                       double *sig, double *strength, uint8_t *empty, Event *ev,
                        unsigned long long *nev, size_t ev_cap)
 {
     int32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -476,20 +476,20 @@ __global__ void k_step(int32_t nl, const int32_t *slots, StepConst sc, WindowDev
         sw = (lw[0] + lw[1]) + (lw[2] + lw[3]);
         sh = (lh[0] + lh[1]) + (lh[2] + lh[3]);
     }
-    strength[r] = sw;
-    dirty[r] = 0;
+    strength[i] = sw;
     empty[i] = len == 0;
     sig[i] = dev_sigmoid(sc.incoming ? sc.bias + sh : sh);
 }
 
-/* Σ w over the live entries of the dirty rows, in the four-lane order
+/* Σ w over the live entries of the listed rows, in the four-lane order
  * (backend_cpu.c row_lane_sum). */
-__global__ void k_strengths(int32_t cap, const int32_t *n, const int64_t *off, const double *W, const int32_t *NB,
-                            double *strength, uint8_t *dirty)
+__global__ void k_strengths(int32_t cnt, const int32_t *rows, const int32_t *n, const int64_t *off, const double *W,
+                            const int32_t *NB, double *strength)
 {
-    int32_t r = blockIdx.x * blockDim.x + threadIdx.x;
-    if (r >= cap || !dirty[r])
+    int32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= cnt)
         return;
+    int32_t r = rows[i];
     double l[4] = { 0.0, 0.0, 0.0, 0.0 };
     int32_t k2 = 0;
     const double *w = W + off[r];
@@ -497,14 +497,13 @@ __global__ void k_strengths(int32_t cap, const int32_t *n, const int64_t *off, c
     for (int32_t k = 0; k < n[r]; k++)
         if (nb[k] >= 0)
             l[k2++ & 3] += w[k];
-    strength[r] = (l[0] + l[1]) + (l[2] + l[3]);
-    dirty[r] = 0;
+    strength[i] = (l[0] + l[1]) + (l[2] + l[3]);
 }
 
 /* Neuron x dies, one rank: tomb (t, want_in) asks to tombstone the copy in
  * t's row whose partner is x in that direction. */
 __global__ void k_kill_partners(int cnt, const int32_t *tomb, int32_t x, const int32_t *n, int32_t *ntomb,
-                                const int64_t *off, int32_t *NB, uint8_t *dirty)
+                                const int64_t *off, int32_t *NB)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= cnt)
@@ -518,12 +517,11 @@ __global__ void k_kill_partners(int cnt, const int32_t *tomb, int32_t x, const i
             atomicAdd(&ntomb[t], 1);
             break;
         }
-    dirty[t] = 1;
 }
 
 /* Neuron x dies, several ranks: look through every listed row held here. */
 __global__ void k_kill_scan(int32_t nrows, const int32_t *rows, int32_t x, const uint8_t *owned, const int32_t *n,
-                            int32_t *ntomb, const int64_t *off, int32_t *NB, uint8_t *dirty, Event *ev,
+                            int32_t *ntomb, const int64_t *off, int32_t *NB, Event *ev,
                             unsigned long long *nev, size_t ev_cap)
 {
     int32_t i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -539,9 +537,7 @@ __global__ void k_kill_scan(int32_t nrows, const int32_t *rows, int32_t x, const
             continue;
         nb[k] = -1;
         ntomb[t]++;
-        if (!nb_in(b))
-            push_event(ev, nev, ev_cap, t, x, EV_KILLED);
-        dirty[t] = 1;
+        push_event(ev, nev, ev_cap, t, x, nb_in(b) ? EV_KILLED_IN : EV_KILLED_OUT);
     }
 }
 
@@ -573,6 +569,24 @@ static void dev_reserve(void **p, size_t esz, size_t *cap, size_t need)
         c *= 2;
     cuda_check(cudaFree(*p));
     cuda_check(cudaMalloc(p, c * esz));
+    *cap = c;
+}
+
+static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
+
+/* Pinned host and device buffers of at least `bytes` (contents not kept). */
+static void stage_reserve(char **h, char **d, size_t *cap, size_t bytes)
+{
+    if (bytes <= *cap)
+        return;
+    size_t c = *cap ? *cap : (size_t)1 << 16;
+    while (c < bytes)
+        c *= 2;
+    if (*h)
+        cuda_check(cudaFreeHost(*h));
+    cuda_check(cudaFree(*d));
+    cuda_check(cudaMallocHost((void **)h, c));
+    cuda_check(cudaMalloc((void **)d, c));
     *cap = c;
 }
 
@@ -658,18 +672,18 @@ static void ensure_cap(CudaState *s, int32_t slot)
     s->nout = (uint32_t *)xrealloc(s->nout, nc * sizeof *s->nout);
     s->owned = (uint8_t *)xrealloc(s->owned, nc);
     s->strength = (double *)xrealloc(s->strength, nc * sizeof *s->strength);
+    s->dirty = (uint8_t *)xrealloc(s->dirty, nc);
     for (size_t i = o; i < nc; i++) {
         s->off[i] = 0;
         s->rcap[i] = 0;
         s->nout[i] = 0;
         s->owned[i] = 0;
         s->strength[i] = 0.0;
+        s->dirty[i] = 0;
     }
     DEV_GROW(s->d_n, o, nc, 0);
     DEV_GROW(s->d_ntomb, o, nc, 0);
     DEV_GROW(s->d_off, o, nc, 0);
-    DEV_GROW(s->d_strength, o, nc, 0);
-    DEV_GROW(s->d_dirty, o, nc, 0);
     DEV_GROW(s->d_widx, o, nc, 0xff);
     DEV_GROW(s->d_owned, o, nc, 0);
     DEV_GROW(s->d_asel, 4 * o, 4 * nc, 0);
@@ -730,14 +744,14 @@ static void *cuda_create(const Params *p, int nranks)
 static void cuda_destroy(void *st)
 {
     CudaState *s = (CudaState *)st;
-    void *dev[] = { s->d_n, s->d_ntomb, s->d_off, s->d_strength, s->d_dirty, s->d_widx, s->d_owned, s->d_asel,
+    void *dev[] = { s->d_n, s->d_ntomb, s->d_off, s->d_widx, s->d_owned, s->d_asel,
                     s->d_w, s->d_m, s->d_nb, s->d_wbuf, s->d_wlist, s->d_up, s->d_down, s->d_ev, s->d_nev,
                     s->d_tmp };
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
         cudaFree(dev[i]);
     for (int k = 0; k < CAP_CLASSES; k++)
         free(s->freel[k].off);
-    free(s->off); free(s->rcap); free(s->nout); free(s->owned); free(s->strength);
+    free(s->off); free(s->rcap); free(s->nout); free(s->owned); free(s->strength); free(s->dirty); free(s->dirty_list);
     if (s->h_up)
         cudaFreeHost(s->h_up);
     if (s->h_down)
@@ -755,11 +769,11 @@ static void cuda_add_neuron(void *st, int32_t slot, bool owned)
     s->owned[slot] = owned;
     s->nout[slot] = 0;
     s->strength[slot] = 0.0;
+    s->dirty[slot] = 0;
     arena_free(s, s->off[slot], s->rcap[slot]);
     s->off[slot] = 0;
     s->rcap[slot] = 0;
-    launch(k_add_neuron, 1, 1, slot, owned, s->d_n, s->d_ntomb, s->d_off, s->d_strength, s->d_dirty, s->d_widx,
-                           s->d_owned);
+    launch(k_add_neuron, 1, 1, slot, owned, s->d_n, s->d_ntomb, s->d_off, s->d_widx, s->d_owned);
     changed(s);
 }
 
@@ -805,6 +819,15 @@ static HostRow host_row(CudaState *s, int32_t slot)
     return r;
 }
 
+static void mark_dirty(CudaState *s, int32_t t)
+{
+    if (!s->dirty[t]) {
+        s->dirty[t] = 1;
+        GROW(s->dirty_list, s->dirty_cap, s->ndirty + 1);
+        s->dirty_list[s->ndirty++] = t;
+    }
+}
+
 /* Row x's partner codes on the host (kill needs no more). */
 static HostRow fetch_row_nb(CudaState *s, int32_t x)
 {
@@ -838,13 +861,13 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
             tomb[2 * cnt] = t;
             tomb[2 * cnt + 1] = !nb_in(nb);
             cnt++;
+            mark_dirty(s, t);
             s->nconn--;
         }
         if (cnt) {
             dev_reserve((void **)&s->d_tmp, sizeof *s->d_tmp, &s->tmp_cap, 2 * (size_t)cnt);
             cuda_check(cudaMemcpy(s->d_tmp, tomb, 2 * (size_t)cnt * sizeof *tomb, cudaMemcpyHostToDevice));
-            launch(k_kill_partners, blocks(cnt), THREADS, cnt, s->d_tmp, x, s->d_n, s->d_ntomb, s->d_off, s->d_nb,
-                                                       s->d_dirty);
+            launch(k_kill_partners, blocks(cnt), THREADS, cnt, s->d_tmp, x, s->d_n, s->d_ntomb, s->d_off, s->d_nb);
         }
         free(tomb);
     } else {
@@ -859,11 +882,15 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
             cuda_check(cudaMemcpy(s->d_tmp, rows, (size_t)nrows * sizeof *rows, cudaMemcpyHostToDevice));
             cuda_check(cudaMemset(s->d_nev, 0, sizeof *s->d_nev));
             launch(k_kill_scan, blocks(nrows), THREADS, nrows, s->d_tmp, x, s->d_owned, s->d_n, s->d_ntomb, s->d_off,
-                                                     s->d_nb, s->d_dirty, s->d_ev, s->d_nev, s->ev_cap);
+                   s->d_nb, s->d_ev, s->d_nev, s->ev_cap);
             size_t nev = fetch_events(s);
             for (size_t e = 0; e < nev; e++) {
-                s->nout[s->h_ev[e].row]--;   /* t -> x */
-                s->nconn--;
+                int32_t t = s->h_ev[e].row;
+                if (s->h_ev[e].kind == EV_KILLED_OUT) {
+                    s->nout[t]--;   /* t -> x */
+                    s->nconn--;
+                }
+                mark_dirty(s, t);
             }
         }
     }
@@ -888,19 +915,35 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
     s->rcap[x] = 0;
     s->nout[x] = 0;
     s->strength[x] = 0.0;
-    launch(k_set_row, 1, 1, x, 0, 0, 0, 0, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
-    cuda_check(cudaMemset(s->d_strength + x, 0, sizeof(double)));
+    s->dirty[x] = 0;
+    launch(k_set_row, 1, 1, x, (int64_t)0, 0, s->d_n, s->d_ntomb, s->d_off);
     changed(s);
 }
 
+/* The strengths of rows changed since the step last summed them (by a
+ * death or a checkpoint load) are summed on the device; the rest are
+ * current already. */
 static const double *cuda_strengths(void *st)
 {
     CudaState *s = (CudaState *)st;
-    if (s->cap) {
-        launch(k_strengths, blocks(s->cap), THREADS, s->cap, s->d_n, s->d_off, s->d_w, s->d_nb, s->d_strength,
-                                                  s->d_dirty);
-        cuda_check(cudaMemcpy(s->strength, s->d_strength, (size_t)s->cap * sizeof *s->strength,
-                              cudaMemcpyDeviceToHost));
+    size_t cnt = 0;
+    for (size_t i = 0; i < s->ndirty; i++)
+        if (s->dirty[s->dirty_list[i]])
+            s->dirty_list[cnt++] = s->dirty_list[i];
+    s->ndirty = 0;
+    if (!cnt)
+        return s->strength;
+    size_t bytes = cnt * (sizeof(int32_t) + sizeof(double));
+    stage_reserve(&s->h_down, &s->d_down, &s->down_cap, bytes);
+    int32_t *d_rows = (int32_t *)(s->d_down + cnt * sizeof(double));
+    cuda_check(cudaMemcpy(d_rows, s->dirty_list, cnt * sizeof *d_rows, cudaMemcpyHostToDevice));
+    launch(k_strengths, blocks((int64_t)cnt), THREADS, (int32_t)cnt, (const int32_t *)d_rows, s->d_n, s->d_off, s->d_w,
+           s->d_nb, (double *)s->d_down);
+    cuda_check(cudaMemcpy(s->h_down, s->d_down, cnt * sizeof(double), cudaMemcpyDeviceToHost));
+    const double *sum = (const double *)s->h_down;
+    for (size_t i = 0; i < cnt; i++) {
+        s->strength[s->dirty_list[i]] = sum[i];
+        s->dirty[s->dirty_list[i]] = 0;
     }
     return s->strength;
 }
@@ -973,24 +1016,6 @@ static uint32_t cuda_out_targets(void *st, int di)
 {
     CudaState *s = (CudaState *)st;
     return s->wnout[di];
-}
-
-static size_t align8(size_t x) { return (x + 7) & ~(size_t)7; }
-
-/* Pinned host and device buffers of at least `bytes` (contents not kept). */
-static void stage_reserve(char **h, char **d, size_t *cap, size_t bytes)
-{
-    if (bytes <= *cap)
-        return;
-    size_t c = *cap ? *cap : (size_t)1 << 16;
-    while (c < bytes)
-        c *= 2;
-    if (*h)
-        cuda_check(cudaFreeHost(*h));
-    cuda_check(cudaFree(*d));
-    cuda_check(cudaMallocHost((void **)h, c));
-    cuda_check(cudaMalloc((void **)d, c));
-    *cap = c;
 }
 
 /* Where the parts of a window's upload lie (byte offsets). */
@@ -1138,7 +1163,8 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
     ensure_events(s, (size_t)s->nconn + 1);
     uint64_t decayed = 0, pruned = 0;
     if (nl) {
-        const size_t sig_at = sizeof(unsigned long long), empty_at = sig_at + (size_t)nl * sizeof(double);
+        const size_t sig_at = sizeof(unsigned long long), str_at = sig_at + (size_t)nl * sizeof(double),
+                     empty_at = str_at + (size_t)nl * sizeof(double);
         stage_reserve(&s->h_down, &s->d_down, &s->down_cap, empty_at + (size_t)nl);
         const int32_t *d_slots = (const int32_t *)(s->d_up + u.slots);
         unsigned long long *d_nev = (unsigned long long *)s->d_down;
@@ -1146,10 +1172,10 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
                s->d_asel, d_nev);
         WindowDev wd = { s->d_widx, s->d_wlist, n };
         launch(k_step, blocks(nl), THREADS, nl, d_slots, sc, wd, s->d_n, s->d_ntomb, s->d_off, s->d_w, s->d_m,
-               s->d_nb, s->d_asel, s->d_strength, s->d_dirty, s->d_owned, (double *)(s->d_down + sig_at),
+               s->d_nb, s->d_asel, s->d_owned, (double *)(s->d_down + sig_at), (double *)(s->d_down + str_at),
                (uint8_t *)(s->d_down + empty_at), s->d_ev, d_nev, s->ev_cap);
-        /* one download: the event count, sigma and the empty flags; the
-         * events themselves only when there are some */
+        /* one download: the event count, sigma, the rows' weight sums and
+         * the empty flags; the events themselves only when there are some */
         cuda_check(cudaMemcpy(s->h_down, s->d_down, empty_at + (size_t)nl, cudaMemcpyDeviceToHost));
         unsigned long long nev;
         memcpy(&nev, s->h_down, sizeof nev);
@@ -1157,7 +1183,7 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
         if (nev)
             cuda_check(cudaMemcpy(s->h_ev, s->d_ev, nev * sizeof *s->h_ev, cudaMemcpyDeviceToHost));
         memcpy(a->empty, s->h_down + empty_at, (size_t)nl);
-        const double *sig = (const double *)(s->h_down + sig_at);
+        const double *sig = (const double *)(s->h_down + sig_at), *sw = (const double *)(s->h_down + str_at);
         for (size_t e = 0; e < nev; e++) {
             const Event *ev = &s->h_ev[e];
             if (ev->kind == EV_DECAYED) {
@@ -1169,9 +1195,14 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
                 pruned++;
             }
         }
-        for (int32_t i = 0; i < nl; i++)
-            if (s->owned[a->slots[i]])
-                a->act[a->slots[i]] = sig[i];
+        for (int32_t i = 0; i < nl; i++) {
+            int32_t r = a->slots[i];
+            if (s->owned[r]) {
+                a->act[r] = sig[i];
+                s->strength[r] = sw[i];
+                s->dirty[r] = 0;
+            }
+        }
     }
     if (a->mode == STEP_INCOMING)
         for (int i = 0; i < n; i++)
@@ -1294,8 +1325,8 @@ static void cuda_row_set(void *st, int32_t slot, const RowEntry *e, const bool *
         s->off[slot] = o;
         s->rcap[slot] = c;
     }
-    /* the strength is recomputed from the row */
-    launch(k_set_row, 1, 1, slot, s->off[slot], n, 0, 1, s->d_n, s->d_ntomb, s->d_off, s->d_dirty);
+    launch(k_set_row, 1, 1, slot, s->off[slot], n, s->d_n, s->d_ntomb, s->d_off);
+    mark_dirty(s, slot);   /* the strength is recomputed from the row */
     s->nout[slot] = nout;
     changed(s);
 }

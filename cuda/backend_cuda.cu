@@ -155,6 +155,8 @@ typedef struct CudaState {
     size_t tmp_cap;
     int32_t *kill_nb;         /* (kill_cap) the dying row's partner codes */
     size_t kill_cap;
+    int32_t *tomb;            /* (tomb_cap) (partner, direction) pairs to tombstone */
+    size_t tomb_cap;
     /* snapshot for queries */
     bool snap_ok;
     int32_t *s_n, *s_ntomb;   /* (cap) */
@@ -757,7 +759,7 @@ static void cuda_destroy(void *st)
     if (s->h_down)
         cudaFreeHost(s->h_down);
     free(s->stale.keys); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops);
-    free(s->h_ev); free(s->kill_nb);
+    free(s->h_ev); free(s->kill_nb); free(s->tomb);
     free(s->s_n); free(s->s_ntomb); free(s->s_w); free(s->s_m); free(s->s_nb);
     free(s);
 }
@@ -849,7 +851,8 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
     HostRow rx = fetch_row_nb(s, x);
     if (s->nranks == 1) {
         /* x's row names every partner: tombstone their copies */
-        int32_t *tomb = (int32_t *)xmalloc(((size_t)rx.n + 1) * 2 * sizeof *tomb);
+        GROW(s->tomb, s->tomb_cap, 2 * (size_t)rx.n + 2);
+        int32_t *tomb = s->tomb;
         int cnt = 0;
         for (int32_t k = 0; k < rx.n; k++) {
             int32_t nb = rx.nb[k];
@@ -869,7 +872,6 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
             cuda_check(cudaMemcpy(s->d_tmp, tomb, 2 * (size_t)cnt * sizeof *tomb, cudaMemcpyHostToDevice));
             launch(k_kill_partners, blocks(cnt), THREADS, cnt, s->d_tmp, x, s->d_n, s->d_ntomb, s->d_off, s->d_nb);
         }
-        free(tomb);
     } else {
         /* x's partners may be anywhere: look through the rows held here */
         if (s->owned[x])

@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D view rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
 #   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
 #
@@ -24,7 +24,16 @@ CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD
 HDF5_INC := /usr/include/hdf5/openmpi
 HDF5_LIB := /usr/lib/$(shell gcc -print-multiarch)/hdf5/openmpi
 CPPFLAGS += -Isrc -I$(HDF5_INC)
-LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto -lm
+LDLIBS  += -L$(HDF5_LIB) -Wl,-rpath,$(HDF5_LIB) -lhdf5 -lutf8proc -lpcre2-8 -lcrypto
+# LAPACK: OpenBLAS's (eigen.c forces it to one thread); ScaLAPACK (Debian's
+# Open MPI build) for distributed eigen-decompositions; make SCALAPACK=0
+# builds without it (huey galileo --eigen scalapack then refuses).
+SCALAPACK ?= 1
+ifeq ($(SCALAPACK),1)
+CPPFLAGS += -DHAVE_SCALAPACK
+LDLIBS  += -lscalapack-openmpi
+endif
+LDLIBS  += -lopenblas -lm
 
 BUILD   := build
 SANFLAGS :=
@@ -86,7 +95,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align cuda bench-cuda slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -168,6 +177,14 @@ batch: $(BIN) $(GEN_BIN)
 align: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/align.sh
 
+# Galileo spaces (huey galileo, run --galileo) against the expected outputs.
+galileo: $(BIN) $(CMP_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
+
+# huey clusters: dendrograms of the torgerson concepts, frequency tables.
+clusters: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
+
 SELFTEST_BIN := $(BUILD)/cuda-selftest
 $(SELFTEST_BIN): tests/cuda_selftest.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -184,20 +201,21 @@ bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
 cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/cuda.sh
 
-test: unit e2e mpi checkpoint offline batch align cuda
+test: unit e2e mpi checkpoint offline batch align galileo clusters cuda
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 # Every picture of plot.h for a made-up space; check-html renders its
-# space.html in headless Chromium and checks the screenshot is not blank.
+# space.html, and that of a checkpoint learnt by huey, in headless Chromium
+# and checks that neither screenshot is blank.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check-html: $(DEMO_BIN)
-	sh tools/check-html.sh $(DEMO_BIN)
+check-html: $(DEMO_BIN) $(BIN)
+	sh tools/check-html.sh $(DEMO_BIN) $(BIN)
 
 run: $(BIN)
 	@mkdir -p out

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "galileo.h"
 #include "json.h"
 #include "jsonread.h"
+#include "offline.h"
 #include "strmap.h"
 #include "util.h"
 
@@ -25,8 +27,7 @@ static const double EIG_ZERO = 1e-10;   /* |λ| at or below: zero, so a real axi
 
 /* ---- SVD and Kabsch ------------------------------------------------------- */
 
-/* Determinant of the k×k matrix M by Gaussian elimination (a copy). */
-static double det(const double *M, size_t k)
+double align_det(const double *M, size_t k)
 {
     double *a = xmalloc(k * k * sizeof *a);
     memcpy(a, M, k * k * sizeof *a);
@@ -181,7 +182,7 @@ void align_kabsch(const double *P, const double *Q, size_t m, size_t k, double *
     align_svd(C, k, U, s, V);
     /* det(U Vᵀ) = det U · det V = ±1: a reflection is undone on the
      * direction of the smallest singular value, where it costs least */
-    double d = det(U, k) * det(V, k) < 0 ? -1 : 1;
+    double d = align_det(U, k) * align_det(V, k) < 0 ? -1 : 1;
     for (size_t a = 0; a < k; a++)
         for (size_t b = 0; b < k; b++) {
             double r = 0;
@@ -300,8 +301,12 @@ void align_result_free(AlignResult *r)
 
 #define ALIGN_USAGE                                                                                  \
     "usage: huey align A B [--object NAME] [--free LABEL,LABEL,...] [--json]\n"                      \
+    "                      [--concepts 50] [--min-mass 0] [--profile reference|fixed]\n"          \
     "  A, B: space files (huey galileo's space.json, or a reference output with\n"              \
-    "        web_torgerson_galileo / gpu_class_galileo; --object picks one by name).\n"             \
+    "        web_torgerson_galileo / gpu_class_galileo; --object picks one by name), or\n"         \
+    "        checkpoints (FILE.h5; --conversation NAME picks a network of a batch file):\n"      \
+    "        their torgerson space, as huey galileo --method torgerson writes it, made with\n"    \
+    "        --concepts, --min-mass and --profile. A space file and a checkpoint may be mixed.\n"  \
     "  B's real and imaginary blocks are rotated onto A's (proper rotations, fitted on the\n"       \
     "  labels both hold, except the --free ones); residuals per concept and overall.\n"
 
@@ -316,6 +321,7 @@ typedef struct Side {
     StrMap index;            /* label -> first row */
     size_t *dups;            /* rows whose label came earlier */
     size_t ndups;
+    bool checkpoint;         /* the space was made from a checkpoint */
 } Side;
 
 static bool is_hdf5(const char *path)
@@ -330,13 +336,38 @@ static bool is_hdf5(const char *path)
     return yes;
 }
 
-static void side_load(Side *sd, const char *path, const char *object)
+/* A checkpoint's torgerson space in the form space_read_json gives a
+ * space.json: its positions (n, 3) and the eigenvalue of each column. */
+static SpaceData *space_from_checkpoint(const char *path, const GalileoOpts *opt)
 {
-    if (is_hdf5(path))
-        die_usage("align %s: a checkpoint; align needs two spaces: write them with huey galileo and give their "
-                  "space.json files", path);
+    Loaded *l = offline_load(path);
+    Space *sp = space_torgerson(l, opt);
+    if (sp->error)
+        die("%s: %s", path, sp->error);
+    SpaceData *s = xcalloc(1, sizeof *s);
+    s->n = sp->n;
+    s->d = GAL_DIMS;
+    s->label = xmalloc((s->n + 1) * sizeof *s->label);
+    s->x = xmalloc((s->n * s->d + 1) * sizeof *s->x);
+    s->lambda = xmalloc(s->d * sizeof *s->lambda);
+    for (size_t i = 0; i < s->n; i++)
+        s->label[i] = xstrdup(sp->labels[i]);
+    memcpy(s->x, sp->coords, s->n * s->d * sizeof *s->x);
+    memcpy(s->lambda, sp->top_eig, s->d * sizeof *s->lambda);
+    char what[160];
+    snprintf(what, sizeof what, "torgerson space: --concepts %zu --min-mass %g --profile %s", opt->num_concepts,
+             opt->min_mass, opt->profile == GAL_FIXED ? "fixed" : "reference");
+    s->object = xstrdup(what);
+    space_free(sp);
+    offline_free(l);
+    return s;
+}
+
+static void side_load(Side *sd, const char *path, const char *object, const GalileoOpts *opt)
+{
     sd->path = path;
-    sd->s = space_read_json(path, object);
+    sd->checkpoint = is_hdf5(path);
+    sd->s = sd->checkpoint ? space_from_checkpoint(path, opt) : space_read_json(path, object);
     SpaceData *s = sd->s;
     if (s->d == 0)
         die("%s: %s: the space has no dimensions", path, s->object);
@@ -363,7 +394,7 @@ static void side_load(Side *sd, const char *path, const char *object)
 
 static void side_free(Side *sd)
 {
-    space_free(sd->s);
+    space_data_free(sd->s);
     free(sd->col);
     strmap_free(&sd->index);
     free(sd->dups);
@@ -433,11 +464,15 @@ static void print_matrix(FILE *f, const char *what, const double *M, size_t k)
 int cmd_align(int argc, char **argv)
 {
     const char *path[2] = { NULL, NULL }, *object = NULL, *free_list = NULL;
-    bool as_json = false;
+    bool as_json = false, selection = false;
     size_t npath = 0;
+    GalileoOpts opt;
+    galileo_opts_default(&opt);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--object") || !strcmp(a, "--free")) {
+        if (galileo_take_opt(&opt, argc, argv, &i)) {
+            selection = true;
+        } else if (!strcmp(a, "--object") || !strcmp(a, "--free")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value\n%s", a, ALIGN_USAGE);
             *(!strcmp(a, "--object") ? &object : &free_list) = argv[++i];
@@ -458,8 +493,11 @@ int cmd_align(int argc, char **argv)
         die_usage("align needs two spaces A and B\n%s", ALIGN_USAGE);
 
     Side A = { 0 }, B = { 0 };
-    side_load(&A, path[0], object);
-    side_load(&B, path[1], object);
+    side_load(&A, path[0], object, &opt);
+    side_load(&B, path[1], object, &opt);
+    if (selection && !A.checkpoint && !B.checkpoint)
+        warn("--concepts, --min-mass and --profile apply to checkpoints only; %s and %s are space files", A.path,
+             B.path);
     if (A.p != B.p || A.q != B.q)
         die("the spaces have different blocks: %s has %zu real and %zu imaginary dimensions, %s has %zu and %zu",
             A.path, A.p, A.q, B.path, B.p, B.q);

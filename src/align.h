@@ -47,8 +47,15 @@ void align_blocks(const double *a, const double *b, size_t m, size_t p, size_t q
                   AlignResult *r);
 void align_result_free(AlignResult *r);
 
-/* `huey align A B [--object NAME] [--free L1,L2,...] [--json]`: A and B
- * are space files (jsonread.h); exit status. */
+/* `huey align A B [--object NAME] [--free L1,L2,...] [--json]
+ * [--concepts N] [--min-mass X] [--profile reference|fixed]`: A and B are
+ * space files (jsonread.h) or checkpoints, whose torgerson space
+ * (galileo.h, made with those options) is aligned like its space.json:
+ * the positions with their eigenvalues' signs; exit status. */
 int cmd_align(int argc, char **argv);
+
+/* Determinant of the k×k matrix M (row-major) by Gaussian elimination
+ * with partial pivoting, on a copy. */
+double align_det(const double *M, size_t k);
 
 #endif

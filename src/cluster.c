@@ -1,7 +1,7 @@
 /*
  * cluster.c — agglomerative clustering on a similarity matrix (average
  * and complete linkage), the CATPAC text dendrogram, and the word
- * frequency tables (cluster.h).
+ * frequency tables (cluster.h), and `huey clusters`.
  *
  * Clusters live in slots: slot i starts as leaf i, and a merge of slots
  * i < j keeps the new cluster in slot i, so a slot's index is always its
@@ -10,14 +10,20 @@
  * among the higher slots (ties: the lowest); a merge rescans only the rows
  * whose cache it spoiled. Memory: one n×n working matrix.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "cluster.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "galileo.h"
 #include "net.h"
+#include "offline.h"
+#include "plot.h"
 #include "util.h"
 
 const char *cluster_linkage_name(Linkage l)
@@ -323,4 +329,89 @@ void cluster_frequency_tables(FILE *f, const Net *n, size_t top)
     print_table(f, "raw (before the kill list)", words, n->freq_raw, n->nfreq, top);
     print_table(f, "after the kill list", words, n->freq_kept, n->nfreq, top);
     free(words);
+}
+
+/* ---- huey clusters ----------------------------------------------------------- */
+
+static const char clusters_usage[] = "usage: huey clusters FILE.h5 [--concepts 50] [--min-mass 0] "
+                                     "[--linkage average|complete|both] [--out DIR] [--top 30]";
+/* rows of each word-frequency table unless --top says otherwise (0: all) */
+enum { CLUSTERS_TOP = 30 };
+
+int cmd_clusters(int argc, char **argv)
+{
+    GalileoOpts o;
+    galileo_opts_default(&o);
+    const char *path = NULL, *out = NULL;
+    bool want[2] = { true, true };   /* by Linkage: average, complete */
+    size_t top = CLUSTERS_TOP;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(a, "--profile") && galileo_take_opt(&o, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "--linkage") && has) {
+            const char *v = argv[++i];
+            bool avg = !strcmp(v, "average"), cpl = !strcmp(v, "complete");
+            if (!avg && !cpl && strcmp(v, "both"))
+                die_usage("option --linkage: expected average, complete or both, got '%s'", v);
+            want[LINK_AVERAGE] = !cpl;
+            want[LINK_COMPLETE] = !avg;
+        } else if (!strcmp(a, "--out") && has) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--top") && has) {
+            double t = galileo_parse_number(argv[++i], a, false);
+            if (t != floor(t))
+                die_usage("option --top: expected a whole number of rows (0: all), got '%s'", argv[i]);
+            top = (size_t)t;
+        } else if (a[0] == '-') {
+            die_usage("unknown option or missing value '%s' (%s)", a, clusters_usage);
+        } else if (!path) {
+            path = a;
+        } else {
+            die_usage("%s", clusters_usage);
+        }
+    }
+    if (!path)
+        die_usage("%s", clusters_usage);
+
+    Loaded *l = offline_load(path);
+    double *S;   /* (n, n) */
+    Space *s = space_similarity(l->net, &l->out, &o, &S);
+    if (s->error)
+        die("%s: %s", path, s->error);
+    if (out && mkdir(out, 0777) != 0 && errno != EEXIST)
+        die("cannot create directory %s: %s", out, strerror(errno));
+    const char *const *labels = (const char *const *)s->labels;
+    printf("# huey clusters %s: the %zu concepts of the torgerson space (--concepts %zu, --min-mass %g), "
+           "similarity S_ij = m(i->j) + m(j->i)\n",
+           path, s->n, o.num_concepts, o.min_mass);
+    for (int k = LINK_AVERAGE; k <= LINK_COMPLETE; k++) {
+        if (!want[k])
+            continue;
+        Dendrogram *d = cluster_build(S, s->n, (Linkage)k);
+        printf("#\n");
+        cluster_print_text(stdout, d, labels);
+        if (out) {
+            char file[4096], title[4200];
+            snprintf(file, sizeof file, "%s/dendrogram-%s.svg", out, cluster_linkage_name((Linkage)k));
+            const char *base = strrchr(path, '/');
+            snprintf(title, sizeof title, "huey clusters %s: %zu concepts, %s linkage", base ? base + 1 : path, s->n,
+                     cluster_linkage_name((Linkage)k));
+            FILE *f = fopen(file, "w");
+            if (!f)
+                die("cannot write %s: %s", file, strerror(errno));
+            svg_dendrogram(f, d, labels, title);
+            if (fclose(f) != 0)
+                die("error writing %s: %s", file, strerror(errno));
+            fprintf(stderr, "huey: wrote %s\n", file);
+        }
+        cluster_free(d);
+    }
+    printf("#\n");
+    cluster_frequency_tables(stdout, l->net, top);
+    free(S);
+    space_free(s);
+    offline_free(l);
+    return 0;
 }

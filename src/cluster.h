@@ -60,4 +60,12 @@ void cluster_print_text(FILE *f, const Dendrogram *d, const char *const *labels)
  * (0 = all). Rows: "count word". */
 void cluster_frequency_tables(FILE *f, const struct Net *n, size_t top);
 
+/* `huey clusters FILE.h5 [--concepts N] [--min-mass X] [--linkage
+ * average|complete|both] [--out DIR] [--top N]`: the concepts of the
+ * torgerson space (galileo.h, the same selection) clustered on
+ * S_ij = m(i->j) + m(j->i); the text dendrogram of each linkage and the
+ * word-frequency tables on stdout, DIR/dendrogram-LINKAGE.svg; exit
+ * status. */
+int cmd_clusters(int argc, char **argv);
+
 #endif

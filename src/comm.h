@@ -51,9 +51,10 @@ bool comm_mpi_on(void);
 /* ---- batch mode: independent work per rank ----------------------------- */
 
 /* While "local", this rank acts as a job of its own: comm_rank() is 0,
- * comm_size() 1 and every collective above is a copy (one conversation's
- * network on one rank). The queue and the world functions below always
- * use all ranks. */
+ * comm_size() 1, every collective above is a copy and files are opened
+ * without MPI-IO (one conversation's network in batch mode; a checkpoint
+ * loaded by each rank alike before a collective analysis). The queue and
+ * the world functions below always use all ranks. */
 void comm_set_local(bool local);
 int comm_world_rank(void);
 int comm_world_size(void);

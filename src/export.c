@@ -203,6 +203,12 @@ static void write_speakers(JsonWriter *j, const Net *n, const SelfConcept *all)
 
 void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f)
 {
+    export_json_extra(n, o, sc, ri, f, NULL, NULL);
+}
+
+void export_json_extra(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f,
+                       ExportExtraFn extra, void *ctx)
+{
     JsonWriter jw, *j = &jw;
     json_init(j, f);
     size_t nliv;
@@ -331,6 +337,8 @@ void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const
 
     json_key(j, "speakers");
     write_speakers(j, n, sc);
+    if (extra)
+        extra(j, ctx);
     json_end_object(j);
 
     free(rank);

@@ -40,6 +40,11 @@ typedef struct RunInfo {
 /* Rank 0, after net_outputs() and net_self_concept() for every speaker
  * (both collective). */
 void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f);
+/* The same with more top-level keys after `speakers`, written by
+ * extra(j, ctx) (e.g. the Galileo spaces of `huey run --galileo`). */
+typedef void (*ExportExtraFn)(JsonWriter *j, void *ctx);
+void export_json_extra(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f,
+                       ExportExtraFn extra, void *ctx);
 /* One pronoun's part of a self-concept, as keys of the open object:
  * neuron_id, mass, connections ([label, strength, mass] each). */
 void export_self_concept_part(JsonWriter *j, const SelfConceptPart *part);

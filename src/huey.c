@@ -17,9 +17,11 @@
 
 #include "align.h"
 #include "checkpoint.h"
+#include "cluster.h"
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
+#include "galileo.h"
 #include "net.h"
 #include "offline.h"
 #include "params.h"
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
-            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]]\n"
+            "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]] [--galileo DIR]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
             "       huey run --batch LIST|DIR --checkpoint OUT.h5 [run options]   (a network per file;\n"
             "            the same command again resumes; exit status = number of failed files, at most 100)\n"
@@ -39,8 +41,15 @@ static void usage(FILE *f)
             "       huey export FILE.h5 [--format json|csv|reference-json] [-o OUT]\n"
             "       huey query FILE.h5 WHAT [ARGS] [--json]   (WHAT: associations, fellows, strongest,\n"
             "            self-concept, stats, average, speakers, evolution, emergence, flow)\n"
-            "       huey align A.json B.json [--object NAME] [--free L1,L2,...] [--json]\n"
-            "            (B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
+            "       huey align A B [--object NAME] [--free L1,L2,...] [--json] [--concepts 50] [--min-mass 0]\n"
+            "            [--profile reference|fixed]   (A, B: space.json files or checkpoints, whose torgerson\n"
+            "            space is made; B's real and imaginary blocks rotated onto A's; residuals per concept)\n"
+            "       huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
+            "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12;\n"
+            "            DIR gets space.json, coords.csv, eigenvalues.csv, scree.svg, map-12.svg, map-13.svg, space.html)\n"
+            "       huey clusters FILE.h5 [--concepts 50] [--min-mass 0] [--linkage average|complete|both]\n"
+            "            [--out DIR] [--top 30]   (hierarchical clustering of the torgerson concepts; dendrograms,\n"
+            "            word frequencies)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -153,6 +162,10 @@ static int on_token(void *ctx, const char *word, size_t len)
         r->skip_tokens--;   /* learnt before the checkpoint */
         return 0;
     }
+    /* rank 0 hands out conversations while it learns one, also inside a
+     * long utterance (a plain-text file is a single one) */
+    if (r->batch && (r->cur->tokens & 255) == 0)
+        comm_queue_poll();
     uint64_t w0 = r->net->c.windows;
     net_count_word(r->net, word, len, true);
     net_token(r->net, word, len);
@@ -187,7 +200,7 @@ static int sink_begin(void *ctx, const char *speaker)
         return 0;
     }
     if (r->batch)
-        comm_queue_poll();   /* rank 0 hands out conversations while it learns one */
+        comm_queue_poll();
     if (check_limits(r))
         return 1;
     if (r->resume_partial)
@@ -777,8 +790,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
             }
         globfree(&g);
         free(pattern);
-        if (ndone)
-            qsort(done, ndone, sizeof *done, cmp_str);   /* done is NULL when there is nothing yet */
+        if (ndone)   /* done is NULL before anything is done, and qsort(NULL, 0) is undefined */
+            qsort(done, ndone, sizeof *done, cmp_str);
         JobList todo = { 0 };
         for (size_t i = 0; i < all.n; i++) {
             if (ndone && bsearch(&all.job[i].name, done, ndone, sizeof *done, cmp_str)) {
@@ -952,7 +965,7 @@ static int cmd_run(int argc, char **argv)
     Run r;
     memset(&r, 0, sizeof r);
     params_default(&r.p);
-    const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL;
+    const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL, *galileo_dir = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0, nset = 0;
@@ -962,7 +975,8 @@ static int cmd_run(int argc, char **argv)
         const char *a = argv[i];
         const char *need = NULL;   /* an option that takes the next argument */
         if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
-            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch")) {
+            !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch") ||
+            !strcmp(a, "--galileo")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value", a);
             need = argv[++i];
@@ -975,6 +989,8 @@ static int cmd_run(int argc, char **argv)
             resume = need;
         } else if (!strcmp(a, "--batch")) {
             batch = need;
+        } else if (!strcmp(a, "--galileo")) {
+            galileo_dir = need;
         } else if (!strcmp(a, "--checkpoint")) {
             r.ckpt_path = need;
         } else if (!strcmp(a, "--checkpoint-every")) {
@@ -1133,7 +1149,9 @@ static int cmd_run(int argc, char **argv)
                     resume, r.info.files[f].path, r.info.files[f].det.sha256, saved_sums[f]);
 
     t_scan = now_seconds() - t_scan;
-    r.net = net_create(&r.p, backend_select(&r.p, comm_local_rank(), comm_rank() == 0), comm_rank(), comm_size());
+    char backend_why[700];
+    const BackendOps *ops = backend_select(&r.p, comm_local_rank(), comm_local_size(), backend_why, sizeof backend_why);
+    r.net = net_create(&r.p, ops, comm_rank(), comm_size());
     if (resume) {
         /* the model, then where the input stood */
         t_read_model = now_seconds();
@@ -1169,6 +1187,8 @@ static int cmd_run(int argc, char **argv)
     }
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
+    if (comm_rank() == 0)   /* here, so that a bad checkpoint's message stays the only line */
+        fprintf(stderr, "huey: backend %s (%s)\n", ops->name, backend_why);
     install_signals();
     char err[1024];
     if (learn(&r, &dopt, err, sizeof err) != 0)
@@ -1199,15 +1219,20 @@ static int cmd_run(int argc, char **argv)
         comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
     if (comm_rank() == 0) {
         print_summary(&r, &out, sc);
+        Space *spaces[2] = { NULL, NULL };
+        if (galileo_dir)
+            galileo_run_spaces(r.net, &out, galileo_dir, spaces);
         if (json_path) {
             FILE *jf = fopen(json_path, "w");
             if (!jf)
                 die("cannot write %s: %s", json_path, strerror(errno));
-            export_json(r.net, &out, sc, &r.info, jf);
+            export_json_extra(r.net, &out, sc, &r.info, jf, galileo_dir ? galileo_json_keys : NULL, spaces);
             if (fclose(jf) != 0)
                 die("error writing %s: %s", json_path, strerror(errno));
             fprintf(stderr, "huey: wrote %s\n", json_path);
         }
+        space_free(spaces[0]);
+        space_free(spaces[1]);
     }
     net_outputs_free(&out);
     free(sc);
@@ -1269,6 +1294,10 @@ int main(int argc, char **argv)
         rc = cmd_report(argc - 2, argv + 2);
     else if (!strcmp(argv[1], "align"))
         rc = cmd_align(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "galileo"))
+        rc = cmd_galileo(argc - 2, argv + 2);
+    else if (!strcmp(argv[1], "clusters"))
+        rc = cmd_clusters(argc - 2, argv + 2);
     else
         die_usage("unknown command '%s' (try huey --help)", argv[1]);
     comm_finalize();

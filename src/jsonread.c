@@ -453,7 +453,7 @@ SpaceData *space_read_json(const char *path, const char *object)
     return s;
 }
 
-void space_free(SpaceData *s)
+void space_data_free(SpaceData *s)
 {
     if (!s)
         return;

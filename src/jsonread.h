@@ -57,6 +57,6 @@ typedef struct SpaceData {
  * "eigenvalues_desc". Dies with the path and the reason on bad input,
  * including an object that reports an "error" instead of a space. */
 SpaceData *space_read_json(const char *path, const char *object);
-void space_free(SpaceData *s);
+void space_data_free(SpaceData *s);
 
 #endif

@@ -870,6 +870,23 @@ bool net_dead_entry(const Net *n, int64_t id, double *a)
     return true;
 }
 
+static void add_mass(void *ctx, int32_t src, int32_t dst, double w, double m)
+{
+    (void)src;
+    (void)dst;
+    (void)w;
+    *(double *)ctx += m;
+}
+
+bool net_mass_in_order(const Net *n, int32_t slot, double *mass)
+{
+    *mass = 0.0;
+    if (n->nranks > 1)
+        return false;
+    BE(n, for_each_touching, slot, add_mass, mass);
+    return true;
+}
+
 uint64_t net_connections(const Net *n)
 {
     return comm_sum_u64(n->be.ops->connection_count(n->be.st));

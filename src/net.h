@@ -241,6 +241,12 @@ int32_t net_ghost_slot(const Net *n, int64_t id);
 extern const char *const net_timer_names[T_COUNT];
 /* Slot of a living id, -1 if dead (linear in slots; for outputs only). */
 int32_t net_slot_of_word(const Net *n, const char *word);
+/* Σ m of the connections touching slot, added one by one in the order
+ * they were made (the reference's inertial_mass dict order, so sums and
+ * the ties between them come out as its do); false when this rank does
+ * not hold the slot's row (P > 1). NetOutputs.mass is the same sum in
+ * another order. */
+bool net_mass_in_order(const Net *n, int32_t slot, double *mass);
 /* Connections over all ranks (collective). */
 uint64_t net_connections(const Net *n);
 

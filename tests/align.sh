@@ -4,8 +4,12 @@
 # and small hand-written space.json files with an imaginary dimension
 # whose answer is known: B is A with its real plane turned by 90 degrees
 # and shifted, and its imaginary axis shifted, so the alignment is exact;
-# a mirror image is not (proper rotations only). Errors: too few shared
-# labels, no space in the file, different blocks, a checkpoint, usage.
+# a mirror image is not (proper rotations only). Checkpoints (their
+# torgerson space, as huey galileo writes it): one with itself, with its
+# own space.json (mixed sides: the same answer), two different runs, a
+# batch file's network. Errors: too few shared labels, no space in the
+# file, different blocks, a damaged checkpoint, a checkpoint without a
+# space, usage.
 set -u
 HUEY=${HUEY:-bin/huey}
 EXP=../shared/data/expected
@@ -103,13 +107,51 @@ sed 's/"eigenvalues_desc": \[4, -1, 2\]/"eigenvalues_desc": [4, -1e-12, 2]/' "$O
 "$HUEY" align "$OUT/z.json" "$OUT/z.json" >"$OUT/zz" 2>"$OUT/e"
 check "an eigenvalue of -1e-12 is zero, so its axis is real" grep -q "^# blocks: 3 real, 0 imaginary" "$OUT/zz"
 
+# ---- checkpoints ----
+IN=tests/data/example_conversation.txt
+"$HUEY" run "$IN" --progress-interval 0 --checkpoint "$OUT/c.h5" 2>/dev/null
+"$HUEY" run "$IN" --progress-interval 0 --window-size 5 --checkpoint "$OUT/c5.h5" 2>/dev/null
+"$HUEY" galileo "$OUT/c.h5" --method torgerson --out "$OUT/cg" 2>/dev/null
+"$HUEY" align "$OUT/c.h5" "$OUT/c.h5" >"$OUT/cc" 2>"$OUT/e"
+check "a checkpoint with itself: exit 0, its 50 torgerson concepts matched" sh -c \
+    'test "$1" -eq 0 && grep -q "^# matched 50 labels, fitted on 50 (0 free)" "$2" &&
+     grep -q "(torgerson space: --concepts 50 --min-mass 0 --profile reference)" "$2"' sh $? "$OUT/cc"
+check "a checkpoint with itself: RMS < 1e-12" below "$(overall "$OUT/cc" rms_euclidean)" 1e-12
+"$HUEY" align "$OUT/c.h5" "$OUT/cg/space.json" >"$OUT/cj" 2>"$OUT/e"
+"$HUEY" align "$OUT/cg/space.json" "$OUT/cg/space.json" >"$OUT/jj" 2>"$OUT/e"
+check "a checkpoint and its space.json (mixed): the same answer as the space.json twice" sh -c \
+    'tail -n +2 "$1" >"$1.tail" && tail -n +2 "$2" | cmp -s - "$1.tail"' sh "$OUT/cj" "$OUT/jj"
+"$HUEY" align "$OUT/c.h5" "$OUT/c5.h5" >"$OUT/c5" 2>"$OUT/e"
+check "two different checkpoints (window 7 vs 5): exit 0, finite RMS > 0" \
+    finite_positive "$(overall "$OUT/c5" rms_euclidean)"
+check "two different checkpoints: finite mean pseudo-norm" finite_positive "$(overall "$OUT/c5" mean_abs_pseudo_norm)"
+check "two different checkpoints: every concept row finite" sh -c \
+    'grep -v "^#" "$1" | awk "{ for (i = 1; i <= 3; i++) if (\$i !~ /^-?[0-9][0-9.e+-]*\$/) exit 1 }"' sh "$OUT/c5"
+"$HUEY" align "$OUT/c.h5" "$OUT/c5.h5" --concepts 10 >"$OUT/c10" 2>"$OUT/e"
+check "--concepts 10 applies to both checkpoints" grep -q "^# blocks: .*; A has 10 concepts, B 10" "$OUT/c10"
+mkdir -p "$OUT/convs"
+cp "$IN" "$OUT/convs/ex.txt"
+cp "$IN" "$OUT/convs/again.txt"
+"$HUEY" run --batch "$OUT/convs" --checkpoint "$OUT/batch.h5" >/dev/null 2>&1
+"$HUEY" align "$OUT/batch.h5" "$OUT/cg/space.json" --conversation ex.txt >"$OUT/bc" 2>"$OUT/e"
+check "--conversation ex.txt: a batch file's network aligned with the single run's space, RMS < 1e-12" \
+    below "$(overall "$OUT/bc" rms_euclidean)" 1e-12
+"$HUEY" align "$OUT/a.json" "$OUT/b.json" --concepts 10 >/dev/null 2>"$OUT/e"
+check "--concepts with two space files: a warning, still aligned" sh -c \
+    'test "$1" -eq 0 && grep -q "apply to checkpoints only" "$2"' sh $? "$OUT/e"
+printf 'A: hello there\nB: hi\n' >"$OUT/tiny.txt"
+"$HUEY" run "$OUT/tiny.txt" --progress-interval 0 --checkpoint "$OUT/tiny.h5" 2>/dev/null
+check "a checkpoint without a space: its reason, exit 1" fails 1 "tiny.h5: fewer than 3 concepts" \
+    "$OUT/tiny.h5" "$OUT/c.h5"
+check "a bad --profile: usage, exit 2" fails 2 "expected reference or fixed" "$OUT/c.h5" "$OUT/c.h5" --profile x
+
 # ---- errors ----
 check "different blocks: error, exit 1" fails 1 "the spaces have different blocks" \
     "$OUT/a.json" "$EXP/blue.w5.dump.json"
 check "--free leaving fewer than 3: error" fails 1 "only 2 of the 5 labels in both are not --free" \
     "$OUT/a.json" "$OUT/b.json" --free a,b,c
 printf '\211HDF\r\n\032\n' >"$OUT/x.h5"
-check "a checkpoint: usage error, exit 2" fails 2 "a checkpoint; align needs two spaces" "$OUT/x.h5" "$OUT/a.json"
+check "a damaged checkpoint: its path, exit 1" fails 1 "x.h5: cannot open" "$OUT/x.h5" "$OUT/a.json"
 check "one space only: usage, exit 2" fails 2 "align needs two spaces" "$OUT/a.json"
 check "unknown option: exit 2" fails 2 "unknown option '--bogus'" "$OUT/a.json" "$OUT/b.json" --bogus
 echo '{"labels": ["a"], "coordinates": [[1, 2], [3]]}' >"$OUT/bad.json"

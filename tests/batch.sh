@@ -88,6 +88,10 @@ cmp -s "$OUT/e1.json" "$OUT/e2.json" && pass "export --conversation equals the s
 "$HUEY" query "$B" --conversation "100%.txt" associations tom --json > "$OUT/q1" 2>/dev/null
 "$HUEY" query "$OUT/single-100_.txt.h5" associations tom --json > "$OUT/q2" 2>/dev/null
 [ -s "$OUT/q1" ] && cmp -s "$OUT/q1" "$OUT/q2" && pass "query --conversation (name with %)" || fail "query --conversation"
+"$HUEY" galileo "$B" --conversation trump.txt --method torgerson --out "$OUT/g1" 2>/dev/null
+"$HUEY" galileo "$OUT/single-trump.txt.h5" --method torgerson --out "$OUT/g2" 2>/dev/null
+[ -s "$OUT/g1/coords.csv" ] && cmp -s "$OUT/g1/coords.csv" "$OUT/g2/coords.csv" && pass "galileo --conversation" ||
+    fail "galileo --conversation"
 "$HUEY" export "$B" > /dev/null 2> "$OUT/e"; rc=$?
 [ $rc -eq 1 ] && grep -q "pick one with --conversation" "$OUT/e" && pass "a batch file without --conversation: clear error" ||
     fail "batch file without --conversation (rc $rc)"

@@ -49,11 +49,28 @@ else fail "plain text, incoming kernel, stopped at window $w"; fi
 # 2. signals: SIGUSR1 and SIGTERM at P = 1, SIGUSR1 under mpirun; resume with another P
 long() { for k in 1 2 3 4 5 6 7 8; do printf '%s ' "$T"; done; }
 "$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/long.h5" --json "$OUT/long.json" 2>/dev/null
+# wait (at most 20 s) until every huey process under PID (itself, or
+# mpirun's children) catches SIGUSR1 and SIGTERM: a signal sent earlier
+# would kill it (slow starts: sanitizers, a loaded machine)
+wait_handlers() {
+    for _ in $(seq 1 200); do
+        n=0 ready=0
+        for q in "$1" $(pgrep -P "$1" 2>/dev/null); do
+            [ "$(basename "$(readlink "/proc/$q/exe" 2>/dev/null)")" = "$(basename "$HUEY")" ] || continue
+            n=$((n + 1))
+            mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$q/status" 2>/dev/null)
+            [ -n "$mask" ] && [ $((0x$mask & 0x4200)) -eq $((0x4200)) ] && ready=$((ready + 1))
+        done
+        [ $n -gt 0 ] && [ $ready -eq $n ] && return 0
+        sleep 0.1
+    done
+}
 signal_case() {
     sig=$1; p_run=$2; p_res=$3; delay=$4
     rm -f "$OUT/s.h5"
     $(launch "$p_run") "$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/s.h5" 2>"$OUT/s.err" &
     pid=$!
+    wait_handlers "$pid"
     sleep "$delay"
     kill -s "$sig" "$pid"
     wait "$pid"

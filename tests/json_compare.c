@@ -9,6 +9,12 @@
  * no meaning are compared as maps, integers and strings exactly, reals within
  * |a - e| <= rtol * max(1, |e|).  One line per section (`ok`, `FAIL` or
  * `skip`), then `OK` or `FAILED (n sections)`.
+ *
+ * The Galileo sections (gpu_class_galileo, web_torgerson_galileo) are
+ * compared only when named in --keys, by their own rule (data README):
+ * eigenvalues and sums within 1e-8 of the largest |λ|, labels and ids
+ * exactly, coordinates up to eigenvector signs. ACTUAL may then also be
+ * one space.json of `huey galileo` (the object alone, with its `method`).
  * Exit status: 0 every section passes, 1 some failed, 2 usage or parse error.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -573,21 +579,229 @@ static void cmp_speakers(Diffs *d, json_t *e, json_t *a, char *summary, size_t n
     snprintf(summary, n, "%zu speakers", json_object_size(e));
 }
 
+
+/* ---- Galileo spaces ------------------------------------------------------ */
+
+/* The eigen rule: |a - e| <= 1e-8 · max|λ| (eigenvalues near 0 differ
+ * more in relative terms between machines). */
+static const double EIG_TOL = 1e-8;
+
+static bool doubles_of(json_t *list, double *out, size_t n)
+{
+    if (!json_is_array(list) || json_array_size(list) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_array_get(list, i);
+        if (!json_is_number(v))
+            return false;
+        out[i] = json_number_value(v);
+    }
+    return true;
+}
+
+/* An n×3 list of lists into out (n, 3) row-major. */
+static bool rows3_of(json_t *list, double *out, size_t n)
+{
+    if (!json_is_array(list) || json_array_size(list) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!doubles_of(json_array_get(list, i), out + 3 * i, 3))
+            return false;
+    return true;
+}
+
+static void abs_cmp(Diffs *d, const char *where, double e, double a, double tol)
+{
+    double diff = fabs(a - e);
+    d->checked++;
+    if (diff > d->max_abs)
+        d->max_abs = diff;
+    if (diff > tol) {
+        char eb[32], ab[32];
+        diff_add(d, "%s: expected %s, actual %s (diff %.2g > %.2g)", where, real_text(e, eb, sizeof eb),
+                 real_text(a, ab, sizeof ab), diff, tol);
+    }
+}
+
+/* eigenvalues_desc and eigen_summary; returns the expected spectrum
+ * (malloc'ed, *n entries) or NULL. */
+static double *spectrum_cmp(Diffs *d, json_t *e, json_t *a, size_t *n, double *tol)
+{
+    json_t *ee = json_object_get(e, "eigenvalues_desc"), *ae = json_object_get(a, "eigenvalues_desc");
+    *n = json_array_size(ee);
+    double *ev = malloc((*n + 1) * sizeof *ev), *av = malloc((*n + 1) * sizeof *av);
+    if (!doubles_of(ee, ev, *n) || !doubles_of(ae, av, *n)) {
+        diff_add(d, "eigenvalues_desc: %zu expected, %zu actual (or not numbers)", *n, json_array_size(ae));
+        free(ev);
+        free(av);
+        return NULL;
+    }
+    double big = 0.0;
+    for (size_t i = 0; i < *n; i++)
+        big = fmax(big, fabs(ev[i]));
+    *tol = EIG_TOL * fmax(big, 1e-300);
+    char where[64];
+    for (size_t i = 0; i < *n; i++) {
+        snprintf(where, sizeof where, "eigenvalues_desc[%zu]", i);
+        abs_cmp(d, where, ev[i], av[i], *tol);
+    }
+    free(av);
+    json_t *es = json_object_get(e, "eigen_summary"), *as = json_object_get(a, "eigen_summary");
+    static const char *const counts[] = { "n", "n_positive", "n_negative", "n_zero" };
+    for (size_t k = 0; k < 4; k++) {
+        snprintf(where, sizeof where, "eigen_summary.%s", counts[k]);
+        exact_cmp(d, where, json_object_get(es, counts[k]), json_object_get(as, counts[k]));
+    }
+    static const char *const sums[] = { "sum_positive", "sum_negative", "trace" };
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(where, sizeof where, "eigen_summary.%s", sums[k]);
+        json_t *x = json_object_get(es, sums[k]), *y = json_object_get(as, sums[k]);
+        if (!json_is_number(x) || !json_is_number(y))
+            exact_cmp(d, where, x, y);
+        else   /* a sum of n eigenvalues, each within tol */
+            abs_cmp(d, where, json_number_value(x), json_number_value(y), *tol * (double)(*n + 1));
+    }
+    num_cmp(d, "eigen_summary.warp_factor", json_object_get(es, "warp_factor"), json_object_get(as, "warp_factor"));
+    return ev;
+}
+
+/* Top three eigenvalues too close to tell their vectors apart: the
+ * coordinates are then not unique beyond the sign. */
+static bool degenerate_top3(const double *ev, size_t n)
+{
+    double big = 0.0;
+    for (size_t i = 0; i < n; i++)
+        big = fmax(big, fabs(ev[i]));
+    for (size_t i = 0; i < 3 && i + 1 < n; i++)
+        if (ev[i] - ev[i + 1] <= 1e-6 * big)
+            return true;
+    return false;
+}
+
+static void cmp_gpu_galileo(Diffs *d, json_t *e, json_t *a, char *summary, size_t n)
+{
+    exact_cmp(d, "labels", json_object_get(e, "labels"), json_object_get(a, "labels"));
+    exact_cmp(d, "label_ids", json_object_get(e, "label_ids"), json_object_get(a, "label_ids"));
+    exact_cmp(d, "matrix_size", json_object_get(e, "matrix_size"), json_object_get(a, "matrix_size"));
+    size_t m;
+    double tol;
+    double *ev = spectrum_cmp(d, e, a, &m, &tol);
+    if (!ev)
+        return;
+    double *ec = malloc((3 * m + 1) * sizeof *ec), *ac = malloc((3 * m + 1) * sizeof *ac);
+    double *v = malloc((3 * m + 1) * sizeof *v), *c = malloc((3 * m + 1) * sizeof *c);
+    const char *how = "";
+    if (!rows3_of(json_object_get(e, "coordinates"), ec, m) || !rows3_of(json_object_get(a, "coordinates"), ac, m)) {
+        diff_add(d, "coordinates: not %zu×3 numbers", m);
+    } else if (m < 3) {
+        for (size_t i = 0; i < 3 * m; i++)
+            abs_cmp(d, "coordinates (zero below 3 concepts)", ec[i], ac[i], 0.0);
+    } else if (degenerate_top3(ev, m)) {
+        how = ", coordinates not compared (degenerate top eigenvalues)";
+    } else if (!rows3_of(json_object_get(a, "eigenvectors_top3"), v, m)) {
+        diff_add(d, "eigenvectors_top3 missing from ACTUAL: coordinates cannot be compared up to signs");
+    } else {
+        /* C = J_n·V·D·J_3·diag(√λ): try the 8 sign patterns D, keep the closest */
+        double best = INFINITY, big = 0.0;
+        for (size_t i = 0; i < 3 * m; i++)
+            big = fmax(big, fabs(ec[i]));
+        for (int pat = 0; pat < 8; pat++) {
+            double col[3] = { 0, 0, 0 }, grand = 0.0, worst = 0.0;
+            for (size_t i = 0; i < m; i++)
+                for (int k = 0; k < 3; k++) {
+                    c[3 * i + k] = v[3 * i + k] * ((pat >> k) & 1 ? -1.0 : 1.0);
+                    col[k] += c[3 * i + k];
+                }
+            for (int k = 0; k < 3; k++) {
+                grand += col[k];
+                col[k] /= (double)m;
+            }
+            grand /= 3.0 * (double)m;
+            for (size_t i = 0; i < m; i++) {
+                double row = (c[3 * i] + c[3 * i + 1] + c[3 * i + 2]) / 3.0;
+                for (int k = 0; k < 3; k++) {
+                    double x = c[3 * i + k] - row - col[k] + grand;
+                    if (ev[k] > 0)
+                        x *= sqrt(ev[k]);
+                    worst = fmax(worst, fabs(x - ec[3 * i + k]));
+                }
+            }
+            best = fmin(best, worst);
+        }
+        abs_cmp(d, "coordinates (best of 8 eigenvector sign patterns)", 0.0, best, EIG_TOL * fmax(1.0, big));
+    }
+    snprintf(summary, n, "%zu concepts%s", m, how);
+    free(ev); free(ec); free(ac); free(v); free(c);
+}
+
+static void cmp_web_galileo(Diffs *d, json_t *e, json_t *a, char *summary, size_t n)
+{
+    if (json_object_get(e, "error")) {
+        if (!json_object_get(a, "error"))
+            diff_add(d, "EXPECTED has an error (no space), ACTUAL has a space");
+        snprintf(summary, n, "no space (error on both sides)");
+        return;
+    }
+    static const char *const exact[] = { "num_concepts", "min_mass", "concept_ids", "concept_words", "matrix_size",
+                                         "metric_signature_top3" };
+    for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++)
+        exact_cmp(d, exact[k], json_object_get(e, exact[k]), json_object_get(a, exact[k]));
+    size_t m;
+    double tol;
+    double *ev = spectrum_cmp(d, e, a, &m, &tol);
+    if (!ev)
+        return;
+    double top[2][3];
+    if (!doubles_of(json_object_get(e, "selected_eigenvalues"), top[0], 3) ||
+        !doubles_of(json_object_get(a, "selected_eigenvalues"), top[1], 3))
+        diff_add(d, "selected_eigenvalues: not 3 numbers");
+    else
+        for (int k = 0; k < 3; k++)
+            abs_cmp(d, "selected_eigenvalues", top[0][k], top[1][k], tol);
+    num_cmp(d, "warp_factor", json_object_get(e, "warp_factor"), json_object_get(a, "warp_factor"));
+    double *ep = malloc((3 * m + 1) * sizeof *ep), *ap = malloc((3 * m + 1) * sizeof *ap);
+    const char *how = "";
+    if (!rows3_of(json_object_get(e, "positions"), ep, m) || !rows3_of(json_object_get(a, "positions"), ap, m)) {
+        diff_add(d, "positions: not %zu×3 numbers", m);
+    } else if (degenerate_top3(ev, m)) {
+        how = ", positions not compared (degenerate top eigenvalues)";
+    } else {
+        double big = 0.0;
+        for (size_t i = 0; i < 3 * m; i++)
+            big = fmax(big, fabs(ep[i]));
+        for (int k = 0; k < 3; k++) {   /* each column up to its sign */
+            double same = 0.0, flip = 0.0;
+            for (size_t i = 0; i < m; i++) {
+                same = fmax(same, fabs(ap[3 * i + k] - ep[3 * i + k]));
+                flip = fmax(flip, fabs(ap[3 * i + k] + ep[3 * i + k]));
+            }
+            char where[64];
+            snprintf(where, sizeof where, "positions column %d (up to its sign)", k);
+            abs_cmp(d, where, 0.0, fmin(same, flip), EIG_TOL * fmax(1.0, big));
+        }
+    }
+    snprintf(summary, n, "%zu concepts%s", m, how);
+    free(ev); free(ep); free(ap);
+}
+
 typedef struct {
     const char *name;
     SectionFn fn;
+    const char *method;     /* Galileo: only with --keys; `method` of a bare space.json */
 } Section;
 
-/* Also the default selection, in this order. */
+/* Also the default selection, in this order (but the Galileo sections). */
 static const Section sections[] = {
-    {"vocabulary", cmp_vocabulary},
-    {"connections", cmp_connections},
-    {"inertial_mass", cmp_inertial_mass},
-    {"activations", cmp_activations},
-    {"neuron_mass_ranking", cmp_neuron_mass_ranking},
-    {"network", cmp_network},
-    {"speakers", cmp_speakers},
-    {"input", cmp_input},
+    {"vocabulary", cmp_vocabulary, NULL},
+    {"connections", cmp_connections, NULL},
+    {"inertial_mass", cmp_inertial_mass, NULL},
+    {"activations", cmp_activations, NULL},
+    {"neuron_mass_ranking", cmp_neuron_mass_ranking, NULL},
+    {"network", cmp_network, NULL},
+    {"speakers", cmp_speakers, NULL},
+    {"input", cmp_input, NULL},
+    {"gpu_class_galileo", cmp_gpu_galileo, "assoc"},
+    {"web_torgerson_galileo", cmp_web_galileo, "torgerson"},
 };
 enum { N_SECTIONS = sizeof sections / sizeof sections[0] };
 
@@ -704,7 +918,7 @@ int main(int argc, char **argv)
         usage("need EXPECTED.json and ACTUAL.json");
     if (!keys_given)
         for (int s = 0; s < N_SECTIONS; s++)
-            selected[s] = true;
+            selected[s] = !sections[s].method;
 
     json_t *expected = load(paths[0]);
     json_t *actual = load(paths[1]);
@@ -715,6 +929,9 @@ int main(int argc, char **argv)
             continue;
         const char *name = sections[s].name;
         json_t *e = json_object_get(expected, name), *a = json_object_get(actual, name);
+        json_t *m = json_object_get(actual, "method");
+        if (!a && sections[s].method && json_is_string(m) && !strcmp(json_string_value(m), sections[s].method))
+            a = actual;   /* a space.json of huey galileo */
         if (!e) {
             printf("skip %s absent from EXPECTED\n", name);
             continue;

@@ -25,6 +25,25 @@
 #    from it that stops at once reads it and writes it again (huey's own
 #    "read in" / "written in" lines: HDF5 open to close, the write with
 #    flush, rename and both fsyncs). Best of 3 each.
+# 6. Galileo spaces (huey galileo --generated N: N concepts, 8 random links
+#    each, random activations) at N = 500, 1000, 2000, 4000, one thread:
+#    the matrix build and the eigen-decomposition, huey's own timing line;
+#    assoc = every eigenvalue + 3 vectors (§12.1), torgerson --dims 3 =
+#    every eigenvalue + 3 top and 3 bottom vectors (§12.2). Best of 3
+#    (N = 4000: of 1). Next to NumPy eigh on the reference machine
+#    (huey-model.md: 57 ms / 325 ms / 1.56 s at 500 / 1000 / 2000).
+# 7. Batch (huey run --batch, one network per conversation) at P = 1, 2:
+#    200 copies of TrumpInterview; 1000 generated conversations of mixed
+#    size (gencorpus, 2-4 speakers, 500..40 000 words, log-uniform, seeded);
+#    the real corpus (section 2's build) cut into files of 10 000 words
+#    (plain text). conv/s and words/s over the whole batch (listing, queue,
+#    learning, part files, join and summary); TI/core-s = TrumpInterview-
+#    sized conversations (9 988 words) per core-second = words/s / 9988 / P;
+#    tokens/s counts the words the model learns (kill-list words and
+#    speaker labels excluded): generated text has no stop words, so it
+#    costs about 3x TrumpInterview's work per word;
+#    idle = a rank's time not spent learning a conversation, min/avg/max
+#    over ranks (huey's own line). TARGET: >= 20 TI/core-s, idle <= 5 %.
 #
 # Steady state (sections 2, 3): two runs per cell over the same input.
 #   run B: --time-budget CELL_SECONDS, progress lines every second; the first
@@ -50,7 +69,7 @@
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
 # target run length, default 1), BENCH_SECTIONS (which sections to run,
-# default "1 2 3 4 5").
+# default "1 2 3 4 5 6 7").
 # shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
 set -eu
 
@@ -59,7 +78,7 @@ LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
-SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7}
 SHARED=../shared
 TRUMP=$SHARED/data/TrumpInterview.txt
 CORPUS=build/corpus
@@ -458,6 +477,103 @@ if section 5; then
     done
     LAUNCH=""
     if [ "$ckmet" = yes ]; then echo "# target (~10^6 connections): met"; else echo "# target (~10^6 connections): NOT met"; fi
+    echo "#"
+fi
+
+# ---- 6. Galileo spaces ----------------------------------------------------------
+if section 6; then
+    echo "# 6. Galileo: matrix build + eigen-decomposition of a generated network of N concepts, 1 thread"
+    echo "#    (OpenBLAS LAPACK; N >= 800: two-stage band reduction + dsterf + band inverse iteration; below:"
+    echo "#    dsytrd + dsterf + dstebz/dstein/dormtr); best of 3 (N = 4000: 1 run)."
+    echo "#    numpy_eigh_s: NumPy eigh (every vector) on the reference's 2-core VM (huey-model.md)."
+    echo "#    TARGET (assoc: all eigenvalues + 3 vectors): N = 1000 <= 0.08 s, 2000 <= 0.6 s, 4000 <= 6 s."
+    printf '#%5s %-10s %8s %8s %8s %12s %7s\n' N method build_s eigen_s total_s numpy_eigh_s target
+    galmet=yes
+    for N in 500 1000 2000 4000; do
+        case $N in 500) np=0.057 tg=- ;; 1000) np=0.325 tg=0.08 ;; 2000) np=1.56 tg=0.6 ;; *) np=- tg=6 ;; esac
+        reps=3; [ "$N" = 4000 ] && reps=1
+        for method in assoc torgerson; do
+            best_b="" best_e=""
+            rep=0
+            while [ $rep -lt $reps ]; do
+                rep=$((rep + 1))
+                OPENBLAS_NUM_THREADS=1 "$BIN" galileo --generated "$N" --method $method --dims 3 \
+                    --out "$TMP/gal" 2>"$TMP/gal.err" || { cat "$TMP/gal.err"; fail "huey galileo --generated $N"; }
+                b=$(sed -n 's/.*matrix \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
+                e=$(sed -n 's/.*eigen \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
+                [ -n "$b" ] && [ -n "$e" ] || fail "huey galileo printed no timing line"
+                if [ -z "$best_e" ] || is "$b + $e < $best_b + $best_e"; then best_b=$b best_e=$e; fi
+            done
+            tot=$(calc "%.3f" "$best_b + $best_e")
+            t=-; [ $method = assoc ] && t=$tg
+            printf ' %5d %-10s %8.3f %8.3f %8.3f %12s %7s\n' "$N" $method "$best_b" "$best_e" "$tot" "$np" "$t"
+            if [ $method = assoc ] && [ "$tg" != - ] && is "$tot > $tg"; then galmet=no; fi
+        done
+    done
+    if [ "$galmet" = yes ]; then echo "# target: met"; else echo "# target: NOT met"; fi
+    echo "#"
+fi
+# ---- 7. batch -------------------------------------------------------------------
+# batch_row NAME DIR WORDS P [huey options]: one batch run, one table row
+batch_row() {
+    bname=$1 bdir=$2 bwords=$3 bP=$4
+    shift 4
+    if [ "$bP" = 1 ]; then LAUNCH=""; else LAUNCH="mpirun --oversubscribe --bind-to none -n $bP"; fi
+    rm -f "$TMP/batch.h5" "$TMP/batch.summary.csv"
+    t0=$(date +%s.%N)
+    $LAUNCH "$BIN" run --batch "$bdir" --checkpoint "$TMP/batch.h5" "$@" 2>"$TMP/batch.err" \
+        || { tail -3 "$TMP/batch.err"; fail "batch bench: $bname failed"; }
+    t1=$(date +%s.%N)
+    sec=$(calc "%.3f" "$t1 - $t0")
+    nconv=$(($(wc -l <"$TMP/batch.summary.csv") - 1))
+    idle=$(sed -n 's/.*rank idle time min \([0-9.]*\)% avg \([0-9.]*\)% max \([0-9.]*\)%.*/\1\/\2\/\3/p' "$TMP/batch.err")
+    # tokens learnt (a window each, once the window is full): the CSV's 4th column (unquoted)
+    toks=$(tail -n +2 "$TMP/batch.summary.csv" | cut -d, -f4 | awk '{ t += $1 } END { print t + 0 }')
+    printf ' %-10s %2d %6d %11d %8.3f %8.1f %10.0f %10.0f %9.1f %16s\n' "$bname" "$bP" "$nconv" "$bwords" "$sec" \
+        "$(calc "%.1f" "$nconv / $sec")" "$(calc "%.0f" "$bwords / $sec")" "$(calc "%.0f" "$toks / $sec")" \
+        "$(calc "%.1f" "$bwords / $sec / 9988 / $bP")" "$idle"
+    LAUNCH=""
+}
+
+if section 7; then
+    echo "# 7. Batch: one network per conversation (huey run --batch DIR --checkpoint OUT.h5), defaults"
+    echo "#    (max_neurons 500); whole-command wall time. idle %: min/avg/max over ranks."
+    B7=build/batch-bench
+    if [ ! -f "$B7/.complete" ]; then
+        rm -rf "$B7"
+        mkdir -p "$B7/trump" "$B7/mixed"
+        i=1
+        while [ $i -le 200 ]; do ln -s "$(pwd)/$TRUMP" "$B7/trump/t$i.txt"; i=$((i + 1)); done
+        awk 'BEGIN { srand(7); for (i = 1; i <= 1000; i++) printf "%d %d %d\n", i, int(exp(log(500) + rand() * (log(40000) - log(500)))), 2 + int(rand() * 3) }' \
+            >"$B7/sizes"
+        while read -r i w sp; do
+            build/gencorpus --speakers "$sp" --words "$w" --vocab 20000 --seed "$i" >"$B7/mixed/c$i.txt"
+        done <"$B7/sizes"
+        if [ -f "$CORPUS/.complete" ]; then
+            mkdir -p "$B7/real"
+            cat "$CORPUS"/*.txt | tr -s ' \t\r\n' '\n\n\n\n' | awk -v d="$B7/real" '
+                { if (n % 10000 == 0) { if (f) close(f); f = sprintf("%s/r%05d.txt", d, n / 10000) }
+                  printf "%s%s", $0, (++n % 12 == 0 ? "\n" : " ") > f }'
+        fi
+        touch "$B7/.complete"
+    fi
+    printf '#%-10s %2s %6s %11s %8s %8s %10s %10s %9s %16s\n' set P conv words seconds conv/s words/s tokens/s TI/core-s idle%
+    tw=$((200 * $(wc -w <"$TRUMP")))
+    mw=$(cat "$B7"/mixed/*.txt | wc -w)
+    for P in 1 2; do
+        command -v mpirun >/dev/null 2>&1 || [ "$P" = 1 ] || continue
+        batch_row trump "$B7/trump" "$tw" "$P"
+        batch_row mixed "$B7/mixed" "$mw" "$P"
+    done
+    if [ -d "$B7/real" ]; then
+        rw=$(cat "$B7"/real/*.txt | wc -w)
+        for P in 1 2; do
+            command -v mpirun >/dev/null 2>&1 || [ "$P" = 1 ] || continue
+            batch_row real "$B7/real" "$rw" "$P" --no-conversation-mode
+        done
+    else
+        echo "# real corpus: not built (section 2 builds it): not measured"
+    fi
     echo "#"
 fi
 echo "# load average at end: $(loadavg)"

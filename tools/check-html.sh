@@ -1,13 +1,18 @@
 #!/bin/sh
-# check-html.sh DEMO — render the demo space.html (written by the DEMO
-# program, tests/demo_plots.c) in headless Chromium and check that the
-# screenshot is not blank: the page must show ink at all, and the canvas
-# must show speaker red and concept blue, which only the inline script
-# draws. Skipped when Chromium is not installed (install-deps.sh does not
-# install it: apt-get install chromium). As root Chromium needs
-# --no-sandbox. CHECK_HTML_OUT=DIR keeps the pages and space.png there.
+# check-html.sh DEMO HUEY — render two 3-D views in headless Chromium and
+# check that each screenshot is not blank: the demo space.html (written by
+# DEMO, tests/demo_plots.c) and a real one: HUEY learns
+# ../shared/data/TrumpInterview.txt (tests/data/example_conversation.txt
+# where the shared data is absent) with --checkpoint, and `huey galileo
+# --method torgerson --out` writes the space of that checkpoint. A page
+# must show ink at all, and the canvas must show speaker red and concept
+# blue, which only the inline script draws. Skipped when Chromium is not
+# installed (install-deps.sh does not install it: apt-get install
+# chromium). As root Chromium needs --no-sandbox. CHECK_HTML_OUT=DIR keeps
+# the pages and the screenshots (demo.png, real.png) there.
 set -eu
 DEMO=$1
+HUEY=$2
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$CHROME" ]; then
     echo "check-html: SKIPPED (no chromium; apt-get install chromium to run it)"
@@ -21,60 +26,74 @@ else
     trap 'rm -rf "$OUT"' EXIT
 fi
 "$DEMO" "$OUT"
-# virtual time lets the page's script run before the shot is taken
-"$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
-    --window-size=1000,760 --virtual-time-budget=3000 \
-    --screenshot="$OUT/space.png" "file://$OUT/space.html" >"$OUT/chromium.log" 2>&1 || {
-    echo "check-html: FAILED (chromium exited with an error)"; cat "$OUT/chromium.log"; exit 1; }
-[ -s "$OUT/space.png" ] || { echo "check-html: FAILED (no screenshot)"; cat "$OUT/chromium.log"; exit 1; }
-# Count pixels in the PNG (8-bit RGB/RGBA, not interlaced, as Chromium
-# writes it): ink = not white, red = speaker markers, blue = concepts.
-/usr/bin/python3 - "$OUT/space.png" <<'PY'
+INPUT=../shared/data/TrumpInterview.txt
+[ -f "$INPUT" ] || INPUT=tests/data/example_conversation.txt
+"$HUEY" run "$INPUT" --progress-interval 0 --checkpoint "$OUT/real.h5" 2>"$OUT/huey.log" &&
+    "$HUEY" galileo "$OUT/real.h5" --method torgerson --out "$OUT/real" 2>>"$OUT/huey.log" || {
+    echo "check-html: FAILED (huey could not write the real space)"; cat "$OUT/huey.log"; exit 1; }
+
+# shot PAGE PNG: the page in a 1000×760 window; virtual time lets its
+# script run before the shot is taken
+shot() {
+    "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+        --window-size=1000,760 --virtual-time-budget=3000 \
+        --screenshot="$2" "file://$1" >"$OUT/chromium.log" 2>&1 || {
+        echo "check-html: FAILED (chromium exited with an error on $1)"; cat "$OUT/chromium.log"; exit 1; }
+    [ -s "$2" ] || { echo "check-html: FAILED (no screenshot of $1)"; cat "$OUT/chromium.log"; exit 1; }
+}
+shot "$OUT/space.html" "$OUT/demo.png"
+shot "$OUT/real/space.html" "$OUT/real.png"
+/usr/bin/python3 - "$OUT/demo.png" "$OUT/real.png" <<'PY'
 import struct, sys, zlib
-data = open(sys.argv[1], 'rb').read()
-assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
-pos, idat, hdr = 8, b'', None
-while pos < len(data):
-    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
-    body = data[pos + 8:pos + 8 + n]
-    if kind == b'IHDR':
-        hdr = struct.unpack('>IIBBBBB', body)
-    elif kind == b'IDAT':
-        idat += body
-    pos += 12 + n
-w, h, depth, ctype, _, _, interlace = hdr
-if depth != 8 or ctype not in (2, 6) or interlace:
-    sys.exit('check-html: FAILED (unexpected PNG format %r)' % (hdr,))
-bpp = 3 if ctype == 2 else 4
-raw, stride = zlib.decompress(idat), w * bpp
-prev, rows, p = bytearray(stride), [], 0
-for y in range(h):
-    ft, line = raw[p], bytearray(raw[p + 1:p + 1 + stride])
-    p += 1 + stride
-    for i in range(stride):
-        a = line[i - bpp] if i >= bpp else 0
-        b, c = prev[i], prev[i - bpp] if i >= bpp else 0
-        if ft == 1: line[i] = (line[i] + a) & 255
-        elif ft == 2: line[i] = (line[i] + b) & 255
-        elif ft == 3: line[i] = (line[i] + (a + b) // 2) & 255
-        elif ft == 4:
-            q = a + b - c; pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
-            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    rows.append(line)
-    prev = line
-ink = red = blue = 0
-for line in rows:
-    for i in range(0, stride, bpp):
-        r, g, b = line[i], line[i + 1], line[i + 2]
-        if r < 245 or g < 245 or b < 245: ink += 1
-        if r > 150 and g < 90 and b < 90: red += 1
-        if b > 120 and r < 150 and b > r + 40: blue += 1
-total = w * h
-print('check-html: %dx%d screenshot, %.2f%% ink, %d speaker-red and %d concept-blue pixels'
-      % (w, h, 100.0 * ink / total, red, blue))
-if ink < total // 200 or red < 50 or blue < 200:
-    sys.exit('check-html: FAILED (the page looks blank: the 3-D view was not drawn)')
+def check(path):
+    name = path.rsplit('/', 1)[-1]
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+    pos, idat, hdr = 8, b'', None
+    while pos < len(data):
+        n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b'IHDR':
+            hdr = struct.unpack('>IIBBBBB', body)
+        elif kind == b'IDAT':
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = hdr
+    if depth != 8 or ctype not in (2, 6) or interlace:
+        sys.exit('check-html: FAILED (unexpected PNG format %r)' % (hdr,))
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
+    prev, rows, p = bytearray(stride), [], 0
+    for y in range(h):
+        ft, line = raw[p], bytearray(raw[p + 1:p + 1 + stride])
+        p += 1 + stride
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if ft == 1: line[i] = (line[i] + a) & 255
+            elif ft == 2: line[i] = (line[i] + b) & 255
+            elif ft == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif ft == 4:
+                q = a + b - c; pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    ink = red = blue = 0
+    for line in rows:
+        for i in range(0, stride, bpp):
+            r, g, b = line[i], line[i + 1], line[i + 2]
+            if r < 245 or g < 245 or b < 245: ink += 1
+            if r > 150 and g < 90 and b < 90: red += 1
+            if b > 120 and r < 150 and b > r + 40: blue += 1
+    total = w * h
+    print('check-html: %s: %dx%d screenshot, %.2f%% ink, %d speaker-red and %d concept-blue pixels'
+          % (name, w, h, 100.0 * ink / total, red, blue))
+    if ink < total // 200 or red < 50 or blue < 200:
+        sys.exit('check-html: FAILED (%s looks blank: the 3-D view was not drawn)' % name)
+
+for path in sys.argv[1:]:
+    check(path)
 print('check-html: OK')
 PY
-[ -n "${CHECK_HTML_OUT:-}" ] && echo "check-html: pages and screenshot kept in $OUT"
+[ -n "${CHECK_HTML_OUT:-}" ] && echo "check-html: pages and screenshots kept in $OUT"
 exit 0

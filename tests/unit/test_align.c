@@ -63,30 +63,7 @@ static void random_rotation(double *R, size_t k)
         for (size_t i = 0; i < k; i++)
             R[i * k + j] /= sqrt(nn);
     }
-    /* det by elimination on a copy */
-    double a[100], d = 1;
-    memcpy(a, R, k * k * sizeof *a);
-    for (size_t c = 0; c < k; c++) {
-        size_t piv = c;
-        for (size_t r = c + 1; r < k; r++)
-            if (fabs(a[r * k + c]) > fabs(a[piv * k + c]))
-                piv = r;
-        if (piv != c) {
-            for (size_t j = 0; j < k; j++) {
-                double t = a[c * k + j];
-                a[c * k + j] = a[piv * k + j];
-                a[piv * k + j] = t;
-            }
-            d = -d;
-        }
-        d *= a[c * k + c];
-        for (size_t r = c + 1; r < k; r++) {
-            double f = a[r * k + c] / a[c * k + c];
-            for (size_t j = c; j < k; j++)
-                a[r * k + j] -= f * a[c * k + j];
-        }
-    }
-    if (d < 0)
+    if (align_det(R, k) < 0)
         for (size_t i = 0; i < k; i++)
             R[i * k + k - 1] = -R[i * k + k - 1];
 }
@@ -335,17 +312,17 @@ static void test_space_reader(void)
     CU_ASSERT_STRING_EQUAL(s->label[1], "b");
     CU_ASSERT_EQUAL(s->x[1 * 3 + 2], 6);
     CU_ASSERT(s->lambda[0] == 7 && s->lambda[1] == -1 && s->lambda[2] == 2);
-    space_free(s);
+    space_data_free(s);
     s = space_read_json(p1, "gpu_class_galileo");
     CU_ASSERT(s->n == 1 && s->d == 3 && s->lambda[2] == 1);
-    space_free(s);
+    space_data_free(s);
     /* huey galileo's space.json: the space at the top level */
     char *p2 = write_temp("{\"method\": \"torgerson\", \"profile\": \"web\", \"labels\": [\"a\", \"b\", \"c\"],"
                           " \"coordinates\": [[1, 0], [0, 1], [1, 1]], \"eigenvalues_desc\": [2, -3, 1]}");
     s = space_read_json(p2, NULL);
     CU_ASSERT_STRING_EQUAL(s->object, "top level");
     CU_ASSERT(s->n == 3 && s->d == 2 && s->lambda[0] == 2 && s->lambda[1] == -3);
-    space_free(s);
+    space_data_free(s);
     unlink(p1);
     unlink(p2);
     free(p1);

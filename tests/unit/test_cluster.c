@@ -2,8 +2,8 @@
  * test_cluster.c — cluster.c: hierarchical clustering on small matrices
  * whose merges were worked out by hand (both linkages, ties), a check of
  * the cached-partner search against a plain O(n³) search on random
- * matrices full of ties, the CATPAC text picture and the word-frequency
- * tables of a network.
+ * matrices full of ties, the CATPAC text picture, the word-frequency
+ * tables of a network, and the similarity matrix huey clusters works on.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <CUnit/CUnit.h>
@@ -13,6 +13,7 @@
 
 #include "backend.h"
 #include "cluster.h"
+#include "galileo.h"
 #include "net.h"
 #include "params.h"
 
@@ -299,6 +300,66 @@ static void test_frequency_tables(void)
     net_free(n);
 }
 
+/* huey clusters' input: the concepts of the torgerson space, in its order,
+ * and S_ij = m(i->j) + m(j->i) summed here from the network's edges;
+ * symmetric, zero diagonal. */
+static void test_similarity_matrix(void)
+{
+    Params p;
+    params_default(&p);
+    params_set(&p, "window_size", "3", "test");
+    params_set(&p, "connection_probability", "1.0", "test");
+    Net *n = net_create(&p, &backend_cpu_ops, 0, 1);
+    const char *turns[][2] = { { "ann", "garden water tomato soil sun" }, { "bob", "water tomato wall snails" },
+                               { "ann", "garden sun tomato water copper tape" }, { "bob", "snails wall soil sun" } };
+    for (size_t t = 0; t < 4; t++) {
+        net_utterance_begin(n, turns[t][0]);
+        for (const char *w = turns[t][1]; *w;) {
+            size_t l = strcspn(w, " ");
+            net_token(n, w, l);
+            w += l + (w[l] == ' ');
+        }
+        net_utterance_end(n);
+    }
+    NetOutputs o;
+    net_outputs(n, &o);
+    GalileoOpts opt;
+    galileo_opts_default(&opt);
+    opt.num_concepts = 8;
+    double *S;
+    Space *s = space_similarity(n, &o, &opt, &S);
+    Space *t = space_torgerson_net(n, &o, &opt);
+    CU_ASSERT_PTR_NULL(s->error);
+    CU_ASSERT_EQUAL(s->n, 8);
+    CU_ASSERT_EQUAL(t->n, 8);
+    for (size_t i = 0; i < s->n && i < t->n; i++)
+        CU_ASSERT_STRING_EQUAL(s->labels[i], t->labels[i]);
+    size_t nz = 0;
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = 0; j < s->n; j++) {
+            double want = 0;
+            for (size_t e = 0; e < o.nedges && i != j; e++)
+                if ((o.edges[e].src == s->ids[i] && o.edges[e].dst == s->ids[j]) ||
+                    (o.edges[e].src == s->ids[j] && o.edges[e].dst == s->ids[i]))
+                    want += o.edges[e].m;
+            CU_ASSERT_DOUBLE_EQUAL(S[i * s->n + j], want, 1e-12 * (1 + want));
+            CU_ASSERT_EQUAL(S[i * s->n + j], S[j * s->n + i]);
+            nz += want > 0;
+        }
+    CU_ASSERT(nz > 0);
+    free(S);
+    space_free(s);
+    space_free(t);
+
+    opt.num_concepts = 1;   /* one concept: nothing to cluster */
+    s = space_similarity(n, &o, &opt, &S);
+    CU_ASSERT_PTR_NOT_NULL(s->error);
+    CU_ASSERT_PTR_NULL(S);
+    space_free(s);
+    net_outputs_free(&o);
+    net_free(n);
+}
+
 void register_cluster(void)
 {
     CU_pSuite s = CU_add_suite("cluster", NULL, NULL);
@@ -310,4 +371,5 @@ void register_cluster(void)
     CU_add_test(s, "cached search = plain search", test_same_as_plain_search);
     CU_add_test(s, "CATPAC text picture", test_catpac_picture);
     CU_add_test(s, "word frequency tables", test_frequency_tables);
+    CU_add_test(s, "similarity S = m(i->j) + m(j->i) of the torgerson concepts", test_similarity_matrix);
 }

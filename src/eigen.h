@@ -1,0 +1,72 @@
+/*
+ * eigen.h — dense symmetric eigen-decomposition, the one door to LAPACK
+ * (and ScaLAPACK): every LAPACK call of huey is in eigen.c.
+ *
+ * The Galileo spaces (huey-model.md §12) need every eigenvalue but only a
+ * few eigenvectors: the largest three, or the blocks of the positive and
+ * negative ones. eigen_sym() reduces the matrix to tridiagonal form once
+ * (dsytrd), takes the whole spectrum from it (dsterf, O(n^2)), computes the
+ * wanted vectors of the tridiagonal matrix by bisection and inverse
+ * iteration (dstebz + dstein) and maps them back (dormtr); when every
+ * vector is wanted it calls the divide-and-conquer driver (dsyevd). From
+ * n = 800 with at most 8 vectors it reduces in two stages instead
+ * (dsytrd_sy2sb + dsytrd_sb2st, ~1.5x faster) and takes the vectors by
+ * inverse iteration on the band matrix (eigen.c explains).
+ *
+ * Sign convention, the same for every backend: each eigenvector's
+ * largest-magnitude component is positive (ties: the lowest index).
+ * BLAS runs on one thread (the caller's ranks are the parallelism).
+ */
+#ifndef HUEY_EIGEN_H
+#define HUEY_EIGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The eigen-decomposition of one symmetric n×n matrix. */
+typedef struct EigenOut {
+    double *values;   /* (n) every eigenvalue, descending (algebraic) */
+    double *top;      /* (n, ntop) column-major: vectors of values[0..ntop-1] */
+    double *bottom;   /* (n, nbottom) column-major: vectors of values[n-1],
+                         values[n-2], ... (most negative first) */
+    size_t ntop, nbottom;
+} EigenOut;
+
+/* Decompose a (n×n, symmetric, row- or column-major: only the lower
+ * triangle is read; destroyed) and return the whole spectrum plus the
+ * vectors of the ntop largest and the nbottom smallest eigenvalues
+ * (ntop + nbottom <= n; any may be 0). Dies with a message when LAPACK
+ * fails or the matrix holds a NaN or an infinity. */
+void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
+void eigen_free(EigenOut *out);
+/* Tests only: make the two-stage path (n >= 800, few vectors) reject its
+ * vectors, so that its fallback (the matrix rebuilt, one-stage path) runs. */
+extern bool eigen_two_stage_refuse;
+
+/* Flip v (n entries) so that its largest-magnitude entry is positive
+ * (ties: the lowest index). */
+void eigen_fix_sign(double *v, size_t n);
+
+/* Rank q of P holds rows [q*b, min(n, (q+1)*b)) of a distributed
+ * matrix, b = ceil(n/P) (the last ranks may hold fewer rows, or none). */
+void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows);
+
+/* Who decomposes a distributed matrix. */
+typedef enum {
+    EIGEN_AUTO,        /* ScaLAPACK when built with it, P > 1 and n >= EIGEN_SCALAPACK_MIN_N */
+    EIGEN_LAPACK,      /* rank 0 gathers the matrix, calls eigen_sym and shares the 1-rank result */
+    EIGEN_SCALAPACK    /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
+} EigenSolver;
+/* Below this order one rank's LAPACK beats spreading the matrix (on the
+ * 2-core VM at n = 2000: 0.40 s on one rank, pdsyevd 2.1 s on 2 ranks). */
+enum { EIGEN_SCALAPACK_MIN_N = 8000 };
+
+/* Distributed (collective): the same decomposition over every MPI rank.
+ * Each rank passes its row block (eigen_row_block; row-major, nrows × n);
+ * every rank gets the whole result, signs fixed as above. */
+void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
+                    EigenOut *out);
+/* Whether this build has ScaLAPACK. */
+bool eigen_have_scalapack(void);
+
+#endif

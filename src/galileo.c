@@ -1,0 +1,1002 @@
+/*
+ * galileo.c — the Galileo spaces (huey-model.md §12.1, §12.2): concept
+ * selection, the matrix (built by row blocks, so that each MPI rank can
+ * build its own), the eigen-decomposition (eigen.c), coordinates and the
+ * numbers the reference reports; their JSON and CSV files, and
+ * `huey galileo`.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "galileo.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "comm.h"
+#include "eigen.h"
+#include "plot.h"
+#include "util.h"
+
+/* The reference's constants (§12.1, §12.2). */
+static const struct {
+    double activation_coupling;   /* A_ij = w + 0.1·a_i·a_j */
+    double zero_eigenvalue;       /* |λ| <= 1e-10 counts as zero (signature, warp) */
+    double flat_eigenvalue;       /* |λ| <= 1e-8: position column v·1e-4 */
+    double flat_scale;
+    double position_scale;        /* positions ×3 */
+    double balanced_warp;         /* |Σλ+ + Σλ-| <= 1e-8: warp = inf */
+} gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8 };
+
+/* Words the Streamlit page never places (its "system artifacts"). */
+static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b", "speaker_speaker_c",
+                                         "speaker_speaker_d", "speaker_speaker_e", "speaker_speaker_f",
+                                         "re", "e", "g", "4", "lines" };
+
+void galileo_opts_default(GalileoOpts *o)
+{
+    *o = (GalileoOpts){ .method = GAL_TORGERSON, .profile = GAL_REFERENCE, .num_concepts = 50, .min_mass = 0.0,
+                        .max_dims = 0, .collective = false, .solver = EIGEN_AUTO };
+}
+
+/* ---- the concepts and their sparse links ------------------------------------ */
+
+typedef struct Link {
+    size_t j;                /* the other concept */
+    double v;                /* assoc: w(min -> max); torgerson: S_ij */
+} Link;
+
+/* What every row of the matrix is made from. */
+typedef struct GalInput {
+    size_t n;
+    double *act;             /* (n) activation, 0 without an entry (assoc) */
+    size_t *link0;           /* (n + 1) links of concept i: links[link0[i] .. link0[i+1]) */
+    Link *links;             /* by concept, then by j; one per pair and direction */
+    double s_max;            /* torgerson: max(S) over the matrix (1 when not > 0) */
+    double *d2_mean;         /* torgerson: (n) row means of D² */
+    double d2_grand;         /* torgerson: their mean */
+    bool fixed;
+} GalInput;
+
+static Space *space_new(const GalileoOpts *opt)
+{
+    Space *s = xcalloc(1, sizeof *s);
+    s->method = opt->method;
+    s->profile = opt->profile;
+    s->num_concepts = opt->num_concepts;
+    s->min_mass = opt->min_mass;
+    return s;
+}
+
+static void space_alloc(Space *s, size_t n)
+{
+    s->n = n;
+    s->labels = xcalloc(n + 1, sizeof *s->labels);
+    s->ids = xcalloc(n + 1, sizeof *s->ids);
+    s->mass = xcalloc(n + 1, sizeof *s->mass);
+    s->speaker = xcalloc(n + 1, sizeof *s->speaker);
+}
+
+/* slot of every id (-1: dead), ids 0 .. id_counter - 1 */
+static int32_t *slots_by_id(const Net *net)
+{
+    int32_t *slot = xmalloc(((size_t)net->id_counter + 1) * sizeof *slot);
+    for (int64_t i = 0; i <= net->id_counter; i++)
+        slot[i] = -1;
+    for (int32_t q = 0; q < net->nslots; q++)
+        if (net->id[q] >= 0 && net->id[q] < net->id_counter && net->word[q])
+            slot[net->id[q]] = q;
+    return slot;
+}
+
+static bool is_speaker_word(const Net *net, const char *w)
+{
+    for (size_t k = 0; k < net->nspeakers; k++)
+        if (!strcmp(net->speakers[k].word, w))
+            return true;
+    return false;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+    const Link *x = a, *y = b;
+    return (x->j > y->j) - (x->j < y->j);
+}
+
+/* Links from (from[k], tmp[k]) pairs into g: bucketed by concept (stable),
+ * sorted by partner, the two directions of a pair summed. */
+static void bucket_links(GalInput *g, size_t n, const size_t *from, const Link *tmp, size_t nl)
+{
+    /* bucket by concept (stable: edge order kept within a bucket) */
+    g->link0 = xcalloc(n + 2, sizeof *g->link0);
+    for (size_t k = 0; k < nl; k++)
+        g->link0[from[k] + 1]++;
+    for (size_t i = 0; i < n; i++)
+        g->link0[i + 1] += g->link0[i];
+    size_t *fill = xmalloc((n + 1) * sizeof *fill);
+    memcpy(fill, g->link0, (n + 1) * sizeof *fill);
+    g->links = xmalloc((nl + 1) * sizeof *g->links);
+    for (size_t k = 0; k < nl; k++)
+        g->links[fill[from[k]]++] = tmp[k];
+    /* merge the two directions of a pair: S_ij = m(i->j) + m(j->i) */
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = g->link0[i], hi = g->link0[i + 1];
+        qsort(g->links + lo, hi - lo, sizeof *g->links, cmp_link);
+        g->link0[i] = w;
+        for (size_t k = lo; k < hi; k++) {
+            if (w > g->link0[i] && g->links[w - 1].j == g->links[k].j)
+                g->links[w - 1].v += g->links[k].v;
+            else
+                g->links[w++] = g->links[k];
+        }
+    }
+    g->link0[n] = w;
+    free(fill);
+}
+
+/* Links between the space's concepts: for each edge (src, dst) whose ends
+ * are concepts, keep(edge) says whether and with which value; the value
+ * goes to both (i, j) and (j, i); pairs met twice are summed (in edge
+ * order, i.e. m(i->j) + m(j->i) for the smaller id first). */
+static void gather_links(GalInput *g, const Space *s, const Net *net, const NetOutputs *o, bool assoc)
+{
+    size_t n = s->n;
+    /* concepts by id: first[id] and a chain, since an id may be listed twice */
+    int64_t *first = xmalloc(((size_t)net->id_counter + 1) * sizeof *first);
+    int64_t *next = xmalloc((n + 1) * sizeof *next);
+    for (int64_t i = 0; i <= net->id_counter; i++)
+        first[i] = -1;
+    for (size_t i = n; i-- > 0;) {
+        next[i] = first[s->ids[i]];
+        first[s->ids[i]] = (int64_t)i;
+    }
+    size_t cap = 16, nl = 0;
+    Link *tmp = xmalloc(cap * sizeof *tmp);
+    size_t *from = xmalloc(cap * sizeof *from);
+    for (size_t e = 0; e < o->nedges; e++) {
+        const NetEdge *ed = &o->edges[e];
+        if (ed->src < 0 || ed->dst < 0 || ed->src >= net->id_counter || ed->dst >= net->id_counter)
+            continue;
+        if (assoc && ed->src >= ed->dst)
+            continue;   /* the GPU class reads only the (min, max) key */
+        double v = assoc ? ed->w : ed->m;
+        for (int64_t a = first[ed->src]; a >= 0; a = next[a])
+            for (int64_t b = first[ed->dst]; b >= 0; b = next[b]) {
+                if (a == b)
+                    continue;
+                if (nl + 2 > cap) {
+                    cap *= 2;
+                    tmp = xrealloc(tmp, cap * sizeof *tmp);
+                    from = xrealloc(from, cap * sizeof *from);
+                }
+                from[nl] = (size_t)a;
+                tmp[nl++] = (Link){ (size_t)b, v };
+                from[nl] = (size_t)b;
+                tmp[nl++] = (Link){ (size_t)a, v };
+            }
+    }
+    bucket_links(g, n, from, tmp, nl);
+    free(tmp);
+    free(from);
+    free(first);
+    free(next);
+}
+
+static void check_finite(const Net *net, const NetOutputs *o)
+{
+    for (size_t e = 0; e < o->nedges; e++)
+        if (!isfinite(o->edges[e].w) || !isfinite(o->edges[e].m))
+            die("connection %lld -> %lld has weight %g and mass %g: the network is corrupt",
+                (long long)o->edges[e].src, (long long)o->edges[e].dst, o->edges[e].w, o->edges[e].m);
+    for (int32_t q = 0; q < net->nslots; q++)
+        if (net->id[q] >= 0 && o->has_act[q] && !isfinite(o->act[q]))
+            die("neuron %lld (%s) has activation %g: the network is corrupt", (long long)net->id[q],
+                net->word[q] ? net->word[q] : "?", o->act[q]);
+}
+
+/* ---- matrix rows ------------------------------------------------------------ */
+
+/* Rows r0 .. r0 + nr - 1 of the space's matrix into rows (nr, n). */
+static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr, double *rows)
+{
+    size_t n = g->n;
+    for (size_t r = r0; r < r0 + nr; r++) {
+        double *row = rows + (r - r0) * n;
+        if (m == GAL_ASSOC) {
+            double ar = g->act[r];
+            for (size_t j = 0; j < n; j++)
+                row[j] = gal.activation_coupling * (ar * g->act[j]);
+            for (size_t k = g->link0[r]; k < g->link0[r + 1]; k++)
+                row[g->links[k].j] = g->links[k].v + gal.activation_coupling * (ar * g->act[g->links[k].j]);
+            row[r] = 1.0;
+        } else {
+            /* D² = (max S - S)², D²_ii = max(S)² (reference) or 0 (fixed);
+             * B_ij = -½ (D²_ij - mean_i - mean_j + grand mean) */
+            double smax2 = g->s_max * g->s_max;
+            for (size_t j = 0; j < n; j++)
+                row[j] = smax2;
+            for (size_t k = g->link0[r]; k < g->link0[r + 1]; k++) {
+                double d = g->s_max - g->links[k].v;
+                row[g->links[k].j] = d * d;
+            }
+            row[r] = g->fixed ? 0.0 : smax2;
+            for (size_t j = 0; j < n; j++)
+                row[j] = -0.5 * (row[j] - g->d2_mean[r] - g->d2_mean[j] + g->d2_grand);
+        }
+    }
+}
+
+/* The matrix, then its decomposition; collective: this rank's row block,
+ * decomposed over every rank. */
+static void decompose(const GalInput *g, Space *s, bool collective, EigenSolver solver, size_t ntop,
+                      size_t nbottom, EigenOut *eo)
+{
+    size_t n = g->n, r0 = 0, nr = n;
+    double t0 = now_seconds();
+    if (collective)
+        eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
+    double *rows = xmalloc((nr * n + 1) * sizeof *rows);
+    build_rows(g, s->method, r0, nr, rows);
+    double t1 = now_seconds();
+    if (collective)
+        eigen_sym_dist(rows, n, ntop, nbottom, solver, eo);
+    else
+        eigen_sym(rows, n, ntop, nbottom, eo);
+    free(rows);
+    s->build_seconds = t1 - t0;
+    s->eigen_seconds = now_seconds() - t1;
+}
+
+/* ---- spectrum summary ---------------------------------------------------------- */
+
+static void summarise(Space *s)
+{
+    size_t n = s->n;
+    double tot = 0.0;
+    s->n_pos = s->n_neg = s->n_zero = 0;
+    s->sum_pos = s->sum_neg = s->trace = 0.0;
+    for (size_t k = n; k-- > 0;) {   /* ascending, like eigh's output */
+        double l = s->eig[k];
+        s->trace += l;
+        tot += fabs(l);
+        if (l > gal.zero_eigenvalue) {
+            s->n_pos++;
+            s->sum_pos += l;
+        } else if (l < -gal.zero_eigenvalue) {
+            s->n_neg++;
+            s->sum_neg += l;
+        } else {
+            s->n_zero++;
+        }
+    }
+    double all = s->sum_pos + s->sum_neg;
+    if (!s->n_pos)
+        s->warp = 1.0;
+    else if (fabs(all) > gal.balanced_warp)
+        s->warp = s->sum_pos / all;
+    else
+        s->warp = INFINITY;
+    for (int k = 0; k < GAL_DIMS; k++) {
+        s->top_eig[k] = (size_t)k < n ? s->eig[k] : 0.0;
+        if ((size_t)k >= n)
+            continue;
+        if (s->eig[k] > gal.zero_eigenvalue)
+            s->signature[0]++;
+        else if (s->eig[k] < -gal.zero_eigenvalue)
+            s->signature[1]++;
+        else
+            s->signature[2]++;
+    }
+    /* "variance explained": the reference sums |λ| of the first three of
+     * eigh's ascending output (the three most negative); fixed: the three
+     * largest, as plotted */
+    double part = 0.0;
+    for (size_t k = 0; k < GAL_DIMS && k < n; k++)
+        part += fabs(s->profile == GAL_FIXED ? s->eig[k] : s->eig[n - 1 - k]);
+    s->variance_3d = tot > 0 ? part / tot * 100.0 : 0.0;
+}
+
+static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt);
+static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt);
+
+/* ---- §12.1 --------------------------------------------------------------------- */
+
+Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_ASSOC;
+    check_finite(net, o);
+    size_t n = net->nconcepts;
+    space_alloc(s, n);
+    int32_t *slot = slots_by_id(net);
+    GalInput g = { .n = n, .act = xcalloc(n + 1, sizeof(double)) };
+    for (size_t i = 0; i < n; i++) {
+        const Concept *c = &net->concepts[i];
+        s->labels[i] = xstrdup(c->word);
+        s->ids[i] = c->id;
+        int32_t q = c->id >= 0 && c->id < net->id_counter ? slot[c->id] : -1;
+        s->mass[i] = q >= 0 ? o->mass[q] : 0.0;
+        s->speaker[i] = is_speaker_word(net, c->word);
+        double a = 0.0;
+        if (q >= 0)
+            a = o->has_act[q] ? o->act[q] : 0.0;
+        else if (!net_dead_entry(net, c->id, &a))
+            a = 0.0;
+        g.act[i] = a;
+    }
+    free(slot);
+    gather_links(&g, s, net, o, true);
+    assoc_space(s, &g, opt);
+    return s;
+}
+
+/* §12.1 from its input: decomposition, coordinates, summary; frees g. */
+static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
+{
+    size_t n = s->n;
+    EigenOut eo;
+    size_t k = n >= GAL_DIMS ? GAL_DIMS : 0;
+    decompose(g, s, opt->collective, opt->solver, k, 0, &eo);
+    s->eig = eo.values;
+    eo.values = NULL;
+    s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
+    s->vec = xcalloc(n * GAL_DIMS + 1, sizeof *s->vec);
+    if (k) {
+        /* X = V[:, :3]; X - rowmean - colmean + mean; column k ×√λ_k if λ_k > 0 */
+        memcpy(s->vec, eo.top, n * GAL_DIMS * sizeof *s->vec);
+        double col[GAL_DIMS] = { 0 }, grand = 0.0;
+        for (int c = 0; c < GAL_DIMS; c++) {
+            for (size_t i = 0; i < n; i++)
+                col[c] += s->vec[c * n + i];
+            grand += col[c];
+            col[c] /= (double)n;
+        }
+        grand /= (double)(n * GAL_DIMS);
+        for (size_t i = 0; i < n; i++) {
+            double row = (s->vec[i] + s->vec[n + i] + s->vec[2 * n + i]) / GAL_DIMS;
+            for (int c = 0; c < GAL_DIMS; c++) {
+                double x = s->vec[c * n + i] - row - col[c] + grand;
+                if (s->eig[c] > 0)
+                    x *= sqrt(fabs(s->eig[c]));
+                s->coords[i * GAL_DIMS + c] = x;
+            }
+        }
+    }
+    eigen_free(&eo);
+    free(g->act);
+    free(g->link0);
+    free(g->links);
+    summarise(s);
+}
+
+/* ---- §12.2 --------------------------------------------------------------------- */
+
+typedef struct Cand {
+    size_t order;            /* word_to_neuron position: the stable sort's tie-break */
+    int32_t slot;
+    double mass;
+} Cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const Cand *x = a, *y = b;
+    if (x->mass != y->mass)
+        return x->mass > y->mass ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+static bool is_artifact(const char *w)
+{
+    for (size_t k = 0; k < sizeof artifacts / sizeof artifacts[0]; k++)
+        if (!strcmp(w, artifacts[k]))
+            return true;
+    return false;
+}
+
+/* The torgerson concept list into s: every living neuron but the
+ * artifacts with mass >= min_mass, by mass descending, the first
+ * num_concepts. With fewer than min_n of them (too_few), or none with
+ * mass > 0 (no_mass), s->error says so and s stays empty. */
+static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, const GalileoOpts *opt, size_t min_n,
+                             const char *too_few, const char *no_mass)
+{
+    check_finite(net, o);
+    Cand *cand = xmalloc(((size_t)net->nliving + 1) * sizeof *cand);
+    size_t nc = 0, order = 0;
+    for (int32_t q = net->w2n_head; q >= 0; q = net->w2n_next[q], order++) {
+        double m;
+        if (!net_mass_in_order(net, q, &m))
+            m = o->mass[q];
+        if (!is_artifact(net->word[q]) && m >= opt->min_mass)
+            cand[nc++] = (Cand){ order, q, m };
+    }
+    qsort(cand, nc, sizeof *cand, cmp_cand);
+    size_t n = nc < opt->num_concepts ? nc : opt->num_concepts;
+    bool any_mass = false;
+    for (size_t i = 0; i < n; i++)
+        any_mass |= cand[i].mass > 0;
+    if (n < min_n || !any_mass) {
+        s->error = n < min_n ? too_few : no_mass;
+        free(cand);
+        return;
+    }
+    space_alloc(s, n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t q = cand[i].slot;
+        s->labels[i] = xstrdup(net->word[q]);
+        s->ids[i] = net->id[q];
+        s->mass[i] = cand[i].mass;
+        s->speaker[i] = is_speaker_word(net, net->word[q]);
+    }
+    free(cand);
+}
+
+Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    select_torgerson(s, net, o, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
+                     "no selected concept has mass > 0 (nothing learnt): no space");
+    if (s->error)
+        return s;
+    GalInput g = { .n = s->n };
+    gather_links(&g, s, net, o, false);
+    torgerson_space(s, &g, opt);
+    return s;
+}
+
+Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S)
+{
+    Space *s = space_new(opt);
+    s->method = GAL_TORGERSON;
+    *S = NULL;
+    select_torgerson(s, net, o, opt, 2, "fewer than 2 concepts: nothing to cluster",
+                     "no selected concept has mass > 0 (nothing learnt): nothing to cluster");
+    if (s->error)
+        return s;
+    size_t n = s->n;
+    GalInput g = { .n = n };
+    gather_links(&g, s, net, o, false);
+    double *m = xcalloc(n * n, sizeof *m);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = g.link0[i]; k < g.link0[i + 1]; k++)
+            m[i * n + g.links[k].j] = g.links[k].v;
+    free(g.link0);
+    free(g.links);
+    *S = m;
+    return s;
+}
+
+/* §12.2 from the chosen concepts and their S links: D², B, decomposition,
+ * positions, blocks, summary; frees g. */
+static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
+{
+    size_t n = s->n;
+    g->fixed = opt->profile == GAL_FIXED;
+    /* max(S) over the whole matrix (its diagonal is 0), then D²'s row means
+     * from the sparse S: Σ_j (M - S_ij)² = (n - 1)·M² + Σ_links ((M - S)² - M²) + D²_ii */
+    double smax = 0.0;
+    for (size_t k = 0; k < g->link0[n]; k++)
+        smax = g->links[k].v > smax ? g->links[k].v : smax;
+    g->s_max = smax > 0 ? smax : 1.0;
+    double m2 = g->s_max * g->s_max;
+    g->d2_mean = xmalloc((n + 1) * sizeof *g->d2_mean);
+    for (size_t i = 0; i < n; i++) {
+        double sum = (double)(n - 1) * m2 + (g->fixed ? 0.0 : m2);
+        for (size_t k = g->link0[i]; k < g->link0[i + 1]; k++) {
+            double d = g->s_max - g->links[k].v;
+            sum += d * d - m2;
+        }
+        g->d2_mean[i] = sum / (double)n;
+    }
+    g->d2_grand = 0.0;
+    for (size_t i = 0; i < n; i++)
+        g->d2_grand += g->d2_mean[i];
+    g->d2_grand /= (double)n;
+
+    /* vectors: every one, or the top max_dims (at least 3) and the bottom max_dims */
+    size_t ntop = n, nbottom = 0;
+    if (opt->max_dims && opt->max_dims < n) {
+        ntop = opt->max_dims > GAL_DIMS ? opt->max_dims : GAL_DIMS;
+        ntop = ntop < n ? ntop : n;
+        nbottom = opt->max_dims < n - ntop ? opt->max_dims : n - ntop;
+    }
+    EigenOut eo;
+    decompose(g, s, opt->collective, opt->solver, ntop, nbottom, &eo);
+    s->eig = eo.values;
+    eo.values = NULL;
+    summarise(s);
+
+    s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
+    s->vec = xcalloc(n * GAL_DIMS + 1, sizeof *s->vec);
+    memcpy(s->vec, eo.top, n * GAL_DIMS * sizeof *s->vec);
+    for (int c = 0; c < GAL_DIMS; c++) {
+        double l = s->eig[c];
+        double scale = fabs(l) > gal.flat_eigenvalue ? sqrt(fabs(l)) : gal.flat_scale;
+        for (size_t i = 0; i < n; i++)
+            s->coords[i * GAL_DIMS + c] = s->vec[c * n + i] * scale * gal.position_scale;
+    }
+    /* real block: the positive λ among the top vectors; imaginary: the
+     * negative ones, most negative first (the bottom vectors, or the top
+     * vectors from the end when every vector was computed) */
+    size_t nr = 0, ni = 0;
+    while (nr < ntop && s->eig[nr] > gal.zero_eigenvalue && (!opt->max_dims || nr < opt->max_dims))
+        nr++;
+    const double *neg = nbottom ? eo.bottom : NULL;
+    size_t nneg_avail = nbottom;
+    if (!nbottom && ntop == n)
+        nneg_avail = n;
+    while (ni < nneg_avail && s->eig[n - 1 - ni] < -gal.zero_eigenvalue && (!opt->max_dims || ni < opt->max_dims))
+        ni++;
+    s->n_real = nr;
+    s->n_imag = ni;
+    s->real = xcalloc(n * nr + 1, sizeof *s->real);
+    s->imag = xcalloc(n * ni + 1, sizeof *s->imag);
+    for (size_t c = 0; c < nr; c++) {
+        double sc = sqrt(s->eig[c]);
+        for (size_t i = 0; i < n; i++)
+            s->real[i * nr + c] = eo.top[c * n + i] * sc;
+    }
+    for (size_t c = 0; c < ni; c++) {
+        double sc = sqrt(-s->eig[n - 1 - c]);
+        const double *v = neg ? neg + c * n : eo.top + (n - 1 - c) * n;
+        for (size_t i = 0; i < n; i++)
+            s->imag[i * ni + c] = v[i] * sc;
+    }
+    eigen_free(&eo);
+    free(g->link0);
+    free(g->links);
+    free(g->d2_mean);
+}
+
+/* ---- generated networks (benchmarks) ---------------------------------------------------- */
+
+Space *space_generated(size_t n, size_t links_per_concept, uint64_t seed, const GalileoOpts *opt)
+{
+    Space *s = space_new(opt);
+    space_alloc(s, n);
+    uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 1;
+#define NEXT_UNIFORM() ((x = hash_u64(x + 0x9e3779b97f4a7c15ULL)) >> 11) * 0x1.0p-53
+    GalInput g = { .n = n, .act = xcalloc(n + 1, sizeof(double)) };
+    char name[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "c%zu", i);
+        s->labels[i] = xstrdup(name);
+        s->ids[i] = (int64_t)i;
+        g.act[i] = NEXT_UNIFORM();
+    }
+    size_t nl = 0, cap = 2 * n * links_per_concept + 1;
+    size_t *from = xmalloc(cap * sizeof *from);
+    Link *tmp = xmalloc(cap * sizeof *tmp);
+    for (size_t i = 0; i < n && n > 1; i++)
+        for (size_t k = 0; k < links_per_concept; k++) {
+            size_t j = (size_t)(NEXT_UNIFORM() * (double)n);
+            if (j == i || j >= n)
+                continue;
+            double v = NEXT_UNIFORM() * (opt->method == GAL_ASSOC ? 1.0 : 10.0);
+            s->mass[i] += v;
+            s->mass[j] += v;
+            from[nl] = i;
+            tmp[nl++] = (Link){ j, v };
+            from[nl] = j;
+            tmp[nl++] = (Link){ i, v };
+        }
+#undef NEXT_UNIFORM
+    bucket_links(&g, n, from, tmp, nl);
+    free(from);
+    free(tmp);
+    if (opt->method == GAL_ASSOC) {
+        assoc_space(s, &g, opt);
+    } else {
+        free(g.act);
+        torgerson_space(s, &g, opt);
+    }
+    return s;
+}
+
+Space *space_make(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+{
+    return opt->method == GAL_ASSOC ? space_assoc_net(net, o, opt) : space_torgerson_net(net, o, opt);
+}
+
+void space_free(Space *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->labels[i]);
+    free(s->labels);
+    free(s->ids);
+    free(s->mass);
+    free(s->speaker);
+    free(s->eig);
+    free(s->coords);
+    free(s->vec);
+    free(s->real);
+    free(s->imag);
+    free(s);
+}
+
+/* ---- outputs ------------------------------------------------------------------------ */
+
+static const char *method_name(GalileoMethod m) { return m == GAL_ASSOC ? "assoc" : "torgerson"; }
+static const char *profile_name(GalileoProfile p) { return p == GAL_FIXED ? "fixed" : "reference"; }
+
+static void json_doubles(JsonWriter *j, const double *v, size_t n)
+{
+    json_begin_array(j);
+    for (size_t i = 0; i < n; i++)
+        json_double(j, v[i]);
+    json_end_array(j);
+}
+
+static void json_rows3(JsonWriter *j, const double *v, size_t n)
+{
+    json_begin_array(j);
+    for (size_t i = 0; i < n; i++)
+        json_doubles(j, v + i * GAL_DIMS, GAL_DIMS);
+    json_end_array(j);
+}
+
+static void json_summary(JsonWriter *j, const Space *s)
+{
+    json_begin_object(j);
+    json_key(j, "n"); json_uint(j, s->n);
+    json_key(j, "n_positive"); json_uint(j, s->n_pos);
+    json_key(j, "n_negative"); json_uint(j, s->n_neg);
+    json_key(j, "n_zero"); json_uint(j, s->n_zero);
+    json_key(j, "sum_positive"); json_double(j, s->sum_pos);
+    json_key(j, "sum_negative"); json_double(j, s->sum_neg);
+    json_key(j, "trace"); json_double(j, s->trace);
+    json_key(j, "warp_factor"); json_double(j, s->warp);
+    json_end_object(j);
+}
+
+void space_json(const Space *s, JsonWriter *j)
+{
+    json_begin_object(j);
+    if (s->method == GAL_ASSOC) {
+        json_key(j, "doc");
+        json_string(j, "HueyGPUConversationalNetwork.calculate_association_matrix + get_3d_coordinates "
+                       "(A_ii=1, A_ij=w[(min,max)]+0.1*a_i*a_j, eigh of A, no Torgerson)");
+        json_key(j, "labels");
+        json_begin_array(j);
+        for (size_t i = 0; i < s->n; i++)
+            json_string(j, s->labels[i]);
+        json_end_array(j);
+        json_key(j, "label_ids");
+        json_begin_array(j);
+        for (size_t i = 0; i < s->n; i++)
+            json_int(j, s->ids[i]);
+        json_end_array(j);
+        json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n);
+        json_key(j, "eigen_summary"); json_summary(j, s);
+        json_key(j, "coordinates"); json_rows3(j, s->coords, s->n);
+        json_key(j, "matrix_size"); json_uint(j, s->n);
+    } else {
+        json_key(j, "source_file"); json_string(j, "huey_plusplus_web_interface.py");
+        json_key(j, "num_concepts"); json_uint(j, s->num_concepts);
+        json_key(j, "min_mass"); json_double(j, s->min_mass);
+        if (s->error) {
+            json_key(j, "error"); json_string(j, s->error);
+        } else {
+            json_key(j, "concept_ids");
+            json_begin_array(j);
+            for (size_t i = 0; i < s->n; i++)
+                json_int(j, s->ids[i]);
+            json_end_array(j);
+            json_key(j, "concept_words");
+            json_begin_array(j);
+            for (size_t i = 0; i < s->n; i++)
+                json_string(j, s->labels[i]);
+            json_end_array(j);
+            json_key(j, "positions"); json_rows3(j, s->coords, s->n);
+            json_key(j, "selected_eigenvalues"); json_doubles(j, s->top_eig, GAL_DIMS);
+            json_key(j, "metric_signature_top3");
+            json_begin_array(j);
+            for (int k = 0; k < 3; k++)
+                json_int(j, s->signature[k]);
+            json_end_array(j);
+            json_key(j, "warp_factor"); json_double(j, s->warp);
+            json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n);
+            json_key(j, "eigen_summary"); json_summary(j, s);
+            json_key(j, "eigh_seconds"); json_double(j, s->eigen_seconds);
+            json_key(j, "matrix_size"); json_uint(j, s->n);
+            json_key(j, "variance_explained_3d"); json_double(j, s->variance_3d);
+        }
+    }
+    json_key(j, "method"); json_string(j, method_name(s->method));
+    json_key(j, "profile"); json_string(j, profile_name(s->profile));
+    if (s->method == GAL_TORGERSON && s->profile == GAL_FIXED) {
+        json_key(j, "fixes");
+        json_begin_array(j);
+        json_string(j, "D_ii = 0 (the reference sets D_ii = max(S))");
+        json_string(j, "variance explained from the three largest eigenvalues (the reference: the three "
+                       "smallest of the unsorted eigh output)");
+        json_string(j, "each speaker listed once");
+        json_end_array(j);
+    }
+    if (!s->error && s->n >= GAL_DIMS) {
+        /* the raw vectors (signs fixed) that the coordinates come from */
+        json_key(j, "eigenvectors_top3");
+        json_begin_array(j);
+        for (size_t i = 0; i < s->n; i++) {
+            double v[GAL_DIMS] = { s->vec[i], s->vec[s->n + i], s->vec[2 * s->n + i] };
+            json_doubles(j, v, GAL_DIMS);
+        }
+        json_end_array(j);
+    }
+    json_key(j, "build_seconds"); json_double(j, s->build_seconds);
+    json_key(j, "eigen_seconds"); json_double(j, s->eigen_seconds);
+    json_end_object(j);
+}
+
+static void csv_label(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_double(FILE *f, double v)
+{
+    char b[40];
+    fmt_double(b, v);
+    fputc(',', f);
+    fputs(b, f);
+}
+
+static FILE *open_in(const char *dir, const char *name, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("cannot write %s: %s", path, strerror(errno));
+    return f;
+}
+
+static void close_file(FILE *f, const char *path)
+{
+    if (fclose(f) != 0)
+        die("error writing %s: %s", path, strerror(errno));
+}
+
+/* The pictures (plot.h): scree.svg (every eigenvalue), map-12.svg and
+ * map-13.svg (the coordinates on dimensions 1-2 and 1-3), space.html (the
+ * 3-D view with the signature and warp factor). */
+static void write_plots(const Space *s, const char *dir)
+{
+    PlotPoint *pt = xmalloc((s->n + 1) * sizeof *pt);
+    for (size_t i = 0; i < s->n; i++)
+        pt[i] = (PlotPoint){ s->labels[i], s->coords[i * GAL_DIMS], s->coords[i * GAL_DIMS + 1],
+                             s->coords[i * GAL_DIMS + 2], s->mass[i], s->speaker[i] };
+    char title[200], sub[320], sig[128], path[4096];
+    snprintf(title, sizeof title, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
+             profile_name(s->profile));
+    snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg, s->n_zero);
+
+    FILE *f = open_in(dir, "scree.svg", path, sizeof path);
+    snprintf(sub, sizeof sub, "%s: eigenvalues", title);
+    svg_scree(f, s->eig, s->n, sub);
+    close_file(f, path);
+    static const struct { const char *file; int ax, ay; } maps[] = { { "map-12.svg", 0, 1 }, { "map-13.svg", 0, 2 } };
+    for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
+        f = open_in(dir, maps[k].file, path, sizeof path);
+        snprintf(sub, sizeof sub, "%s: dimensions %d and %d", title, maps[k].ax + 1, maps[k].ay + 1);
+        svg_map(f, pt, s->n, maps[k].ax, maps[k].ay, sub);
+        close_file(f, path);
+    }
+    f = open_in(dir, "space.html", path, sizeof path);
+    html_space(f, pt, s->n, title, sig, s->warp);
+    close_file(f, path);
+    free(pt);
+}
+
+void space_write_dir(const Space *s, const char *dir)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        die("cannot create directory %s: %s", dir, strerror(errno));
+    char path[4096];
+    FILE *f = open_in(dir, "space.json", path, sizeof path);
+    JsonWriter j;
+    json_init(&j, f);
+    space_json(s, &j);
+    close_file(f, path);
+    if (s->error)
+        return;
+
+    f = open_in(dir, "coords.csv", path, sizeof path);
+    size_t nr = s->method == GAL_ASSOC ? GAL_DIMS : s->n_real, ni = s->method == GAL_ASSOC ? 0 : s->n_imag;
+    fputs("label,mass", f);
+    for (size_t c = 0; c < nr; c++)
+        fprintf(f, ",r%zu", c + 1);
+    for (size_t c = 0; c < ni; c++)
+        fprintf(f, ",i%zu", c + 1);
+    fputc('\n', f);
+    for (size_t i = 0; i < s->n; i++) {
+        csv_label(f, s->labels[i]);
+        csv_double(f, s->mass[i]);
+        for (size_t c = 0; c < nr; c++)
+            csv_double(f, s->method == GAL_ASSOC ? s->coords[i * GAL_DIMS + c] : s->real[i * nr + c]);
+        for (size_t c = 0; c < ni; c++)
+            csv_double(f, s->imag[i * ni + c]);
+        fputc('\n', f);
+    }
+    close_file(f, path);
+
+    f = open_in(dir, "eigenvalues.csv", path, sizeof path);
+    fputs("rank,eigenvalue\n", f);
+    for (size_t k = 0; k < s->n; k++) {
+        fprintf(f, "%zu", k + 1);
+        csv_double(f, s->eig[k]);
+        fputc('\n', f);
+    }
+    close_file(f, path);
+    write_plots(s, dir);
+}
+
+/* ---- huey run --galileo DIR ------------------------------------------------------------ */
+
+void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Space *spaces[2])
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        die("cannot create directory %s: %s", dir, strerror(errno));
+    GalileoOpts opt;
+    galileo_opts_default(&opt);
+    for (int k = 0; k < 2; k++) {
+        opt.method = k == 0 ? GAL_ASSOC : GAL_TORGERSON;
+        Space *s = spaces[k] = space_make(net, o, &opt);
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, method_name(s->method));
+        space_write_dir(s, sub);
+        if (s->error)
+            warn("galileo %s: %s", method_name(s->method), s->error);
+        else
+            fprintf(stderr, "huey: galileo %s: %zu concepts, signature (%zu, %zu, %zu), warp factor %.6g, "
+                            "matrix %.3f s, eigen %.3f s -> %s\n",
+                    method_name(s->method), s->n, s->n_pos, s->n_neg, s->n_zero, s->warp, s->build_seconds,
+                    s->eigen_seconds, sub);
+    }
+}
+
+void galileo_json_keys(JsonWriter *j, void *ctx)
+{
+    Space **spaces = ctx;
+    json_key(j, "gpu_class_galileo");
+    space_json(spaces[0], j);
+    json_key(j, "web_torgerson_galileo");
+    space_json(spaces[1], j);
+}
+
+/* ---- huey galileo --------------------------------------------------------------------- */
+
+static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N --method assoc|torgerson "
+                                    "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR] "
+                                    "[--eigen auto|lapack|scalapack]";
+/* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
+enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
+
+double galileo_parse_number(const char *v, const char *opt, bool integer)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (!*v || *end || errno || !isfinite(x) || x < 0 || (integer && (x < 1 || x != floor(x))))
+        die_usage("option %s: expected a %s, got '%s'", opt,
+                  integer ? "positive integer" : "non-negative number", v);
+    return x;
+}
+
+bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc)
+        return false;
+    if (!strcmp(a, "--concepts"))
+        o->num_concepts = (size_t)galileo_parse_number(argv[++*i], a, true);
+    else if (!strcmp(a, "--min-mass"))
+        o->min_mass = galileo_parse_number(argv[++*i], a, false);
+    else if (!strcmp(a, "--profile")) {
+        const char *p = argv[++*i];
+        if (!strcmp(p, "reference"))
+            o->profile = GAL_REFERENCE;
+        else if (!strcmp(p, "fixed"))
+            o->profile = GAL_FIXED;
+        else
+            die_usage("option --profile: expected reference or fixed, got '%s'", p);
+    } else
+        return false;
+    return true;
+}
+
+int cmd_galileo(int argc, char **argv)
+{
+    GalileoOpts o;
+    galileo_opts_default(&o);
+    const char *path = NULL, *out = NULL, *method = NULL;
+    size_t generated = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (galileo_take_opt(&o, argc, argv, &i)) {
+            continue;
+        } else if (!strcmp(a, "--method") && has) {
+            method = argv[++i];
+        } else if (!strcmp(a, "--dims") && has) {
+            o.max_dims = (size_t)galileo_parse_number(argv[++i], a, true);
+        } else if (!strcmp(a, "--eigen") && has) {
+            const char *e = argv[++i];
+            if (!strcmp(e, "auto"))
+                o.solver = EIGEN_AUTO;
+            else if (!strcmp(e, "lapack"))
+                o.solver = EIGEN_LAPACK;
+            else if (!strcmp(e, "scalapack"))
+                o.solver = EIGEN_SCALAPACK;
+            else
+                die_usage("option --eigen: expected auto, lapack or scalapack, got '%s'", e);
+        } else if (!strcmp(a, "--generated") && has) {
+            generated = (size_t)galileo_parse_number(argv[++i], a, true);
+        } else if (!strcmp(a, "--out") && has) {
+            out = argv[++i];
+        } else if (a[0] == '-') {
+            die_usage("unknown option or missing value '%s' (%s)", a, galileo_usage);
+        } else if (!path) {
+            path = a;
+        } else {
+            die_usage("%s", galileo_usage);
+        }
+    }
+    if ((!path && !generated) || (path && generated) || !method)
+        die_usage("%s", galileo_usage);
+    if (!strcmp(method, "assoc"))
+        o.method = GAL_ASSOC;
+    else if (!strcmp(method, "torgerson"))
+        o.method = GAL_TORGERSON;
+    else
+        die_usage("option --method: expected assoc or torgerson, got '%s'", method);
+
+    /* under mpirun every rank loads the checkpoint by itself, then each
+     * builds its row block of the matrix and the ranks share the eigen work */
+    o.collective = comm_size() > 1;
+    comm_set_local(true);
+    GalileoOpts def;
+    galileo_opts_default(&def);
+    if (o.method == GAL_ASSOC && (o.num_concepts != def.num_concepts || o.min_mass != def.min_mass))
+        warn("--concepts and --min-mass do not apply to --method assoc (every concept_neurons entry is placed)");
+    Loaded *l = generated ? NULL : offline_load(path);
+    comm_set_local(false);
+    Space *s = generated ? space_generated(generated, GENERATED_LINKS, GENERATED_SEED, &o)
+                         : space_make(l->net, &l->out, &o);
+    if (generated)
+        path = "generated network";
+    if (!s->error && s->n < GAL_DIMS)
+        s->error = "fewer than 3 concepts: no 3-D space";
+    if (s->error)
+        die("%s: %s (%zu concept%s)", path, s->error, s->n, s->n == 1 ? "" : "s");
+    if (comm_rank() == 0) {
+        if (out) {
+            space_write_dir(s, out);
+            fprintf(stderr, "huey: %s space of %zu concepts: signature (%zu, %zu, %zu), warp factor %.6g; "
+                            "matrix %.3f s, eigen %.3f s; wrote %s\n",
+                    method_name(s->method), s->n, s->n_pos, s->n_neg, s->n_zero, s->warp, s->build_seconds,
+                    s->eigen_seconds, out);
+        } else {
+            JsonWriter j;
+            json_init(&j, stdout);
+            space_json(s, &j);
+        }
+    }
+    space_free(s);
+    offline_free(l);
+    return 0;
+}

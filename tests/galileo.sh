@@ -1,0 +1,280 @@
+#!/bin/sh
+# galileo.sh — the Galileo spaces (huey-model.md §12) against the
+# reference's expected outputs, and their errors:
+#   1. every case of tests/expected-cases.txt is learnt once with
+#      `huey run --checkpoint X.h5 --galileo DIR --json X.json`; then
+#      json-compare checks gpu_class_galileo and web_torgerson_galileo of
+#      X.json, and of `huey galileo X.h5 --method assoc|torgerson` (its
+#      space.json), with the data README's rule: eigenvalues within 1e-8 of
+#      the largest |λ|, labels and ids exactly, coordinates up to
+#      eigenvector signs (json_compare.c);
+#   2. the files in DIR (space.json, coords.csv, eigenvalues.csv, the
+#      pictures scree.svg, map-12.svg, map-13.svg, space.html) and the
+#      fixed profile;
+#   3. bad input: fewer than 3 concepts, no mass, bad options, a
+#      checkpoint holding a NaN: one line, exit 1 (data) or 2 (usage);
+#   4. under mpirun (2 and 4 ranks): each rank builds its row block;
+#      with --eigen lapack the space equals one rank's byte for byte; with
+#      --eigen scalapack (pdsyevd, 4 ranks, small n) it is within the
+#      tolerance of one rank's and of the expected outputs.
+set -u
+HUEY=${HUEY:-bin/huey}
+CMP=${CMP:-build/json-compare}
+DATA=../shared/data
+. tests/lib.sh
+
+# ---- 1. expected outputs ---------------------------------------------------
+if [ -d "$DATA/expected" ]; then
+    grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
+        [ -n "$name" ] || continue
+        exp=$DATA/expected/$name.json
+        # shellcheck disable=SC2086
+        if ! "$HUEY" run "$DATA/$input" $flags --progress-interval 0 --checkpoint "$OUT/$name.h5" \
+                --galileo "$OUT/$name.gal" --json "$OUT/$name.json" 2>"$OUT/$name.err"; then
+            echo "FAIL $name: huey run exited $?"; sed 's/^/     /' "$OUT/$name.err"; continue
+        fi
+        if "$CMP" --keys gpu_class_galileo,web_torgerson_galileo "$exp" "$OUT/$name.json" >"$OUT/$name.cmp" 2>&1; then
+            echo "ok   $name: run --galileo: $(grep '^ok' "$OUT/$name.cmp" | sed 's/^ok *//; s/,.*//' | tr '\n' ';')"
+        else
+            echo "FAIL $name: run --galileo"; grep -v '^ok' "$OUT/$name.cmp" | sed 's/^/     /'
+        fi
+        for m in assoc torgerson; do
+            key=gpu_class_galileo; [ $m = torgerson ] && key=web_torgerson_galileo
+            if grep -q -e '"error"' -e '"matrix_size": [012],' "$OUT/$name.gal/$m/space.json"; then
+                # no space: huey galileo says why and fails
+                if "$HUEY" galileo "$OUT/$name.h5" --method $m >/dev/null 2>"$OUT/$name.$m.err"; then
+                    echo "FAIL $name: galileo $m succeeded without a space"
+                elif [ "$(grep -c . "$OUT/$name.$m.err")" -eq 1 ] && grep -q "concept" "$OUT/$name.$m.err"; then
+                    echo "ok   $name: galileo $m: no space, one line: $(cat "$OUT/$name.$m.err")"
+                else
+                    echo "FAIL $name: galileo $m error message"; sed 's/^/     /' "$OUT/$name.$m.err"
+                fi
+                continue
+            fi
+            "$HUEY" galileo "$OUT/$name.h5" --method $m --out "$OUT/$name.$m" 2>"$OUT/$name.$m.err"
+            if "$CMP" --keys $key "$exp" "$OUT/$name.$m/space.json" >"$OUT/$name.$m.cmp" 2>&1; then
+                echo "ok   $name: galileo $m: $(grep '^ok' "$OUT/$name.$m.cmp" | sed 's/^ok *[a-z_]* //')"
+            else
+                echo "FAIL $name: galileo $m"; cat "$OUT/$name.$m.err" "$OUT/$name.$m.cmp" | sed 's/^/     /'
+            fi
+        done
+    done > "$OUT/expected.log"
+    cat "$OUT/expected.log"
+    n=$(grep -c '^FAIL' "$OUT/expected.log" || true)
+    fails=$((fails + n))
+else
+    echo "SKIPPED expected outputs: $DATA/expected not found"
+fi
+
+# json-compare must see a wrong space: another case's numbers, same labels
+X=$DATA/expected
+if [ -f "$OUT/sample_conversation.w3.assoc/space.json" ]; then
+    for k in gpu_class_galileo web_torgerson_galileo; do
+        m=assoc; [ $k = web_torgerson_galileo ] && m=torgerson
+        if "$CMP" --keys $k "$X/sample_conversation.w3.cpu.json" "$OUT/sample_conversation.w3.$m/space.json" >/dev/null 2>&1; then
+            fail "json-compare took another network's $k"
+        else
+            pass "json-compare rejects another network's $k"
+        fi
+    done
+fi
+
+# ---- 2. files and profiles -------------------------------------------------
+T=$OUT/FeynmanYoung.conv.h5
+if [ -f "$T" ]; then
+    D=$OUT/FeynmanYoung.conv.torgerson
+    # coords.csv: label, mass, r1..rP (P = positive λ), i1..iQ (Q = negative λ)
+    pos=$(sed -n 's/.*"n_positive": \([0-9]*\).*/\1/p' "$D/space.json" | head -1)
+    neg=$(sed -n 's/.*"n_negative": \([0-9]*\).*/\1/p' "$D/space.json" | head -1)
+    head -1 "$D/coords.csv" | tr ',' '\n' > "$OUT/cols"
+    if [ "$(sed -n 1p "$OUT/cols")" = label ] && [ "$(sed -n 2p "$OUT/cols")" = mass ] &&
+       [ "$(grep -c '^r' "$OUT/cols")" = "$pos" ] && [ "$(grep -c '^i' "$OUT/cols")" = "$neg" ] &&
+       [ "$(wc -l < "$D/coords.csv")" = 51 ] && [ "$(wc -l < "$D/eigenvalues.csv")" = 51 ] &&
+       ! grep -qi nan "$D/coords.csv" "$D/eigenvalues.csv" "$D/space.json"; then
+        pass "torgerson files: coords.csv has label, mass, r1..r$pos, i1..i$neg; eigenvalues.csv 50 rows"
+    else
+        fail "torgerson files (positive $pos, negative $neg)"; head -c 300 "$D/coords.csv"
+    fi
+    if grep -q '"method": "torgerson",$' "$D/space.json" && grep -q '"profile": "reference",$' "$D/space.json"; then
+        pass "space.json says method and profile"
+    else
+        fail "space.json lacks method/profile"
+    fi
+    # fixed profile: D_ii = 0 makes B a true Torgerson matrix of squared
+    # distances; the spectrum changes, the concepts do not
+    "$HUEY" galileo "$T" --method torgerson --profile fixed --out "$OUT/fixed" 2>/dev/null
+    if grep -q '"profile": "fixed",$' "$OUT/fixed/space.json" && grep -q '"fixes": \["D_ii = 0' "$OUT/fixed/space.json" &&
+       grep -qF "$(grep -o '"concept_ids": \[[0-9, ]*\]' "$D/space.json")" "$OUT/fixed/space.json" &&
+       ! "$CMP" --keys web_torgerson_galileo "$X/FeynmanYoung.conv.json" "$OUT/fixed/space.json" >/dev/null 2>&1; then
+        pass "profile fixed: says what it fixed, same concepts, another spectrum"
+    else
+        fail "profile fixed"
+    fi
+    # --dims caps the blocks; --concepts / --min-mass choose the concepts
+    "$HUEY" galileo "$T" --method torgerson --dims 2 --out "$OUT/dims" 2>/dev/null
+    if [ "$(head -1 "$OUT/dims/coords.csv")" = "label,mass,r1,r2,i1,i2" ] &&
+       "$CMP" --keys web_torgerson_galileo "$X/FeynmanYoung.conv.json" "$OUT/dims/space.json" >/dev/null 2>&1; then
+        pass "--dims 2: blocks r1,r2,i1,i2; the same space"
+    else
+        fail "--dims 2"; head -1 "$OUT/dims/coords.csv"
+    fi
+    "$HUEY" galileo "$T" --method torgerson --concepts 10 --min-mass 30 > "$OUT/c10.json" 2>/dev/null
+    if grep -q '"matrix_size": 10,' "$OUT/c10.json" && grep -q '"num_concepts": 10,' "$OUT/c10.json" &&
+       grep -q '"min_mass": 30.0,' "$OUT/c10.json"; then
+        pass "--concepts 10 --min-mass 30 (stdout without --out)"
+    else
+        fail "--concepts 10 --min-mass 30"
+    fi
+    "$HUEY" galileo "$T" --method torgerson --min-mass 1e9 > /dev/null 2>"$OUT/err"
+    if [ $? -eq 1 ] && grep -q "fewer than 3 concepts" "$OUT/err"; then
+        pass "--min-mass above every mass: fewer than 3 concepts (exit 1)"
+    else
+        fail "--min-mass 1e9"; cat "$OUT/err"
+    fi
+fi
+
+# the pictures of every space written above (run --galileo and huey galileo
+# --out): the four files exist, the SVGs are well-formed XML (xmllint),
+# every label of coords.csv is drawn in both maps and placed in the 3-D
+# view, the speakers are highlighted, and no number anywhere is NaN or inf.
+check_plots() {   # DIR: exit 0 when the pictures are right, else print why
+    for f in scree.svg map-12.svg map-13.svg space.html; do
+        [ -s "$1/$f" ] || { echo "no $f"; return 1; }
+    done
+    if command -v xmllint >/dev/null 2>&1; then
+        xmllint --noout "$1/scree.svg" "$1/map-12.svg" "$1/map-13.svg" || return 1
+    fi
+    /usr/bin/python3 - "$1" <<'EOF2'
+import csv, json, math, re, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+labels = [r[0] for r in list(csv.reader(open(d + '/coords.csv', encoding='utf-8')))[1:]]
+bad = re.compile(r'(?i)(?<![a-z])(nan|inf|infinity)(?![a-z])')
+def no_constant(c): raise ValueError('non-finite number ' + c)
+for f in ('scree.svg', 'map-12.svg', 'map-13.svg'):
+    root = ET.parse(d + '/' + f).getroot()          # well-formed, entities decoded
+    texts, speakers = [], 0
+    for e in root.iter():
+        for k, v in e.attrib.items():
+            if bad.search(v): sys.exit('%s: attribute %s="%s"' % (f, k, v))
+        if e.tag.endswith('text') and e.text: texts.append(e.text)
+        if e.attrib.get('class') == 'speaker': speakers += 1
+    if f != 'scree.svg':
+        missing = [l for l in labels if l not in texts]
+        if missing: sys.exit('%s: labels not drawn: %s' % (f, missing[:5]))
+        if speakers < 1: sys.exit('%s: no speaker highlighted' % f)
+html = open(d + '/space.html', encoding='utf-8').read()
+m = re.search(r'<script type="application/json" id="space-data">(.*?)</script>', html, re.S)
+if not m or not html.rstrip().endswith('</html>'): sys.exit('space.html: no data block or truncated')
+pts = json.loads(m.group(1), parse_constant=no_constant)['points']
+if sorted(p['l'] for p in pts) != sorted(labels): sys.exit('space.html: labels differ from coords.csv')
+if not all(math.isfinite(p[k]) for p in pts for k in 'xyzm'): sys.exit('space.html: a coordinate is not finite')
+if not any(p['s'] for p in pts): sys.exit('space.html: no speaker')
+if 'warp factor <b>' not in html or 'metric signature <b>(' not in html: sys.exit('space.html: no signature/warp')
+EOF2
+}
+for sp in TrumpInterview.default.gal/assoc TrumpInterview.default.gal/torgerson FeynmanYoung.conv.torgerson \
+          FeynmanYoung.conv.assoc; do
+    [ -d "$OUT/$sp" ] || continue
+    if why=$(check_plots "$OUT/$sp" 2>&1); then
+        pass "pictures of $sp: scree, map-12, map-13 well-formed; space.html holds every label, speakers, no NaN"
+    else
+        fail "pictures of $sp: $why"
+    fi
+done
+
+# ---- 3. bad input ----------------------------------------------------------
+expect() {   # CODE PATTERN LABEL -- ARGS...
+    code=$1; pattern=$2; label=$3; shift 4
+    "$HUEY" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
+    got=$?
+    if [ "$got" -eq "$code" ] && grep -q -e "$pattern" "$OUT/stderr" && [ "$(grep -c . "$OUT/stderr")" -eq 1 ]; then
+        pass "$label (exit $got)"
+    else
+        fail "$label: exit $got (want $code):"; sed 's/^/     /' "$OUT/stderr" | head -5
+    fi
+}
+S=$OUT/sample_conversation.default.h5
+if [ -f "$S" ]; then
+    expect 1 "no selected concept has mass" "torgerson without any mass" -- galileo "$S" --method torgerson
+fi
+B=$OUT/blue.default.dump.h5
+if [ -f "$B" ]; then
+    expect 1 "fewer than 3 concepts" "assoc with 2 concepts" -- galileo "$B" --method assoc
+fi
+expect 2 "method" "no --method" -- galileo "$T"
+expect 2 "expected assoc or torgerson" "--method pca" -- galileo "$T" --method pca
+expect 2 "expected reference or fixed" "--profile other" -- galileo "$T" --method assoc --profile other
+expect 2 "positive integer" "--concepts 0" -- galileo "$T" --method torgerson --concepts 0
+expect 2 "non-negative number" "--min-mass -1" -- galileo "$T" --method torgerson --min-mass -1
+expect 1 "missing.h5" "missing checkpoint" -- galileo "$OUT/missing.h5" --method assoc
+
+# a checkpoint whose masses hold a NaN: refused by name, no NaN written
+if [ -f "$T" ] && command -v h5ls >/dev/null 2>&1; then
+    cp "$T" "$OUT/nan.h5"
+    if /usr/bin/python3 - "$OUT/nan.h5" 2>/dev/null <<'EOF'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    d = f["model/rows/m"]   # connection masses
+    v = d[...]
+    v.flat[0] = np.nan
+    d[...] = v
+EOF
+    then
+        expect 1 "nan" "a NaN in the checkpoint" -- galileo "$OUT/nan.h5" --method torgerson --out "$OUT/nanout"
+        if [ -e "$OUT/nanout" ]; then fail "NaN checkpoint: output written"; else pass "NaN checkpoint: nothing written"; fi
+    else
+        echo "SKIPPED NaN checkpoint: h5py not available"
+    fi
+fi
+
+# ---- 4. MPI ----------------------------------------------------------------
+strip_t() { grep -v -e '"build_seconds"' -e '"eigen_seconds"' -e '"eigh_seconds"' "$1"; }
+if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
+    F=$DATA/expected/FeynmanYoung.conv.json
+    for m in assoc torgerson; do
+        "$HUEY" galileo "$T" --method $m --out "$OUT/p1.$m" 2>/dev/null
+        for P in 2 4; do
+            $MPIRUN -n $P "$HUEY" galileo "$T" --method $m --eigen lapack --out "$OUT/p$P.$m" >/dev/null 2>&1
+            strip_t "$OUT/p1.$m/space.json" > "$OUT/a"
+            if strip_t "$OUT/p$P.$m/space.json" 2>/dev/null | cmp -s - "$OUT/a" && cmp -s "$OUT/p1.$m/coords.csv" "$OUT/p$P.$m/coords.csv"; then
+                pass "$m on $P ranks (row blocks, --eigen lapack) equals 1 rank byte for byte"
+            else
+                fail "$m on $P ranks (--eigen lapack) differs from 1 rank"
+            fi
+        done
+    done
+    for m in assoc torgerson; do
+        if ! $MPIRUN -n 2 "$HUEY" galileo --generated 4 --method $m --eigen scalapack >/dev/null 2>&1; then
+            echo "SKIPPED ScaLAPACK checks: huey built without ScaLAPACK (make SCALAPACK=0)"; break
+        fi
+        key=gpu_class_galileo; [ $m = torgerson ] && key=web_torgerson_galileo
+        $MPIRUN -n 4 "$HUEY" galileo "$T" --method $m --eigen scalapack --out "$OUT/s4.$m" >/dev/null 2>"$OUT/s4.err"
+        if "$CMP" --keys $key "$F" "$OUT/s4.$m/space.json" > "$OUT/s4.cmp" 2>&1; then
+            pass "$m on 4 ranks with ScaLAPACK: $(grep '^ok' "$OUT/s4.cmp" | sed 's/^ok *[a-z_]* //')"
+        else
+            fail "$m on 4 ranks with ScaLAPACK"; cat "$OUT/s4.err" "$OUT/s4.cmp" | head -5 | sed 's/^/     /'
+        fi
+        for n in 5 37; do   # generated matrices: fewer rows than ranks' blocks, and several blocks each
+            "$HUEY" galileo --generated $n --method $m > "$OUT/g1.json" 2>/dev/null
+            { printf '{"%s": ' $key; cat "$OUT/g1.json"; printf '}\n'; } > "$OUT/g1w.json"
+            $MPIRUN -n 4 "$HUEY" galileo --generated $n --method $m --eigen scalapack > "$OUT/g4.json" 2>"$OUT/g4.err"
+            if "$CMP" --keys $key "$OUT/g1w.json" "$OUT/g4.json" > "$OUT/g4.cmp" 2>&1; then
+                pass "generated n = $n, $m: ScaLAPACK on 4 ranks = LAPACK on 1 ($(grep '^ok' "$OUT/g4.cmp" | sed 's/.*max abs diff \([^,]*\).*/max abs diff \1/'))"
+            else
+                fail "generated n = $n, $m: ScaLAPACK on 4 ranks"; cat "$OUT/g4.err" "$OUT/g4.cmp" | head -5 | sed 's/^/     /'
+            fi
+        done
+    done
+    # huey run --galileo under mpirun: the spaces are made on rank 0 from the gathered network
+    $MPIRUN -n 2 "$HUEY" run "$DATA/FeynmanYoung.txt" --progress-interval 0 --galileo "$OUT/r2" \
+        --json "$OUT/r2.json" >/dev/null 2>&1
+    if "$CMP" --keys gpu_class_galileo,web_torgerson_galileo "$F" "$OUT/r2.json" >/dev/null 2>&1; then
+        pass "run --galileo on 2 ranks matches the expected outputs"
+    else
+        fail "run --galileo on 2 ranks"
+    fi
+else
+    echo "SKIPPED MPI checks: no mpirun"
+fi
+
+finish galileo

@@ -470,13 +470,27 @@ __global__ void k_step(int32_t nl, const int32_t *slots, StepConst sc, WindowDev
             n[r] = len;
             ntomb[r] = 0;
         }
-        double lw[4] = { 0.0, 0.0, 0.0, 0.0 }, lh[4] = { 0.0, 0.0, 0.0, 0.0 };
-        for (int32_t k = 0; k < len; k++) {
-            lw[k & 3] += w[k];
-            lh[k & 3] += w[k] * asel[nb[k]];
+        /* lane j: positions j, j + 4, ... in order (registers, not an
+         * indexed local array) */
+        double lw0 = 0.0, lw1 = 0.0, lw2 = 0.0, lw3 = 0.0, lh0 = 0.0, lh1 = 0.0, lh2 = 0.0, lh3 = 0.0;
+        int32_t k = 0;
+        for (; k + 4 <= len; k += 4) {
+            lw0 += w[k]; lh0 += w[k] * asel[nb[k]];
+            lw1 += w[k + 1]; lh1 += w[k + 1] * asel[nb[k + 1]];
+            lw2 += w[k + 2]; lh2 += w[k + 2] * asel[nb[k + 2]];
+            lw3 += w[k + 3]; lh3 += w[k + 3] * asel[nb[k + 3]];
         }
-        sw = (lw[0] + lw[1]) + (lw[2] + lw[3]);
-        sh = (lh[0] + lh[1]) + (lh[2] + lh[3]);
+        if (k < len) {
+            lw0 += w[k]; lh0 += w[k] * asel[nb[k]];
+        }
+        if (k + 1 < len) {
+            lw1 += w[k + 1]; lh1 += w[k + 1] * asel[nb[k + 1]];
+        }
+        if (k + 2 < len) {
+            lw2 += w[k + 2]; lh2 += w[k + 2] * asel[nb[k + 2]];
+        }
+        sw = (lw0 + lw1) + (lw2 + lw3);
+        sh = (lh0 + lh1) + (lh2 + lh3);
     }
     strength[i] = sw;
     empty[i] = len == 0;

@@ -72,6 +72,11 @@ CUDA_OBJ  := $(BUILD)/cuda/stub.o
 $(info huey: CUDA backend: none ($(if $(filter 0,$(CUDA)),CUDA=0,no nvcc found)); building CPU-only with cuda/stub.c)
 endif
 CPPFLAGS += -Icuda
+# The CUDA objects depend on what built them, so that switching between
+# CUDA and CPU-only builds (CUDA=0, nvcc installed or removed) relinks.
+CUDA_STAMP := $(BUILD)/cuda/.mode
+CUDA_MODE  := $(if $(NVCC),$(NVCC) $(CUDA_ARCH),none)
+$(shell mkdir -p $(BUILD)/cuda; [ "$$(cat $(CUDA_STAMP) 2>/dev/null)" = "$(CUDA_MODE)" ] || echo "$(CUDA_MODE)" > $(CUDA_STAMP))
 
 SRC      := $(wildcard src/*.c)
 SRC_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
@@ -111,18 +116,18 @@ $(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/cuda/%.o: cuda/%.cu | $(DEPS_STAMP)
+$(BUILD)/cuda/%.o: cuda/%.cu $(CUDA_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
 
 $(BUILD)/emu/%.o: cuda/%.cu cuda/cuda_emu.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	g++ -x c++ -std=c++17 -DHUEY_CUDA_EMU $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-function -ffp-contract=off $(SANFLAGS) -Isrc -Icuda -I$(HDF5_INC) -c -o $@ $<
+	$(CXX) -x c++ -std=c++17 -DHUEY_CUDA_EMU $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-function -ffp-contract=off $(SANFLAGS) -Isrc -Icuda -I$(HDF5_INC) -c -o $@ $<
 
 $(EMU_BIN): $(SRC_OBJ) $(EMU_OBJ) $(MAIN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
 
-$(BUILD)/cuda/stub.o: cuda/stub.c | $(DEPS_STAMP)
+$(BUILD)/cuda/stub.o: cuda/stub.c $(CUDA_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

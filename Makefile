@@ -192,11 +192,11 @@ clusters: $(BIN)
 
 SELFTEST_BIN := $(BUILD)/cuda-selftest
 $(SELFTEST_BIN): tests/cuda_selftest.c $(LIB_OBJ) | $(DEPS_STAMP)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 BENCH_EIGEN := $(BUILD)/bench-eigen
 $(BENCH_EIGEN): tools/bench_eigen.c $(LIB_OBJ) | $(DEPS_STAMP)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # CPU vs CUDA table (tools/bench-cuda.sh; a GPU machine gives figures, others "not measured").
 bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)

@@ -6,8 +6,10 @@
 #   2. with a device: every input of ../shared/data (tests/expected-cases.txt),
 #      evictions, the incoming kernel and P = 2 ranks sharing the GPU, run
 #      with backend = cuda and compared to backend = cpu by json-compare
-#      (same vocabulary, ids and connection set, reals within 1e-9);
-#      cuda-selftest (cuSOLVER eigen, cuBLAS Gram matrix) against known answers.
+#      (same vocabulary, ids and connection set, reals within 1e-9), the
+#      Galileo spaces of run --galileo, a checkpoint resumed on the device;
+#      cuda-selftest (cuSOLVER eigen, association matrices, Torgerson
+#      centering) against known answers.
 # Without a device part 2 prints "SKIPPED: no CUDA device (why)" and runs
 # the comparisons with build/huey-emu instead: the CUDA backend's code run
 # on the host thread after thread (cuda/cuda_emu.h), which checks its logic
@@ -116,6 +118,18 @@ same "FeynmanYoung, incoming kernel, max_neurons 80 (ghosts, evictions)" "" "$DA
 if command -v mpirun >/dev/null 2>&1; then
     same "P = 2 ranks on one GPU, evictions" "$MPIRUN -n 2" "$DATA/FeynmanYoung.txt" --max-neurons 300
     same "P = 3 ranks, incoming kernel" "$MPIRUN -n 3" "$DATA/TrumpInterview.txt" --activation-kernel incoming --max-neurons 150
+fi
+# run --galileo reads the network from the backend: the same spaces
+if "$HUEY" run "$DATA/FeynmanYoung.txt" --max-neurons 300 --progress-interval 0 --backend cpu --galileo "$OUT/gc" \
+       --json "$OUT/gc.json" 2>"$OUT/err" &&
+   "$GPU" run "$DATA/FeynmanYoung.txt" --max-neurons 300 --progress-interval 0 --backend cuda --galileo "$OUT/gg" \
+       --json "$OUT/gg.json" 2>"$OUT/err" &&
+   cmp -s "$OUT/gc/assoc/coords.csv" "$OUT/gg/assoc/coords.csv" &&
+   cmp -s "$OUT/gc/torgerson/coords.csv" "$OUT/gg/torgerson/coords.csv" &&
+   cmp -s "$OUT/gc/torgerson/eigenvalues.csv" "$OUT/gg/torgerson/eigenvalues.csv"; then
+    pass "run --galileo: the same spaces from the cuda backend$how"
+else
+    fail "run --galileo with the cuda backend$how"; sed 's/^/     /' "$OUT/err" | head -5
 fi
 # a CUDA run stopped, checkpointed and resumed on the CUDA backend = one CPU run
 T=$DATA/TrumpInterview.txt

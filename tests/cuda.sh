@@ -38,6 +38,13 @@ else
     fail "backend = cpu (exit $rc)"; sed 's/^/     /' "$OUT/line.err"
 fi
 
+run_line --backend gpu
+if [ $rc -eq 2 ] && grep -q "option backend: expected auto, cpu or cuda, got 'gpu'" "$OUT/line.err"; then
+    pass "backend = gpu: usage error (exit 2)"
+else
+    fail "backend = gpu: exit $rc"; sed 's/^/     /' "$OUT/line.err"
+fi
+
 run_line
 auto=$(grep '^huey: backend ' "$OUT/line.err")
 if [ $rc -ne 0 ] || [ "$(grep -c '^huey: backend ' "$OUT/line.err")" -ne 1 ]; then

@@ -5,6 +5,8 @@
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
 #   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
+#   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
+#   make CUDA=0     build without the CUDA backend even where nvcc exists
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -34,14 +36,57 @@ endif
 LDLIBS  += -lopenblas -lm
 
 BUILD   := build
+SANFLAGS :=
 ifeq ($(SANITIZE),1)
 BUILD   := build/san
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS  += $(SANFLAGS)
 LDFLAGS += -fsanitize=address,undefined
 endif
 
+# CUDA: /usr/local/cuda/bin/nvcc, else nvcc on PATH. With it, cuda/*.cu
+# (every CUDA, cuBLAS, cuSOLVER and NCCL call of huey) is built into the
+# binary for sm_80 and sm_90; without it cuda/stub.c stands in and
+# `backend = cuda` says the binary has no CUDA. The binary runs on machines
+# without a GPU or driver either way (it falls back to the CPU backend).
+CUDA    ?= 1
+NVCC    ?= $(firstword $(wildcard /usr/local/cuda/bin/nvcc) $(shell command -v nvcc 2>/dev/null))
+ifeq ($(CUDA),0)
+NVCC    :=
+endif
+ifneq ($(NVCC),)
+CUDA_HOME := $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_LIB  := $(firstword $(wildcard $(CUDA_HOME)/lib64) $(CUDA_HOME)/lib)
+CUDA_ARCH ?= 80 90
+# -fmad=false: the device arithmetic is the CPU's (no contraction into FMA).
+NVCCFLAGS := -O2 -g -std=c++17 -fmad=false -Isrc -Icuda -DHUEY_CUDA_LIBDIR='"$(CUDA_LIB)"' $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+             -Xcompiler -Wall,-Wextra,-Wshadow,-ffp-contract=off -MMD -MP
+CUDA_SRC  := $(wildcard cuda/*.cu)
+CUDA_OBJ  := $(patsubst cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRC))
+# cuSOLVER (with cuBLAS) is opened on first use (cuda/eigen_cuda.cu): linked,
+# it would cost every huey process 0.1 s and 260 MB at start-up.
+LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lnccl -lcudart -ldl -lstdc++
+$(info huey: CUDA backend: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')), sm_$(subst $() ,+sm_,$(CUDA_ARCH)))
+else
+CUDA_OBJ  := $(BUILD)/cuda/stub.o
+$(info huey: CUDA backend: none ($(if $(filter 0,$(CUDA)),CUDA=0,no nvcc found)); building CPU-only with cuda/stub.c)
+endif
+CPPFLAGS += -Icuda
+# The CUDA objects depend on what built them, so that switching between
+# CUDA and CPU-only builds (CUDA=0, nvcc installed or removed) relinks.
+CUDA_STAMP := $(BUILD)/cuda/.mode
+CUDA_MODE  := $(if $(NVCC),$(NVCC) $(CUDA_ARCH),none)
+$(shell mkdir -p $(BUILD)/cuda; [ "$$(cat $(CUDA_STAMP) 2>/dev/null)" = "$(CUDA_MODE)" ] || echo "$(CUDA_MODE)" > $(CUDA_STAMP))
+
 SRC      := $(wildcard src/*.c)
-LIB_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
+SRC_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
+LIB_OBJ  := $(SRC_OBJ) $(CUDA_OBJ)
+
+# The CUDA backend's code run on the host, thread after thread
+# (cuda/cuda_emu.h): build/huey-emu checks its logic against the CPU
+# backend where there is no GPU (tests/cuda.sh). Needs no nvcc.
+EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/probe.o
+EMU_BIN  := $(BUILD)/huey-emu
 MAIN_OBJ := $(BUILD)/huey.o
 BIN      := bin/huey
 ifeq ($(SANITIZE),1)
@@ -55,7 +100,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -68,6 +113,21 @@ $(BIN): $(LIB_OBJ) $(MAIN_OBJ) | $(DEPS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/cuda/%.o: cuda/%.cu $(CUDA_STAMP) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -c -o $@ $<
+
+$(BUILD)/emu/%.o: cuda/%.cu cuda/cuda_emu.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) -x c++ -std=c++17 -DHUEY_CUDA_EMU $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-function -ffp-contract=off $(SANFLAGS) -Isrc -Icuda -I$(HDF5_INC) -c -o $@ $<
+
+$(EMU_BIN): $(SRC_OBJ) $(EMU_OBJ) $(MAIN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lstdc++
+
+$(BUILD)/cuda/stub.o: cuda/stub.c $(CUDA_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -130,7 +190,23 @@ galileo: $(BIN) $(CMP_BIN)
 clusters: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo clusters
+SELFTEST_BIN := $(BUILD)/cuda-selftest
+$(SELFTEST_BIN): tests/cuda_selftest.c $(LIB_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+BENCH_EIGEN := $(BUILD)/bench-eigen
+$(BENCH_EIGEN): tools/bench_eigen.c $(LIB_OBJ) | $(DEPS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+# CPU vs CUDA table (tools/bench-cuda.sh; a GPU machine gives figures, others "not measured").
+bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
+	HUEY=$(BIN) GEN=$(GEN_BIN) BENCH_EIGEN=$(BENCH_EIGEN) sh tools/bench-cuda.sh
+
+# Backend selection; the CUDA backend against the CPU one (SKIPPED without a device).
+cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
+	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 sh tests/cuda.sh
+
+test: unit e2e mpi checkpoint offline batch align galileo clusters cuda
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
@@ -156,4 +232,4 @@ bench: $(BIN)
 clean:
 	rm -rf build bin out
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/cuda/*.d)

@@ -18,6 +18,7 @@
 static bool mpi_on;
 static int rank_, size_ = 1;           /* what the collectives use */
 static int world_rank, world_size = 1; /* all ranks, also in local mode */
+static int node_rank, node_size = 1;   /* among the ranks sharing this node */
 
 static void abort_all(int code)
 {
@@ -49,6 +50,12 @@ void comm_init(int *argc, char ***argv)
     util_rank = rank_;
     util_nranks = size_;
     util_abort_hook = abort_all;
+    /* the ranks of one node, for one GPU per rank */
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &node_rank);
+    MPI_Comm_size(node, &node_size);
+    MPI_Comm_free(&node);
 }
 
 void comm_finalize(void)
@@ -60,6 +67,8 @@ void comm_finalize(void)
 
 int comm_rank(void) { return rank_; }
 int comm_size(void) { return size_; }
+int comm_local_rank(void) { return node_rank; }
+int comm_local_size(void) { return node_size; }
 
 static int as_int(size_t n)
 {

@@ -1149,7 +1149,9 @@ static int cmd_run(int argc, char **argv)
                     resume, r.info.files[f].path, r.info.files[f].det.sha256, saved_sums[f]);
 
     t_scan = now_seconds() - t_scan;
-    r.net = net_create(&r.p, &backend_cpu_ops, comm_rank(), comm_size());
+    char backend_why[700];
+    const BackendOps *ops = backend_select(&r.p, comm_local_rank(), comm_local_size(), backend_why, sizeof backend_why);
+    r.net = net_create(&r.p, ops, comm_rank(), comm_size());
     if (resume) {
         /* the model, then where the input stood */
         t_read_model = now_seconds();
@@ -1185,6 +1187,8 @@ static int cmd_run(int argc, char **argv)
     }
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
+    if (comm_rank() == 0)   /* here, so that a bad checkpoint's message stays the only line */
+        fprintf(stderr, "huey: backend %s (%s)\n", ops->name, backend_why);
     install_signals();
     char err[1024];
     if (learn(&r, &dopt, err, sizeof err) != 0)

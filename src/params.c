@@ -16,7 +16,7 @@
 #include "json.h"
 #include "util.h"
 
-typedef enum { T_INT, T_UINT, T_DOUBLE, T_BOOL, T_STRING, T_LIST, T_KERNEL, T_PROFILE } OptType;
+typedef enum { T_INT, T_UINT, T_DOUBLE, T_BOOL, T_STRING, T_LIST, T_KERNEL, T_PROFILE, T_BACKEND } OptType;
 
 typedef struct Opt {
     const char *key;
@@ -106,6 +106,11 @@ static const Opt opts[] = {
       "seconds between progress lines on stderr (0: off)" },
     { "cpu_simd", T_BOOL, OFF(cpu_simd), 0, "true", 0, 0,
       "use the AVX2 kernels when the CPU has them (results are bit-identical either way)" },
+    { "backend", T_BACKEND, OFF(backend), 0, "auto", 0, 0,
+      "auto: CUDA when a device is usable and max_neurons >= gpu_crossover, else cpu; cpu; "
+      "cuda (an error without a device). Results are the same on either" },
+    { "gpu_crossover", T_INT, OFF(gpu_crossover), 0, "0", 0, 1e15,
+      "backend = auto takes CUDA from this max_neurons on (0: never; the CPU/GPU crossover is not measured yet)" },
     { "history_tokens", T_INT, OFF(history_tokens), 0, "10000000", 0, 1e15,
       "tokens kept (in checkpoints) for the utterance history behind query evolution/emergence" },
     { "max_line_bytes", T_INT, OFF(max_line_bytes), 0, "16777216", 1, 1e15,
@@ -267,6 +272,19 @@ static void set_opt(Params *p, const Opt *o, const char *value, const char *wher
             bad_value(o, value, where, "reference (the only profile of the learning engine)");
         *(Profile *)(base + o->offset) = PROFILE_REFERENCE;
         break;
+    case T_BACKEND: {
+        BackendChoice b;
+        if (!strcmp(value, "auto"))
+            b = BACKEND_AUTO;
+        else if (!strcmp(value, "cpu"))
+            b = BACKEND_CPU;
+        else if (!strcmp(value, "cuda"))
+            b = BACKEND_CUDA;
+        else
+            bad_value(o, value, where, "auto, cpu or cuda");
+        *(BackendChoice *)(base + o->offset) = b;
+        break;
+    }
     }
 }
 
@@ -349,6 +367,11 @@ void params_validate(const Params *p)
         die_usage("option minimum_activation: must be <= 1");
 }
 
+const char *params_backend_name(BackendChoice b)
+{
+    return b == BACKEND_CPU ? "cpu" : b == BACKEND_CUDA ? "cuda" : "auto";
+}
+
 static void format_value(const Opt *o, const Params *p, char *buf, size_t n)
 {
     const char *base = (const char *)p;
@@ -378,6 +401,7 @@ static void format_value(const Opt *o, const Params *p, char *buf, size_t n)
         snprintf(buf, n, "%s", *(const ActivationKernel *)(base + o->offset) == KERNEL_MINMAX ? "minmax" : "incoming");
         break;
     case T_PROFILE: snprintf(buf, n, "reference"); break;
+    case T_BACKEND: snprintf(buf, n, "%s", params_backend_name(*(const BackendChoice *)(base + o->offset))); break;
     }
 }
 
@@ -413,7 +437,7 @@ void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const c
 bool params_is_run_control(const char *key)
 {
     static const char *run[] = { "max_windows", "max_words", "time_budget", "progress_interval", "cpu_simd",
-                                 "max_line_bytes" };
+                                 "max_line_bytes", "backend", "gpu_crossover" };
     char k[128];
     normalise_key(key, k, sizeof k);
     for (size_t i = 0; i < sizeof run / sizeof run[0]; i++)

@@ -18,6 +18,7 @@ enum { MAX_PRONOUNS = 8, PRONOUN_LEN = 32 };
 
 typedef enum { KERNEL_MINMAX, KERNEL_INCOMING } ActivationKernel;
 typedef enum { PROFILE_REFERENCE } Profile;
+typedef enum { BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA } BackendChoice;
 
 typedef struct Params {
     /* learning (§5–§11) */
@@ -59,6 +60,8 @@ typedef struct Params {
     int64_t max_line_bytes;          /* conversation-mode line limit */
     int64_t history_tokens;          /* tokens kept for the per-utterance history */
     bool cpu_simd;                   /* AVX2 kernels where the CPU has them */
+    BackendChoice backend;           /* where the connections live (backend.h) */
+    int64_t gpu_crossover;           /* auto: CUDA from this max_neurons on; 0 = never */
 } Params;
 
 void params_default(Params *p);
@@ -77,6 +80,7 @@ void params_print_help(FILE *f);
 void params_print(FILE *f, const Params *p);
 /* Every key with its value as text (what params_set reads back). */
 void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+const char *params_backend_name(BackendChoice b);
 /* Run-control keys may change when a run resumes; the others are the model. */
 bool params_is_run_control(const char *key);
 

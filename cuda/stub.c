@@ -1,0 +1,49 @@
+/*
+ * stub.c — cuda_api.h for a build without nvcc: no device is ever found,
+ * so `backend = auto` stays on the CPU and `backend = cuda` is refused
+ * before the CUDA backend could be created.
+ */
+#include <stdio.h>
+
+#include "cuda_api.h"
+#include "util.h"
+
+bool cuda_compiled(void) { return false; }
+
+int cuda_probe(int local_rank, int *device, char *name, size_t name_len, char *why, size_t why_len)
+{
+    (void)local_rank;
+    *device = -1;
+    if (name_len)
+        name[0] = '\0';
+    snprintf(why, why_len, "this huey was built without CUDA (no nvcc at build time)");
+    return 0;
+}
+
+static void *stub_create(const Params *p, int nranks)
+{
+    (void)p;
+    (void)nranks;
+    die("backend = cuda: this huey was built without CUDA");
+}
+
+const BackendOps backend_cuda_ops = { .name = "cuda", .create = stub_create };
+
+int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbottom, double *bottom)
+{
+    (void)n; (void)A; (void)w; (void)ntop; (void)top; (void)nbottom; (void)bottom;
+    return -1;
+}
+
+int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v, const double *a, double scale,
+                      double diag, double *A)
+{
+    (void)n; (void)ntriples; (void)ij; (void)v; (void)a; (void)scale; (void)diag; (void)A;
+    return -1;
+}
+
+int cuda_torgerson(int n, double *S)
+{
+    (void)n; (void)S;
+    return -1;
+}

@@ -47,7 +47,8 @@ if same_json "$OUT/fullf.json" "$OUT/rf.json"; then pass "plain text, incoming k
 else fail "plain text, incoming kernel, stopped at window $w"; fi
 
 # 2. signals: SIGUSR1 and SIGTERM at P = 1, SIGUSR1 under mpirun; resume with another P
-long() { for k in 1 2 3 4 5 6 7 8; do printf '%s ' "$T"; done; }
+# about 1 s of learning: the signal (after the handlers are in, + <= 0.25 s) lands mid-run
+long() { for k in $(seq 1 24); do printf '%s ' "$T"; done; }
 "$HUEY" run $(long) --progress-interval 0 --checkpoint "$OUT/long.h5" --json "$OUT/long.json" 2>/dev/null
 # wait (at most 20 s) until every huey process under PID (itself, or
 # mpirun's children) catches SIGUSR1 and SIGTERM: a signal sent earlier

@@ -412,6 +412,14 @@ void eigen_free(EigenOut *out)
 
 enum { LANCZOS_MIN_BASIS = 64, LANCZOS_EXTRA_BASIS = 32, LANCZOS_MAX_RESTARTS = 5000 };
 
+static double norm2(const double *x, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return sqrt(s);
+}
+
 /* A fixed pseudo-random vector (stream `seed`), orthogonalised (twice)
  * against the j columns of v and normalised; false when nothing is left. */
 static bool lanczos_fresh(double *x, int n, const double *v, int j, uint64_t seed, double *h)
@@ -488,17 +496,22 @@ void eigen_lanczos(EigenApply apply, void *ctx, size_t n, size_t ntop, size_t nb
                 if (!isfinite(w[i]))
                     die("eigen: the operator gave %g at entry %d (Lanczos)", w[i], i);
             int jj = j + 1;
+            double before = norm2(w, nn);
             dgemv_("T", &nn, &jj, &p1, v, &nn, w, &one, &zero, h, &one, 1);
             dgemv_("N", &nn, &jj, &m1, v, &nn, h, &one, &p1, w, &one, 1);
-            dgemv_("T", &nn, &jj, &p1, v, &nn, w, &one, &zero, h2, &one, 1);   /* again: full reorthogonalisation */
-            dgemv_("N", &nn, &jj, &m1, v, &nn, h2, &one, &p1, w, &one, 1);
+            beta = norm2(w, nn);
+            /* full reorthogonalisation: a second pass when the first one
+             * cancelled most of w (Daniel-Gragg-Kaufman-Stewart, 1/√2) */
+            if (beta < sqrt(0.5) * before) {
+                dgemv_("T", &nn, &jj, &p1, v, &nn, w, &one, &zero, h2, &one, 1);
+                dgemv_("N", &nn, &jj, &m1, v, &nn, h2, &one, &p1, w, &one, 1);
+                for (int i = 0; i <= j; i++)
+                    h[i] += h2[i];
+                beta = norm2(w, nn);
+            }
             for (int i = 0; i <= j; i++)
-                t[i + (size_t)j * (size_t)m] = h[i] + h2[i];
+                t[i + (size_t)j * (size_t)m] = h[i];
             anorm = fmax(anorm, fabs(t[j + (size_t)j * (size_t)m]));
-            beta = 0.0;
-            for (int i = 0; i < nn; i++)
-                beta += w[i] * w[i];
-            beta = sqrt(beta);
             double *next = v + (size_t)jj * (size_t)nn;
             if (jj == nn) {   /* the whole space: exact */
                 beta = 0.0;

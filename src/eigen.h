@@ -85,8 +85,12 @@ void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows);
 typedef enum {
     EIGEN_AUTO,        /* ScaLAPACK when built with it, P > 1 and n >= EIGEN_SCALAPACK_MIN_N */
     EIGEN_LAPACK,      /* rank 0 gathers the matrix, calls eigen_sym and shares the 1-rank result */
-    EIGEN_SCALAPACK    /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
+    EIGEN_SCALAPACK,   /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
+    EIGEN_LANCZOS      /* no matrix: eigen_lanczos on the caller's operator, the wanted pairs only */
 } EigenSolver;
+/* From this order `auto` takes the matrix-free path (the dense one needs
+ * 3.2 GB and ~7 min on one core at n = 20 000, O(n^3) beyond). */
+enum { EIGEN_LANCZOS_MIN_N = 20000 };
 /* Below this order one rank's LAPACK beats spreading the matrix (on the
  * 2-core VM at n = 2000: 0.40 s on one rank, pdsyevd 2.1 s on 2 ranks). */
 enum { EIGEN_SCALAPACK_MIN_N = 8000 };

@@ -45,7 +45,9 @@ typedef struct GalileoOpts {
     size_t max_dims;         /* torgerson: columns per real/imaginary block (0 = all) */
     bool collective;         /* every MPI rank calls with the same network: each builds
                                 its row block, the decomposition is shared (eigen_sym_dist) */
-    EigenSolver solver;      /* collective: LAPACK on every rank, or ScaLAPACK */
+    EigenSolver solver;      /* LAPACK, ScaLAPACK (collective), or Lanczos (no matrix, partial spectrum) */
+    double max_dense_gb;     /* the dense path's memory limit (0: 3/4 of physical memory);
+                                auto goes matrix-free above it, a dense request dies */
 } GalileoOpts;
 void galileo_opts_default(GalileoOpts *o);
 
@@ -66,7 +68,14 @@ typedef struct Space {
     double *mass;            /* (n) concept mass: Σ m of connections touching it */
     bool *speaker;           /* (n) a speaker's neuron */
 
-    double *eig;             /* (n) every eigenvalue, descending */
+    double *eig;             /* (n_eig) every eigenvalue, descending; partial: the largest only */
+    size_t n_eig;            /* n, or the number computed (partial) */
+    bool partial;            /* Lanczos: only the ends of the spectrum are known; the
+                                counts, sums, warp factor and variance are not */
+    double *eig_bottom;      /* (n_eig_bottom) partial torgerson: the most negative, most negative first */
+    size_t n_eig_bottom;
+    double lanczos_residual; /* partial: max ‖Bv − λv‖ / ‖B‖ of its pairs */
+    size_t lanczos_matvecs;
     size_t n_pos, n_neg, n_zero;   /* |λ| > 1e-10 positive / negative, else zero */
     double sum_pos, sum_neg, trace;
     double warp;             /* Σλ+ / (Σλ+ + Σλ-); inf when that sum is ~0, 1 without λ > 0 */

@@ -410,7 +410,7 @@ void eigen_free(EigenOut *out)
 
 /* ---- matrix-free: thick-restart Lanczos ------------------------------------- */
 
-enum { LANCZOS_MIN_BASIS = 64, LANCZOS_EXTRA_BASIS = 32, LANCZOS_MAX_RESTARTS = 5000 };
+enum { LANCZOS_MIN_BASIS = 48, LANCZOS_EXTRA_BASIS = 32, LANCZOS_MAX_RESTARTS = 5000 };
 
 static double norm2(const double *x, int n)
 {

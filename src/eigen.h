@@ -56,7 +56,7 @@ extern bool eigen_two_stage_refuse;
  * few eigenpairs at the ends of the spectrum. eigen_lanczos() finds them by
  * thick-restart Lanczos (Wu & Simon 2000) with full reorthogonalisation,
  * touching A only through y = A·x: a basis of m = max(2·(ntop + nbottom) +
- * 32, 64) vectors (at most n), the projected m×m matrix decomposed by LAPACK
+ * 32, 48) vectors (at most n), the projected m×m matrix decomposed by LAPACK
  * (dsyev), then a restart that keeps the wanted Ritz vectors and as many
  * again of their neighbours. A pair is converged when its Ritz residual
  * |β_m·y_m| <= tol·‖A‖ (‖A‖ estimated by the largest |Ritz value| seen);

@@ -243,7 +243,7 @@ static void dense_apply(void *ctx, const double *x, double *y)
     }
 }
 
-/* n = 400 (basis 64 < n: restarts): the 3 largest and 2 smallest equal the
+/* n = 400 (basis 48 < n: restarts): the 3 largest and 2 smallest equal the
  * dense path's, eigenvalues within 1e-10·max|λ|, vectors (same signs) 1e-7 */
 static void test_lanczos_equals_dense(void)
 {

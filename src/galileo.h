@@ -19,6 +19,12 @@
  * reference's expected outputs never hold its second `Speaker_x` entry.)
  *
  * Eigenvector signs: largest-magnitude component positive (eigen.h).
+ *
+ * Large n (--eigen lanczos; auto from EIGEN_LANCZOS_MIN_N concepts or when
+ * the dense matrix would not fit max_dense_gb): no matrix at all, the
+ * products A·x and B·x in O(links + n) (galileo.c derives B's), and only
+ * the ends of the spectrum (Space.partial): the top 3 eigenpairs, for
+ * torgerson also the 3 most negative (max_dims of each when set).
  */
 #ifndef HUEY_GALILEO_H
 #define HUEY_GALILEO_H

@@ -330,11 +330,14 @@ static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczo
         s->partial = true;
         s->lanczos_residual = eo->residual;
         s->lanczos_matvecs = eo->matvecs;
+        char bottom[64] = "";
+        if (nbottom)
+            snprintf(bottom, sizeof bottom, " and %zu most negative", nbottom);
         if (comm_rank() == 0)
             fprintf(stderr, "huey: galileo %s: %zu concepts, matrix-free Lanczos: the %zu largest%s of %zu "
                             "eigenvalues only (spectrum partial; residual %.1e of the norm, %zu products)\n",
-                    s->method == GAL_ASSOC ? "assoc" : "torgerson", n, ntop,
-                    nbottom ? " and most negative" : "", n, eo->residual, eo->matvecs);
+                    s->method == GAL_ASSOC ? "assoc" : "torgerson", n, ntop, bottom, n, eo->residual,
+                    eo->matvecs);
         return;
     }
     if (opt->collective)

@@ -18,7 +18,7 @@
 #      dense LAPACK path on every expected case and on generated networks of
 #      600 and 1500 concepts (eigenvalues within 1e-8·max|λ|, eigenvectors
 #      with the same signs within 1e-6), determinism, "spectrum": "partial",
-#      auto's switch under --max-dense-gb, a dense request over the limit;
+#      auto at n = 20 000 and under --max-dense-gb, a dense request over the limit;
 #   5. under mpirun (2 and 4 ranks): each rank builds its row block;
 #      with --eigen lapack the space equals one rank's byte for byte; with
 #      --eigen scalapack (pdsyevd, 4 ranks, small n) it is within the
@@ -333,6 +333,13 @@ if [ "$(head -1 "$OUT/autotg/coords.csv" | tr ',' '\n' | grep -c '^[ri]')" -ge 3
     pass "partial torgerson: 3 largest and 3 most negative (ranks 1-3, 598-600), blocks, no warp factor"
 else
     fail "partial torgerson files"
+fi
+# auto at the threshold (n = 20 000): matrix-free without being asked
+"$HUEY" galileo --generated 20000 --method assoc > "$OUT/t20k.json" 2>"$OUT/t20k.err"
+if grep -q '"spectrum": "partial"' "$OUT/t20k.json" && grep -q "20000 concepts, matrix-free Lanczos" "$OUT/t20k.err"; then
+    pass "auto at n = 20000: Lanczos, partial spectrum ($(grep -o '"products": [0-9]*' "$OUT/t20k.json"))"
+else
+    fail "auto at n = 20000"; cat "$OUT/t20k.err"
 fi
 expect 1 "over the 0.001 GB limit" "dense request over --max-dense-gb" -- galileo --generated 600 --method assoc --eigen lapack --max-dense-gb 0.001
 expect 2 "expected auto, lapack, scalapack or lanczos" "--eigen other" -- galileo --generated 600 --method assoc --eigen other

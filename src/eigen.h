@@ -88,9 +88,9 @@ typedef enum {
     EIGEN_SCALAPACK,   /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
     EIGEN_LANCZOS      /* no matrix: eigen_lanczos on the caller's operator, the wanted pairs only */
 } EigenSolver;
-/* From this order `auto` takes the matrix-free path: at n = 20 000 the
- * dense one needs two 3.2 GB matrices and ~6 min on one core (3.0 s at
- * n = 4000 on the 2-core VM, times 125), O(n^3) beyond; Lanczos 0.6 s. */
+/* From this order `auto` takes the matrix-free path: at n = 20 000 (assoc,
+ * generated, one core of the 2-core VM) the dense one takes 363 s and
+ * 3.2 GB, O(n^3) and O(n^2) beyond; Lanczos 0.4 s and 32 MB. */
 enum { EIGEN_LANCZOS_MIN_N = 20000 };
 /* Below this order one rank's LAPACK beats spreading the matrix (on the
  * 2-core VM at n = 2000: 0.40 s on one rank, pdsyevd 2.1 s on 2 ranks). */

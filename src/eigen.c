@@ -5,6 +5,7 @@
  */
 #include "eigen.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -41,6 +42,13 @@ void dgbtrs_(const char *trans, const int *n, const int *kl, const int *ku, cons
 void dormqr_(const char *side, const char *trans, const int *m, const int *n, const int *k, const double *a,
              const int *lda, const double *tau, double *c, const int *ldc, double *work, const int *lwork, int *info,
              flen, flen);
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w, double *work,
+            const int *lwork, int *info, flen, flen);
+void dgemv_(const char *trans, const int *m, const int *n, const double *alpha, const double *a, const int *lda,
+            const double *x, const int *incx, const double *beta, double *y, const int *incy, flen);
+void dgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k, const double *alpha,
+            const double *a, const int *lda, const double *b, const int *ldb, const double *beta, double *c,
+            const int *ldc, flen, flen);
 void openblas_set_num_threads(int);
 
 #define lapack_check(call, info)                                                        \
@@ -318,6 +326,7 @@ void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
     memset(out, 0, sizeof *out);
     out->ntop = ntop;
     out->nbottom = nbottom;
+    out->nvalues = n;
     out->values = xmalloc((n + 1) * sizeof *out->values);
     out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
     out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
@@ -399,6 +408,188 @@ void eigen_free(EigenOut *out)
     memset(out, 0, sizeof *out);
 }
 
+/* ---- matrix-free: thick-restart Lanczos ------------------------------------- */
+
+enum { LANCZOS_MIN_BASIS = 48, LANCZOS_EXTRA_BASIS = 32, LANCZOS_MAX_RESTARTS = 5000 };
+
+static double norm2(const double *x, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return sqrt(s);
+}
+
+/* A fixed pseudo-random vector (stream `seed`), orthogonalised (twice)
+ * against the j columns of v and normalised; false when nothing is left. */
+static bool lanczos_fresh(double *x, int n, const double *v, int j, uint64_t seed, double *h)
+{
+    int one = 1;
+    double p1 = 1.0, m1 = -1.0, zero = 0.0;
+    uint64_t s = 0x9e3779b97f4a7c15ULL * (seed + 1);
+    for (int i = 0; i < n; i++) {
+        s = hash_u64(s + (uint64_t)i);
+        x[i] = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+    }
+    for (int pass = 0; pass < 2 && j > 0; pass++) {
+        dgemv_("T", &n, &j, &p1, v, &n, x, &one, &zero, h, &one, 1);
+        dgemv_("N", &n, &j, &m1, v, &n, h, &one, &p1, x, &one, 1);
+    }
+    double norm = 0.0;
+    for (int i = 0; i < n; i++)
+        norm += x[i] * x[i];
+    norm = sqrt(norm);
+    if (!(norm > 1e-8))   /* the start was (almost) inside span(v): the space is exhausted */
+        return false;
+    for (int i = 0; i < n; i++)
+        x[i] /= norm;
+    return true;
+}
+
+void eigen_lanczos(EigenApply apply, void *ctx, size_t n, size_t ntop, size_t nbottom, double tol,
+                   EigenOut *out)
+{
+    one_thread();
+    size_t nev = ntop + nbottom;
+    check(nev <= n);
+    memset(out, 0, sizeof *out);
+    out->ntop = ntop;
+    out->nbottom = nbottom;
+    out->nvalues = nev;
+    out->partial = true;
+    out->values = xmalloc((nev + 1) * sizeof *out->values);
+    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
+    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    if (nev == 0)
+        return;
+    int nn = to_int(n), one = 1, info = 0;
+    size_t mw = 2 * nev + LANCZOS_EXTRA_BASIS;
+    int m = (int)(mw > LANCZOS_MIN_BASIS ? mw : LANCZOS_MIN_BASIS);
+    m = m < nn ? m : nn;
+    double p1 = 1.0, m1 = -1.0, zero = 0.0;
+    double *v = xmalloc((size_t)nn * (size_t)(m + 1) * sizeof *v);   /* (n, m + 1) the basis */
+    double *w = xmalloc((size_t)nn * sizeof *w);                        /* (n) A·v_j */
+    double *t = xcalloc((size_t)m * (size_t)m, sizeof *t);              /* (m, m) Vᵀ A V, upper */
+    double *y = xmalloc((size_t)m * (size_t)m * sizeof *y);             /* (m, m) Ritz vectors */
+    double *theta = xmalloc((size_t)m * sizeof *theta);                 /* (m) Ritz values, ascending */
+    double *h = xmalloc(((size_t)m + 1) * sizeof *h), *h2 = xmalloc(((size_t)m + 1) * sizeof *h2);
+    int *keep = xmalloc((size_t)m * sizeof *keep);
+    double *kept = xmalloc((size_t)nn * (size_t)m * sizeof *kept);      /* (n, p) restart vectors */
+    int lwork = -1;
+    double q;
+    dsyev_("V", "U", &m, y, &m, theta, &q, &lwork, &info, 1, 1);
+    lwork = (int)q + 1;
+    double *work = xmalloc((size_t)lwork * sizeof *work);
+
+    uint64_t seed = 0;
+    check(lanczos_fresh(v, nn, v, 0, seed++, h));
+    int p = 0, mm = m, restarts = 0;   /* p: kept vectors; mm: columns of this cycle */
+    double anorm = 0.0, beta = 0.0;
+    for (;;) {
+        /* expand the basis from column p to m (the cycle's Gram-Schmidt also
+         * gives the couplings of the kept Ritz vectors with column p) */
+        mm = m;
+        for (int j = p; j < m; j++) {
+            apply(ctx, v + (size_t)j * (size_t)nn, w);
+            out->matvecs++;
+            for (int i = 0; i < nn; i++)
+                if (!isfinite(w[i]))
+                    die("eigen: the operator gave %g at entry %d (Lanczos)", w[i], i);
+            int jj = j + 1;
+            double before = norm2(w, nn);
+            dgemv_("T", &nn, &jj, &p1, v, &nn, w, &one, &zero, h, &one, 1);
+            dgemv_("N", &nn, &jj, &m1, v, &nn, h, &one, &p1, w, &one, 1);
+            beta = norm2(w, nn);
+            /* full reorthogonalisation: a second pass when the first one
+             * cancelled most of w (Daniel-Gragg-Kaufman-Stewart, 1/√2) */
+            if (beta < sqrt(0.5) * before) {
+                dgemv_("T", &nn, &jj, &p1, v, &nn, w, &one, &zero, h2, &one, 1);
+                dgemv_("N", &nn, &jj, &m1, v, &nn, h2, &one, &p1, w, &one, 1);
+                for (int i = 0; i <= j; i++)
+                    h[i] += h2[i];
+                beta = norm2(w, nn);
+            }
+            for (int i = 0; i <= j; i++)
+                t[i + (size_t)j * (size_t)m] = h[i];
+            anorm = fmax(anorm, fabs(t[j + (size_t)j * (size_t)m]));
+            double *next = v + (size_t)jj * (size_t)nn;
+            if (jj == nn) {   /* the whole space: exact */
+                beta = 0.0;
+                mm = jj;
+                break;
+            }
+            if (beta > 1e-12 * fmax(anorm, DBL_MIN)) {
+                for (int i = 0; i < nn; i++)
+                    next[i] = w[i] / beta;
+            } else {
+                /* an invariant subspace: go on from a fresh vector (a repeated
+                 * eigenvalue's other copies live outside it) */
+                beta = 0.0;
+                if (!lanczos_fresh(next, nn, v, jj, seed++, h)) {
+                    mm = jj;
+                    break;
+                }
+            }
+        }
+
+        /* Rayleigh-Ritz on the mm×mm projection */
+        for (int j = 0; j < mm; j++)
+            for (int i = 0; i <= j; i++)
+                y[i + (size_t)j * (size_t)mm] = t[i + (size_t)j * (size_t)m];
+        dsyev_("V", "U", &mm, y, &mm, theta, work, &lwork, &info, 1, 1);
+        lapack_check("dsyev", info);
+        anorm = fmax(anorm, fmax(fabs(theta[0]), fabs(theta[mm - 1])));
+        bool converged = true;
+        for (size_t c = 0; c < nev; c++) {
+            int col = c < ntop ? mm - 1 - (int)c : (int)(c - ntop);
+            double res = fabs(beta * y[(mm - 1) + (size_t)col * (size_t)mm]);
+            converged = converged && res <= tol * anorm;
+        }
+        if (converged || mm < m)
+            break;
+        if (++restarts > LANCZOS_MAX_RESTARTS)
+            die("eigen: Lanczos did not converge to %g in %d restarts (%zu products)", tol, LANCZOS_MAX_RESTARTS,
+                out->matvecs);
+
+        /* thick restart: the wanted Ritz vectors and as many again of their
+         * neighbours (split between the two ends when both are wanted) */
+        int extra = (m - (int)nev) / 2, et = nbottom ? (ntop ? extra / 2 : 0) : extra, eb = extra - et;
+        p = 0;
+        for (int c = 0; c < (int)ntop + et; c++)
+            keep[p++] = m - 1 - c;
+        for (int c = 0; c < (int)nbottom + eb; c++)
+            keep[p++] = c;
+        double *yk = xmalloc((size_t)m * (size_t)p * sizeof *yk);   /* (m, p) */
+        for (int c = 0; c < p; c++)
+            memcpy(yk + (size_t)c * (size_t)m, y + (size_t)keep[c] * (size_t)m, (size_t)m * sizeof *yk);
+        dgemm_("N", "N", &nn, &p, &m, &p1, v, &nn, yk, &m, &zero, kept, &nn, 1, 1);
+        memcpy(v + (size_t)p * (size_t)nn, v + (size_t)m * (size_t)nn, (size_t)nn * sizeof *v);
+        memcpy(v, kept, (size_t)nn * (size_t)p * sizeof *v);
+        memset(t, 0, (size_t)m * (size_t)m * sizeof *t);
+        for (int c = 0; c < p; c++)
+            t[c + (size_t)c * (size_t)m] = theta[keep[c]];
+        free(yk);
+    }
+
+    /* the wanted pairs: x = V·y, signs fixed, true residuals */
+    double worst = 0.0;
+    for (size_t c = 0; c < nev; c++) {
+        int col = c < ntop ? mm - 1 - (int)c : (int)(c - ntop);
+        double *x = c < ntop ? out->top + c * n : out->bottom + (c - ntop) * n;
+        dgemv_("N", &nn, &mm, &p1, v, &nn, y + (size_t)col * (size_t)mm, &one, &zero, x, &one, 1);
+        eigen_fix_sign(x, n);
+        out->values[c] = theta[col];
+        apply(ctx, x, w);
+        out->matvecs++;
+        double r = 0.0;
+        for (size_t i = 0; i < n; i++)
+            r += (w[i] - theta[col] * x[i]) * (w[i] - theta[col] * x[i]);
+        worst = fmax(worst, sqrt(r));
+    }
+    out->residual = anorm > 0 ? worst / anorm : worst;
+    free(v); free(w); free(t); free(y); free(theta); free(h); free(h2); free(keep); free(kept); free(work);
+}
+
 /* ---- distributed ------------------------------------------------------------ */
 
 void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
@@ -434,8 +625,10 @@ static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size
     comm_allgatherv(packed, me == 0 ? counts[0] : 0, all, counts);
     free(counts);
     free(packed);
+    memset(out, 0, sizeof *out);
     out->ntop = ntop;
     out->nbottom = nbottom;
+    out->nvalues = n;
     out->values = xmalloc((n + 1) * sizeof *out->values);
     out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
     out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
@@ -581,6 +774,7 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
     memset(out, 0, sizeof *out);
     out->ntop = ntop;
     out->nbottom = nbottom;
+    out->nvalues = n;
     out->values = xmalloc((n + 1) * sizeof *out->values);
     out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
     out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "comm.h"
 #include "eigen.h"
@@ -27,7 +28,12 @@ static const struct {
     double flat_scale;
     double position_scale;        /* positions ×3 */
     double balanced_warp;         /* |Σλ+ + Σλ-| <= 1e-8: warp = inf */
-} gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8 };
+    double lanczos_tol;           /* matrix-free pairs: residual <= 1e-12·‖A‖ */
+    double dense_copies;          /* the dense path's peak: two n×n matrices (the
+                                     gathered one and its row blocks, or the band
+                                     reduction's rebuild) */
+    double dense_memory_share;    /* default limit: 3/4 of physical memory */
+} gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8, 1e-12, 2.0, 0.75 };
 
 /* Words the Streamlit page never places (its "system artifacts"). */
 static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b", "speaker_speaker_c",
@@ -37,7 +43,8 @@ static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b
 void galileo_opts_default(GalileoOpts *o)
 {
     *o = (GalileoOpts){ .method = GAL_TORGERSON, .profile = GAL_REFERENCE, .num_concepts = 50, .min_mass = 0.0,
-                        .max_dims = 0, .collective = false, .solver = EIGEN_AUTO };
+                        .max_dims = 0, .collective = false, .solver = EIGEN_AUTO,
+                        .max_dense_gb = 0 };
 }
 
 /* ---- the concepts and their sparse links ------------------------------------ */
@@ -57,6 +64,7 @@ typedef struct GalInput {
     double *d2_mean;         /* torgerson: (n) row means of D² */
     double d2_grand;         /* torgerson: their mean */
     bool fixed;
+    double *hx;              /* torgerson, matrix-free: (n) H·x of the product */
 } GalInput;
 
 static Space *space_new(const GalileoOpts *opt)
@@ -228,20 +236,117 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
     }
 }
 
+/* ---- matrix-free products (eigen_lanczos) --------------------------------------- */
+
+/* A·x without A (§12.1): 1 on the diagonal, the links' w, and 0.1·a_i·a_j
+ * off the diagonal, i.e. 0.1·a·(aᵀx) less its diagonal: O(links + n). */
+static void assoc_apply(void *ctx, const double *x, double *y)
+{
+    const GalInput *g = ctx;
+    double ax = 0.0;
+    for (size_t i = 0; i < g->n; i++)
+        ax += g->act[i] * x[i];
+    for (size_t i = 0; i < g->n; i++) {
+        double v = x[i] + gal.activation_coupling * (g->act[i] * (ax - g->act[i] * x[i]));
+        for (size_t k = g->link0[i]; k < g->link0[i + 1]; k++)
+            v += g->links[k].v * x[g->links[k].j];
+        y[i] = v;
+    }
+}
+
+/* B·x without B or D² (§12.2). With M = max(S), D² = M²·11ᵀ + E − f·M²·I,
+ * where E_ij = (M − S_ij)² − M² on the links only and f = 1 in the fixed
+ * profile (D_ii = 0; the reference keeps D_ii² = M²). H·11ᵀ·H = 0, so
+ * B·x = −½·H·(E − f·M²·I)·H·x: two centrings and one pass over the links,
+ * O(links + n), nothing of size n². */
+static void torgerson_apply(void *ctx, const double *x, double *y)
+{
+    const GalInput *g = ctx;
+    size_t n = g->n;
+    double m2 = g->s_max * g->s_max, mean = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += x[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        g->hx[i] = x[i] - mean;
+    double ymean = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = g->fixed ? -m2 * g->hx[i] : 0.0;
+        for (size_t k = g->link0[i]; k < g->link0[i + 1]; k++) {
+            double d = g->s_max - g->links[k].v;
+            v += (d * d - m2) * g->hx[g->links[k].j];
+        }
+        y[i] = v;
+        ymean += v;
+    }
+    ymean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        y[i] = -0.5 * (y[i] - ymean);
+}
+
+/* The dense path's memory limit in bytes. */
+static double dense_limit(const GalileoOpts *opt)
+{
+    if (opt->max_dense_gb > 0)
+        return opt->max_dense_gb * 1e9;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? gal.dense_memory_share * (double)pages * (double)size : 8e9;
+}
+
+/* Whether the space of n concepts takes the matrix-free path: --eigen
+ * lanczos, or auto from EIGEN_LANCZOS_MIN_N concepts or when the dense
+ * matrix would not fit the limit; a dense request that would not fit dies
+ * here, before anything of size n² is allocated. */
+static bool use_lanczos(size_t n, const GalileoOpts *opt)
+{
+    double need = gal.dense_copies * (double)sizeof(double) * (double)n * (double)n, limit = dense_limit(opt);
+    if (opt->solver == EIGEN_LANCZOS)
+        return true;
+    if (opt->solver == EIGEN_AUTO && (n >= EIGEN_LANCZOS_MIN_N || need > limit))
+        return true;
+    if (need > limit)
+        die("the dense %zu x %zu decomposition needs %.3g GB, over the %.3g GB limit (--max-dense-gb): "
+            "--eigen lanczos (or auto) computes the top eigenpairs without the matrix", n, n, need / 1e9,
+            limit / 1e9);
+    return false;
+}
+
 /* The matrix, then its decomposition; collective: this rank's row block,
- * decomposed over every rank. */
-static void decompose(const GalInput *g, Space *s, bool collective, EigenSolver solver, size_t ntop,
-                      size_t nbottom, EigenOut *eo)
+ * decomposed over every rank. Matrix-free (lanczos): the ntop largest and
+ * nbottom smallest pairs from the products alone, on every rank alike. */
+static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczos, size_t ntop, size_t nbottom,
+                      EigenOut *eo)
 {
     size_t n = g->n, r0 = 0, nr = n;
     double t0 = now_seconds();
-    if (collective)
+    if (lanczos) {
+        g->hx = xmalloc((n + 1) * sizeof *g->hx);
+        eigen_lanczos(s->method == GAL_ASSOC ? assoc_apply : torgerson_apply, g, n, ntop, nbottom, gal.lanczos_tol,
+                      eo);
+        free(g->hx);
+        g->hx = NULL;
+        s->build_seconds = 0.0;
+        s->eigen_seconds = now_seconds() - t0;
+        s->partial = true;
+        s->lanczos_residual = eo->residual;
+        s->lanczos_matvecs = eo->matvecs;
+        char bottom[64] = "";
+        if (nbottom)
+            snprintf(bottom, sizeof bottom, " and %zu most negative", nbottom);
+        if (comm_rank() == 0)
+            fprintf(stderr, "huey: galileo %s: %zu concepts, matrix-free Lanczos: the %zu largest%s of %zu "
+                            "eigenvalues only (spectrum partial; residual %.1e of the norm, %zu products)\n",
+                    s->method == GAL_ASSOC ? "assoc" : "torgerson", n, ntop, bottom, n, eo->residual,
+                    eo->matvecs);
+        return;
+    }
+    if (opt->collective)
         eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     double *rows = xmalloc((nr * n + 1) * sizeof *rows);
     build_rows(g, s->method, r0, nr, rows);
     double t1 = now_seconds();
-    if (collective)
-        eigen_sym_dist(rows, n, ntop, nbottom, solver, eo);
+    if (opt->collective)
+        eigen_sym_dist(rows, n, ntop, nbottom, opt->solver, eo);
     else
         eigen_sym(rows, n, ntop, nbottom, eo);
     free(rows);
@@ -255,6 +360,22 @@ static void summarise(Space *s)
 {
     size_t n = s->n;
     double tot = 0.0;
+    for (int k = 0; k < GAL_DIMS; k++) {
+        s->top_eig[k] = (size_t)k < s->n_eig ? s->eig[k] : 0.0;
+        if ((size_t)k >= s->n_eig)
+            continue;
+        if (s->eig[k] > gal.zero_eigenvalue)
+            s->signature[0]++;
+        else if (s->eig[k] < -gal.zero_eigenvalue)
+            s->signature[1]++;
+        else
+            s->signature[2]++;
+    }
+    if (s->partial) {   /* the sums need every eigenvalue; the trace is the caller's */
+        s->warp = NAN;
+        s->variance_3d = NAN;
+        return;
+    }
     s->n_pos = s->n_neg = s->n_zero = 0;
     s->sum_pos = s->sum_neg = s->trace = 0.0;
     for (size_t k = n; k-- > 0;) {   /* ascending, like eigh's output */
@@ -278,17 +399,6 @@ static void summarise(Space *s)
         s->warp = s->sum_pos / all;
     else
         s->warp = INFINITY;
-    for (int k = 0; k < GAL_DIMS; k++) {
-        s->top_eig[k] = (size_t)k < n ? s->eig[k] : 0.0;
-        if ((size_t)k >= n)
-            continue;
-        if (s->eig[k] > gal.zero_eigenvalue)
-            s->signature[0]++;
-        else if (s->eig[k] < -gal.zero_eigenvalue)
-            s->signature[1]++;
-        else
-            s->signature[2]++;
-    }
     /* "variance explained": the reference sums |λ| of the first three of
      * eigh's ascending output (the three most negative); fixed: the three
      * largest, as plotted */
@@ -338,8 +448,9 @@ static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
     size_t n = s->n;
     EigenOut eo;
     size_t k = n >= GAL_DIMS ? GAL_DIMS : 0;
-    decompose(g, s, opt->collective, opt->solver, k, 0, &eo);
+    decompose(g, s, opt, k && use_lanczos(n, opt), k, 0, &eo);
     s->eig = eo.values;
+    s->n_eig = eo.nvalues;
     eo.values = NULL;
     s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
     s->vec = xcalloc(n * GAL_DIMS + 1, sizeof *s->vec);
@@ -369,6 +480,8 @@ static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
     free(g->link0);
     free(g->links);
     summarise(s);
+    if (s->partial)
+        s->trace = (double)n;   /* A_ii = 1 */
 }
 
 /* ---- §12.2 --------------------------------------------------------------------- */
@@ -496,18 +609,29 @@ static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
         g->d2_grand += g->d2_mean[i];
     g->d2_grand /= (double)n;
 
-    /* vectors: every one, or the top max_dims (at least 3) and the bottom max_dims */
+    /* vectors: every one, or the top max_dims (at least 3) and the bottom
+     * max_dims; matrix-free, the top and bottom max_dims (3 without --dims) */
+    bool lanczos = use_lanczos(n, opt);
     size_t ntop = n, nbottom = 0;
-    if (opt->max_dims && opt->max_dims < n) {
-        ntop = opt->max_dims > GAL_DIMS ? opt->max_dims : GAL_DIMS;
+    if ((opt->max_dims && opt->max_dims < n) || lanczos) {
+        size_t dims = opt->max_dims ? opt->max_dims : GAL_DIMS;
+        ntop = dims > GAL_DIMS ? dims : GAL_DIMS;
         ntop = ntop < n ? ntop : n;
-        nbottom = opt->max_dims < n - ntop ? opt->max_dims : n - ntop;
+        nbottom = dims < n - ntop ? dims : n - ntop;
     }
     EigenOut eo;
-    decompose(g, s, opt->collective, opt->solver, ntop, nbottom, &eo);
+    decompose(g, s, opt, lanczos, ntop, nbottom, &eo);
     s->eig = eo.values;
+    s->n_eig = eo.partial ? ntop : eo.nvalues;
+    if (eo.partial) {
+        s->n_eig_bottom = nbottom;
+        s->eig_bottom = xmalloc((nbottom + 1) * sizeof *s->eig_bottom);
+        memcpy(s->eig_bottom, eo.values + ntop, nbottom * sizeof *s->eig_bottom);
+    }
     eo.values = NULL;
     summarise(s);
+    if (s->partial)   /* trace(H·X·H) = Σ X_ii − Σ X_ij / n, X = D² */
+        s->trace = -0.5 * (double)n * ((g->fixed ? 0.0 : m2) - g->d2_grand);
 
     s->coords = xcalloc(n * GAL_DIMS + 1, sizeof *s->coords);
     s->vec = xcalloc(n * GAL_DIMS + 1, sizeof *s->vec);
@@ -528,7 +652,8 @@ static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
     size_t nneg_avail = nbottom;
     if (!nbottom && ntop == n)
         nneg_avail = n;
-    while (ni < nneg_avail && s->eig[n - 1 - ni] < -gal.zero_eigenvalue && (!opt->max_dims || ni < opt->max_dims))
+#define BOTTOM_EIG(c) (s->partial ? s->eig_bottom[c] : s->eig[n - 1 - (c)])
+    while (ni < nneg_avail && BOTTOM_EIG(ni) < -gal.zero_eigenvalue && (!opt->max_dims || ni < opt->max_dims))
         ni++;
     s->n_real = nr;
     s->n_imag = ni;
@@ -540,11 +665,12 @@ static void torgerson_space(Space *s, GalInput *g, const GalileoOpts *opt)
             s->real[i * nr + c] = eo.top[c * n + i] * sc;
     }
     for (size_t c = 0; c < ni; c++) {
-        double sc = sqrt(-s->eig[n - 1 - c]);
+        double sc = sqrt(-BOTTOM_EIG(c));
         const double *v = neg ? neg + c * n : eo.top + (n - 1 - c) * n;
         for (size_t i = 0; i < n; i++)
             s->imag[i * ni + c] = v[i] * sc;
     }
+#undef BOTTOM_EIG
     eigen_free(&eo);
     free(g->link0);
     free(g->links);
@@ -612,6 +738,7 @@ void space_free(Space *s)
     free(s->mass);
     free(s->speaker);
     free(s->eig);
+    free(s->eig_bottom);
     free(s->coords);
     free(s->vec);
     free(s->real);
@@ -644,6 +771,13 @@ static void json_summary(JsonWriter *j, const Space *s)
 {
     json_begin_object(j);
     json_key(j, "n"); json_uint(j, s->n);
+    if (s->partial) {   /* only what the computed ends of the spectrum tell */
+        json_key(j, "spectrum"); json_string(j, "partial");
+        json_key(j, "n_computed"); json_uint(j, s->n_eig + s->n_eig_bottom);
+        json_key(j, "trace"); json_double(j, s->trace);
+        json_end_object(j);
+        return;
+    }
     json_key(j, "n_positive"); json_uint(j, s->n_pos);
     json_key(j, "n_negative"); json_uint(j, s->n_neg);
     json_key(j, "n_zero"); json_uint(j, s->n_zero);
@@ -671,7 +805,7 @@ void space_json(const Space *s, JsonWriter *j)
         for (size_t i = 0; i < s->n; i++)
             json_int(j, s->ids[i]);
         json_end_array(j);
-        json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n);
+        json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n_eig);
         json_key(j, "eigen_summary"); json_summary(j, s);
         json_key(j, "coordinates"); json_rows3(j, s->coords, s->n);
         json_key(j, "matrix_size"); json_uint(j, s->n);
@@ -699,16 +833,35 @@ void space_json(const Space *s, JsonWriter *j)
             for (int k = 0; k < 3; k++)
                 json_int(j, s->signature[k]);
             json_end_array(j);
-            json_key(j, "warp_factor"); json_double(j, s->warp);
-            json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n);
+            if (!s->partial) {
+                json_key(j, "warp_factor"); json_double(j, s->warp);
+            }
+            json_key(j, "eigenvalues_desc"); json_doubles(j, s->eig, s->n_eig);
+            if (s->partial) {
+                json_key(j, "eigenvalues_most_negative"); json_doubles(j, s->eig_bottom, s->n_eig_bottom);
+            }
             json_key(j, "eigen_summary"); json_summary(j, s);
             json_key(j, "eigh_seconds"); json_double(j, s->eigen_seconds);
             json_key(j, "matrix_size"); json_uint(j, s->n);
-            json_key(j, "variance_explained_3d"); json_double(j, s->variance_3d);
+            if (!s->partial) {
+                json_key(j, "variance_explained_3d"); json_double(j, s->variance_3d);
+            }
         }
     }
     json_key(j, "method"); json_string(j, method_name(s->method));
     json_key(j, "profile"); json_string(j, profile_name(s->profile));
+    if (!s->error) {
+        /* partial: eigenvalues_desc holds the largest eigenvalues only */
+        json_key(j, "spectrum"); json_string(j, s->partial ? "partial" : "full");
+    }
+    if (s->partial) {
+        json_key(j, "lanczos");
+        json_begin_object(j);
+        json_key(j, "tolerance"); json_double(j, gal.lanczos_tol);
+        json_key(j, "residual"); json_double(j, s->lanczos_residual);
+        json_key(j, "products"); json_uint(j, s->lanczos_matvecs);
+        json_end_object(j);
+    }
     if (s->method == GAL_TORGERSON && s->profile == GAL_FIXED) {
         json_key(j, "fixes");
         json_begin_array(j);
@@ -783,11 +936,15 @@ static void write_plots(const Space *s, const char *dir)
     char title[200], sub[320], sig[128], path[4096];
     snprintf(title, sizeof title, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
              profile_name(s->profile));
-    snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg, s->n_zero);
+    if (s->partial)
+        snprintf(sig, sizeof sig, "partial spectrum: top %zu of %zu eigenvalues (Lanczos)", s->n_eig, s->n);
+    else
+        snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg,
+                 s->n_zero);
 
     FILE *f = open_in(dir, "scree.svg", path, sizeof path);
     snprintf(sub, sizeof sub, "%s: eigenvalues", title);
-    svg_scree(f, s->eig, s->n, sub);
+    svg_scree(f, s->eig, s->n_eig, sub);
     close_file(f, path);
     static const struct { const char *file; int ax, ay; } maps[] = { { "map-12.svg", 0, 1 }, { "map-13.svg", 0, 2 } };
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
@@ -835,14 +992,29 @@ void space_write_dir(const Space *s, const char *dir)
     close_file(f, path);
 
     f = open_in(dir, "eigenvalues.csv", path, sizeof path);
-    fputs("rank,eigenvalue\n", f);
-    for (size_t k = 0; k < s->n; k++) {
+    fputs("rank,eigenvalue\n", f);   /* partial: the computed ranks only, the top ones then the bottom ones */
+    for (size_t k = 0; k < s->n_eig; k++) {
         fprintf(f, "%zu", k + 1);
         csv_double(f, s->eig[k]);
         fputc('\n', f);
     }
+    for (size_t c = s->n_eig_bottom; c-- > 0;) {
+        fprintf(f, "%zu", s->n - c);
+        csv_double(f, s->eig_bottom[c]);
+        fputc('\n', f);
+    }
     close_file(f, path);
     write_plots(s, dir);
+}
+
+/* What a space's one-line report says of its spectrum. */
+static void spectrum_words(const Space *s, char *buf, size_t cap)
+{
+    if (s->partial)
+        snprintf(buf, cap, "partial spectrum, top eigenvalues %.6g, %.6g, %.6g", s->top_eig[0], s->top_eig[1],
+                 s->top_eig[2]);
+    else
+        snprintf(buf, cap, "signature (%zu, %zu, %zu), warp factor %.6g", s->n_pos, s->n_neg, s->n_zero, s->warp);
 }
 
 /* ---- huey run --galileo DIR ------------------------------------------------------------ */
@@ -859,13 +1031,13 @@ void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Sp
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, method_name(s->method));
         space_write_dir(s, sub);
+        char words[200];
+        spectrum_words(s, words, sizeof words);
         if (s->error)
             warn("galileo %s: %s", method_name(s->method), s->error);
         else
-            fprintf(stderr, "huey: galileo %s: %zu concepts, signature (%zu, %zu, %zu), warp factor %.6g, "
-                            "matrix %.3f s, eigen %.3f s -> %s\n",
-                    method_name(s->method), s->n, s->n_pos, s->n_neg, s->n_zero, s->warp, s->build_seconds,
-                    s->eigen_seconds, sub);
+            fprintf(stderr, "huey: galileo %s: %zu concepts, %s, matrix %.3f s, eigen %.3f s -> %s\n",
+                    method_name(s->method), s->n, words, s->build_seconds, s->eigen_seconds, sub);
     }
 }
 
@@ -882,7 +1054,7 @@ void galileo_json_keys(JsonWriter *j, void *ctx)
 
 static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N --method assoc|torgerson "
                                     "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR] "
-                                    "[--eigen auto|lapack|scalapack]";
+                                    "[--eigen auto|lapack|scalapack|lanczos] [--max-dense-gb X]";
 /* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
 enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
@@ -942,8 +1114,14 @@ int cmd_galileo(int argc, char **argv)
                 o.solver = EIGEN_LAPACK;
             else if (!strcmp(e, "scalapack"))
                 o.solver = EIGEN_SCALAPACK;
+            else if (!strcmp(e, "lanczos"))
+                o.solver = EIGEN_LANCZOS;
             else
-                die_usage("option --eigen: expected auto, lapack or scalapack, got '%s'", e);
+                die_usage("option --eigen: expected auto, lapack, scalapack or lanczos, got '%s'", e);
+        } else if (!strcmp(a, "--max-dense-gb") && has) {
+            o.max_dense_gb = galileo_parse_number(argv[++i], a, false);
+            if (!(o.max_dense_gb > 0))
+                die_usage("option --max-dense-gb: expected a positive number of GB, got '%s'", argv[i]);
         } else if (!strcmp(a, "--generated") && has) {
             generated = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
@@ -986,10 +1164,10 @@ int cmd_galileo(int argc, char **argv)
     if (comm_rank() == 0) {
         if (out) {
             space_write_dir(s, out);
-            fprintf(stderr, "huey: %s space of %zu concepts: signature (%zu, %zu, %zu), warp factor %.6g; "
-                            "matrix %.3f s, eigen %.3f s; wrote %s\n",
-                    method_name(s->method), s->n, s->n_pos, s->n_neg, s->n_zero, s->warp, s->build_seconds,
-                    s->eigen_seconds, out);
+            char words[200];
+            spectrum_words(s, words, sizeof words);
+            fprintf(stderr, "huey: %s space of %zu concepts: %s; matrix %.3f s, eigen %.3f s; wrote %s\n",
+                    method_name(s->method), s->n, words, s->build_seconds, s->eigen_seconds, out);
         } else {
             JsonWriter j;
             json_init(&j, stdout);

@@ -19,6 +19,12 @@
  * reference's expected outputs never hold its second `Speaker_x` entry.)
  *
  * Eigenvector signs: largest-magnitude component positive (eigen.h).
+ *
+ * Large n (--eigen lanczos; auto from EIGEN_LANCZOS_MIN_N concepts or when
+ * the dense matrix would not fit max_dense_gb): no matrix at all, the
+ * products A·x and B·x in O(links + n) (galileo.c derives B's), and only
+ * the ends of the spectrum (Space.partial): the top 3 eigenpairs, for
+ * torgerson also the 3 most negative (max_dims of each when set).
  */
 #ifndef HUEY_GALILEO_H
 #define HUEY_GALILEO_H
@@ -45,7 +51,9 @@ typedef struct GalileoOpts {
     size_t max_dims;         /* torgerson: columns per real/imaginary block (0 = all) */
     bool collective;         /* every MPI rank calls with the same network: each builds
                                 its row block, the decomposition is shared (eigen_sym_dist) */
-    EigenSolver solver;      /* collective: LAPACK on every rank, or ScaLAPACK */
+    EigenSolver solver;      /* LAPACK, ScaLAPACK (collective), or Lanczos (no matrix, partial spectrum) */
+    double max_dense_gb;     /* the dense path's memory limit (0: 3/4 of physical memory);
+                                auto goes matrix-free above it, a dense request dies */
 } GalileoOpts;
 void galileo_opts_default(GalileoOpts *o);
 
@@ -66,7 +74,14 @@ typedef struct Space {
     double *mass;            /* (n) concept mass: Σ m of connections touching it */
     bool *speaker;           /* (n) a speaker's neuron */
 
-    double *eig;             /* (n) every eigenvalue, descending */
+    double *eig;             /* (n_eig) every eigenvalue, descending; partial: the largest only */
+    size_t n_eig;            /* n, or the number computed (partial) */
+    bool partial;            /* Lanczos: only the ends of the spectrum are known; the
+                                counts, sums, warp factor and variance are not */
+    double *eig_bottom;      /* (n_eig_bottom) partial torgerson: the most negative, most negative first */
+    size_t n_eig_bottom;
+    double lanczos_residual; /* partial: max ‖Bv − λv‖ / ‖B‖ of its pairs */
+    size_t lanczos_matvecs;
     size_t n_pos, n_neg, n_zero;   /* |λ| > 1e-10 positive / negative, else zero */
     double sum_pos, sum_neg, trace;
     double warp;             /* Σλ+ / (Σλ+ + Σλ-); inf when that sum is ~0, 1 without λ > 0 */

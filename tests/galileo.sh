@@ -13,7 +13,13 @@
 #      fixed profile;
 #   3. bad input: fewer than 3 concepts, no mass, bad options, a
 #      checkpoint holding a NaN: one line, exit 1 (data) or 2 (usage);
-#   4. under mpirun (2 and 4 ranks): each rank builds its row block;
+#   4. the matrix-free path (--eigen lanczos, huey-model.md §12 at large n):
+#      top-3 (and, torgerson, the 3 most negative) eigenpairs against the
+#      dense LAPACK path on every expected case and on generated networks of
+#      600 and 1500 concepts (eigenvalues within 1e-8·max|λ|, eigenvectors
+#      with the same signs within 1e-6), determinism, "spectrum": "partial",
+#      auto at n = 20 000 and under --max-dense-gb, a dense request over the limit;
+#   5. under mpirun (2 and 4 ranks): each rank builds its row block;
 #      with --eigen lapack the space equals one rank's byte for byte; with
 #      --eigen scalapack (pdsyevd, 4 ranks, small n) it is within the
 #      tolerance of one rank's and of the expected outputs.
@@ -227,8 +233,119 @@ EOF
     fi
 fi
 
-# ---- 4. MPI ----------------------------------------------------------------
+# ---- 4. matrix-free (Lanczos) -----------------------------------------------
+# lanczos_vs_dense DENSE.json LANCZOS.json [EXPECTED.json KEY]: exit 0 and a
+# summary when the partial space agrees with the dense one (and with the
+# expected output's top eigenvalues), else print why
+lanczos_vs_dense() {
+    /usr/bin/python3 - "$@" <<'EOF2'
+import json, sys
+d, l = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+if l.get('spectrum') != 'partial' or d.get('spectrum') != 'full': sys.exit('spectrum: %s / %s' % (d.get('spectrum'), l.get('spectrum')))
+full = d['eigenvalues_desc']
+big = max(abs(x) for x in full)
+top = l['eigenvalues_desc']
+want = [(a, b) for a, b in zip(top, full)]
+bottom = l.get('eigenvalues_most_negative', [])
+want += [(a, b) for a, b in zip(bottom, full[::-1])]
+if len(sys.argv) > 3:
+    e = json.load(open(sys.argv[3]))[sys.argv[4]]['eigenvalues_desc']
+    want += [(a, b) for a, b in zip(top, e)] + [(a, b) for a, b in zip(bottom, e[::-1])]
+de = max(abs(a - b) for a, b in want) / big
+if de > 1e-8: sys.exit('eigenvalues differ by %.2e of max|l|' % de)
+# the top-3 vectors column by column; a repeated eigenvalue's vectors are
+# any basis of its space: there the projectors onto the space are compared
+vd, vl = d['eigenvectors_top3'], l['eigenvectors_top3']
+n, dv, repeated = len(vd), 0.0, False
+c = 0
+while c < 3:
+    e = c + 1
+    while e < 3 and abs(full[e] - full[c]) <= 1e-8 * big: e += 1
+    if e - c == 1:
+        dv = max([dv] + [abs(vd[i][c] - vl[i][c]) for i in range(n)])
+    else:
+        repeated = True
+        for i in range(n):
+            for j in range(n):
+                pd = sum(vd[i][k] * vd[j][k] for k in range(c, e))
+                pl = sum(vl[i][k] * vl[j][k] for k in range(c, e))
+                dv = max(dv, abs(pd - pl))
+    c = e
+if dv > 1e-6: sys.exit('eigenvectors differ by %.2e' % dv)
+k = 'coordinates' if 'coordinates' in d else 'positions'
+dc = max(abs(a - b) for r, q in zip(d[k], l[k]) for a, b in zip(r, q))
+scale = max(abs(a) for r in d[k] for a in r) or 1.0
+if dc > 1e-6 * scale and not repeated: sys.exit('%s differ by %.2e' % (k, dc))
+print('%d+%d eigenvalues within %.1e of max|l|, vectors %.1e%s, %s %s (%d products)' %
+      (len(top), len(bottom), de, dv, ' (repeated eigenvalue: its projector)' if repeated else '', k,
+       'depend on the basis' if repeated else '%.1e' % dc, l['lanczos']['products']))
+EOF2
+}
+for f in "$OUT"/*.h5; do
+    name=$(basename "$f" .h5)
+    [ -f "$DATA/expected/$name.json" ] || continue
+    for m in assoc torgerson; do
+        key=gpu_class_galileo; [ $m = torgerson ] && key=web_torgerson_galileo
+        [ -f "$OUT/$name.$m/space.json" ] || continue   # no space (section 1 checked the error)
+        "$HUEY" galileo "$f" --method $m --eigen lanczos --out "$OUT/$name.$m.lz" 2>"$OUT/lz.err"
+        if why=$(lanczos_vs_dense "$OUT/$name.$m/space.json" "$OUT/$name.$m.lz/space.json" "$DATA/expected/$name.json" $key 2>&1); then
+            pass "$name $m --eigen lanczos = dense and expected: $why"
+        else
+            fail "$name $m --eigen lanczos: $why"; sed 's/^/     /' "$OUT/lz.err"
+        fi
+    done
+done
+for n in 600 1500; do
+    for m in assoc torgerson; do
+        "$HUEY" galileo --generated $n --method $m --eigen lapack --dims 3 > "$OUT/gd.json" 2>/dev/null
+        "$HUEY" galileo --generated $n --method $m --eigen lanczos --dims 3 > "$OUT/gl.json" 2>"$OUT/gl.err"
+        if why=$(lanczos_vs_dense "$OUT/gd.json" "$OUT/gl.json" 2>&1); then
+            pass "generated n = $n, $m: Lanczos = dense: $why"
+        else
+            fail "generated n = $n, $m: Lanczos: $why"; sed 's/^/     /' "$OUT/gl.err"
+        fi
+    done
+done
 strip_t() { grep -v -e '"build_seconds"' -e '"eigen_seconds"' -e '"eigh_seconds"' "$1"; }
+"$HUEY" galileo --generated 1500 --method torgerson --eigen lanczos --dims 3 > "$OUT/gl2.json" 2>/dev/null
+strip_t "$OUT/gl.json" > "$OUT/gl.s"
+if strip_t "$OUT/gl2.json" | cmp -s - "$OUT/gl.s"; then
+    pass "Lanczos is deterministic: two runs, the same space to the last digit"
+else
+    fail "Lanczos: two runs differ"
+fi
+# auto: the full spectrum below the threshold; matrix-free when the dense
+# matrix would not fit --max-dense-gb, saying so on stderr
+"$HUEY" galileo --generated 600 --method assoc --out "$OUT/auto" 2>"$OUT/auto.err"
+"$HUEY" galileo --generated 600 --method assoc --max-dense-gb 0.001 --out "$OUT/autolz" 2>"$OUT/autolz.err"
+if grep -q '"spectrum": "full"' "$OUT/auto/space.json" && [ "$(wc -l < "$OUT/auto/eigenvalues.csv")" = 601 ] &&
+   ! grep -q "partial" "$OUT/auto.err" &&
+   grep -q '"spectrum": "partial"' "$OUT/autolz/space.json" && grep -q "spectrum partial" "$OUT/autolz.err" &&
+   [ "$(wc -l < "$OUT/autolz/eigenvalues.csv")" = 4 ] && ! grep -qi nan "$OUT/autolz/space.json" "$OUT/autolz/coords.csv"; then
+    pass "auto: full spectrum at n = 600; over --max-dense-gb: Lanczos, \"spectrum\": \"partial\", 3 eigenvalues, stderr says so"
+else
+    fail "auto switch to Lanczos"; cat "$OUT/autolz.err"
+fi
+"$HUEY" galileo --generated 600 --method torgerson --max-dense-gb 0.001 --out "$OUT/autotg" 2>/dev/null
+if [ "$(head -1 "$OUT/autotg/coords.csv" | tr ',' '\n' | grep -c '^[ri]')" -ge 3 ] &&
+   [ "$(sed -n '$p' "$OUT/autotg/eigenvalues.csv" | cut -d, -f1)" = 600 ] &&
+   grep -q '"eigenvalues_most_negative": \[' "$OUT/autotg/space.json" && ! grep -q '"warp_factor"' "$OUT/autotg/space.json"; then
+    pass "partial torgerson: 3 largest and 3 most negative (ranks 1-3, 598-600), blocks, no warp factor"
+else
+    fail "partial torgerson files"
+fi
+# auto at the threshold (n = 20 000): matrix-free without being asked
+"$HUEY" galileo --generated 20000 --method assoc > "$OUT/t20k.json" 2>"$OUT/t20k.err"
+if grep -q '"spectrum": "partial"' "$OUT/t20k.json" && grep -q "20000 concepts, matrix-free Lanczos" "$OUT/t20k.err"; then
+    pass "auto at n = 20000: Lanczos, partial spectrum ($(grep -o '"products": [0-9]*' "$OUT/t20k.json"))"
+else
+    fail "auto at n = 20000"; cat "$OUT/t20k.err"
+fi
+expect 1 "over the 0.001 GB limit" "dense request over --max-dense-gb" -- galileo --generated 600 --method assoc --eigen lapack --max-dense-gb 0.001
+expect 2 "expected auto, lapack, scalapack or lanczos" "--eigen other" -- galileo --generated 600 --method assoc --eigen other
+expect 2 "positive number of GB" "--max-dense-gb 0" -- galileo --generated 600 --method assoc --max-dense-gb 0
+
+# ---- 5. MPI ----------------------------------------------------------------
 if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
     F=$DATA/expected/FeynmanYoung.conv.json
     for m in assoc torgerson; do
@@ -265,6 +382,15 @@ if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
             fi
         done
     done
+    # matrix-free under mpirun: every rank runs the same Lanczos, rank 0 writes
+    "$HUEY" galileo --generated 600 --method torgerson --eigen lanczos > "$OUT/l1.json" 2>/dev/null
+    $MPIRUN -n 2 "$HUEY" galileo --generated 600 --method torgerson --eigen lanczos > "$OUT/l2.json" 2>/dev/null
+    strip_t "$OUT/l1.json" > "$OUT/l1.s"
+    if strip_t "$OUT/l2.json" | cmp -s - "$OUT/l1.s"; then
+        pass "--eigen lanczos on 2 ranks equals 1 rank byte for byte"
+    else
+        fail "--eigen lanczos on 2 ranks differs from 1 rank"
+    fi
     # huey run --galileo under mpirun: the spaces are made on rank 0 from the gathered network
     $MPIRUN -n 2 "$HUEY" run "$DATA/FeynmanYoung.txt" --progress-interval 0 --galileo "$OUT/r2" \
         --json "$OUT/r2.json" >/dev/null 2>&1

@@ -32,6 +32,8 @@
 #    every eigenvalue + 3 top and 3 bottom vectors (§12.2). Best of 3
 #    (N = 4000: of 1). Next to NumPy eigh on the reference machine
 #    (huey-model.md: 57 ms / 325 ms / 1.56 s at 500 / 1000 / 2000).
+#    6b: N = 20 000, 100 000 by the matrix-free Lanczos path (top 3; torgerson
+#    also the 3 most negative), eigen time, wall time and max RSS.
 # 7. Batch (huey run --batch, one network per conversation) at P = 1, 2:
 #    200 copies of TrumpInterview; 1000 generated conversations of mixed
 #    size (gencorpus, 2-4 speakers, 500..40 000 words, log-uniform, seeded);
@@ -511,6 +513,33 @@ if section 6; then
         done
     done
     if [ "$galmet" = yes ]; then echo "# target: met"; else echo "# target: NOT met"; fi
+    echo "#"
+    echo "# 6b. Galileo at large N: matrix-free Lanczos (--eigen lanczos; auto from N = 20000), top 3"
+    echo "#    (torgerson: top 3 + 3 most negative), 1 thread, 1 run, JSON to a file (no pictures)."
+    echo "#    eigen_s: huey's eigen time; wall_s: the whole command (network generated, JSON written);"
+    echo "#    rss_MB: max resident set (/usr/bin/time -v; - without it); products: A·x taken;"
+    echo "#    residual: max ‖Av − λv‖/‖A‖. The dense path would need 2·8·N² bytes (6.4 GB / 160 GB)."
+    printf '#%6s %-10s %8s %8s %8s %8s %9s\n' N method eigen_s wall_s rss_MB products residual
+    tv=""; [ -x /usr/bin/time ] && tv="/usr/bin/time -v"
+    for N in 20000 100000; do
+        for method in assoc torgerson; do
+            t0=$(date +%s.%N)
+            OPENBLAS_NUM_THREADS=1 $tv "$BIN" galileo --generated "$N" --method $method --eigen lanczos \
+                >"$TMP/lz.json" 2>"$TMP/lz.err" || { cat "$TMP/lz.err"; fail "huey galileo --generated $N --eigen lanczos"; }
+            t1=$(date +%s.%N)
+            e=$(sed -n 's/.*"eigen_seconds": \([0-9.e-]*\).*/\1/p' "$TMP/lz.json")
+            pr=$(sed -n 's/.*"products": \([0-9]*\).*/\1/p' "$TMP/lz.json")
+            res=$(sed -n 's/.*"residual": \([0-9.e-]*\).*/\1/p' "$TMP/lz.json")
+            grep -q '"spectrum": "partial"' "$TMP/lz.json" || fail "--eigen lanczos: no partial spectrum"
+            rss=-
+            if [ -n "$tv" ]; then
+                rss=$(sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\).*/\1/p' "$TMP/lz.err")
+                rss=$(calc "%.0f" "$rss / 1024")
+            fi
+            printf ' %6d %-10s %8.3f %8.3f %8s %8s %9.1e\n' "$N" $method "$e" "$(calc "%.3f" "$t1 - $t0")" "$rss" \
+                "$pr" "$res"
+        done
+    done
     echo "#"
 fi
 # ---- 7. batch -------------------------------------------------------------------

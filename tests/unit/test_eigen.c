@@ -224,6 +224,100 @@ static void test_values_only(void)
     eigen_free(&e);
 }
 
+
+/* ---- eigen_lanczos: matrix-free top/bottom pairs ---------------------------- */
+
+typedef struct Dense {
+    const double *a;   /* (n, n) row-major */
+    size_t n;
+} Dense;
+
+static void dense_apply(void *ctx, const double *x, double *y)
+{
+    const Dense *d = ctx;
+    for (size_t i = 0; i < d->n; i++) {
+        double s = 0;
+        for (size_t j = 0; j < d->n; j++)
+            s += d->a[i * d->n + j] * x[j];
+        y[i] = s;
+    }
+}
+
+/* n = 400 (basis 48 < n: restarts): the 3 largest and 2 smallest equal the
+ * dense path's, eigenvalues within 1e-10·max|λ|, vectors (same signs) 1e-7 */
+static void test_lanczos_equals_dense(void)
+{
+    size_t n = 400;
+    double *a = random_sym(n, 17), *c = malloc(n * n * sizeof *c);
+    memcpy(c, a, n * n * sizeof *a);
+    Dense d = { a, n };
+    EigenOut lz, all;
+    eigen_lanczos(dense_apply, &d, n, 3, 2, 1e-12, &lz);
+    eigen_sym(c, n, n, 0, &all);
+    double big = fmax(fabs(all.values[0]), fabs(all.values[n - 1]));
+    CU_ASSERT(lz.partial);
+    CU_ASSERT_EQUAL(lz.nvalues, 5);
+    CU_ASSERT(lz.residual <= 1e-11);
+    for (size_t k = 0; k < 3; k++) {
+        CU_ASSERT(fabs(lz.values[k] - all.values[k]) <= 1e-10 * big);
+        for (size_t i = 0; i < n; i++)
+            CU_ASSERT_DOUBLE_EQUAL(lz.top[k * n + i], all.top[k * n + i], 1e-7);
+    }
+    for (size_t k = 0; k < 2; k++) {
+        CU_ASSERT(fabs(lz.values[3 + k] - all.values[n - 1 - k]) <= 1e-10 * big);
+        for (size_t i = 0; i < n; i++)
+            CU_ASSERT_DOUBLE_EQUAL(lz.bottom[k * n + i], all.top[(n - 1 - k) * n + i], 1e-7);
+    }
+    eigen_free(&lz);
+    eigen_free(&all);
+    free(a);
+    free(c);
+}
+
+/* A fixed start vector: two runs give the same bits. */
+static void test_lanczos_deterministic(void)
+{
+    size_t n = 300;
+    double *a = random_sym(n, 19);
+    Dense d = { a, n };
+    EigenOut x, y;
+    eigen_lanczos(dense_apply, &d, n, 3, 1, 1e-12, &x);
+    eigen_lanczos(dense_apply, &d, n, 3, 1, 1e-12, &y);
+    CU_ASSERT_EQUAL(x.matvecs, y.matvecs);
+    CU_ASSERT(!memcmp(x.values, y.values, 4 * sizeof *x.values));
+    CU_ASSERT(!memcmp(x.top, y.top, 3 * n * sizeof *x.top));
+    CU_ASSERT(!memcmp(x.bottom, y.bottom, n * sizeof *x.bottom));
+    eigen_free(&x);
+    eigen_free(&y);
+    free(a);
+}
+
+/* n smaller than the basis: the whole space is spanned, so a repeated
+ * eigenvalue is found with its multiplicity; signs as eigen_fix_sign. */
+static void test_lanczos_small_repeated_and_sign(void)
+{
+    double a[25] = { 0 };
+    double diag[5] = { 1, 3, -1, 3, 0 };
+    for (int i = 0; i < 5; i++)
+        a[i * 5 + i] = diag[i];
+    Dense d = { a, 5 };
+    EigenOut e;
+    eigen_lanczos(dense_apply, &d, 5, 2, 1, 1e-12, &e);
+    CU_ASSERT_DOUBLE_EQUAL(e.values[0], 3.0, 1e-13);
+    CU_ASSERT_DOUBLE_EQUAL(e.values[1], 3.0, 1e-13);
+    CU_ASSERT_DOUBLE_EQUAL(e.values[2], -1.0, 1e-13);
+    /* the -1 vector is e_2, +1 after the sign fix */
+    CU_ASSERT_DOUBLE_EQUAL(e.bottom[2], 1.0, 1e-12);
+    for (size_t k = 0; k < 2; k++) {   /* in the plane of e_1, e_3; largest entry positive */
+        const double *v = e.top + k * 5;
+        CU_ASSERT(fabs(v[0]) + fabs(v[2]) + fabs(v[4]) < 1e-12);
+        CU_ASSERT(fabs(v[1]) >= fabs(v[3]) ? v[1] > 0 : v[3] > 0);
+    }
+    double dot = e.top[1] * e.top[6] + e.top[3] * e.top[8];
+    CU_ASSERT(fabs(dot) < 1e-12);
+    eigen_free(&e);
+}
+
 void register_eigen(void)
 {
     CU_pSuite s = CU_add_suite("eigen (LAPACK wrapper)", NULL, NULL);
@@ -235,4 +329,7 @@ void register_eigen(void)
     CU_add_test(s, "800x800 two-stage path equals divide and conquer", test_two_stage_equals_divide_and_conquer);
     CU_add_test(s, "800x800 two-stage path, repeated top eigenvalue", test_two_stage_repeated_eigenvalue);
     CU_add_test(s, "800x800 two-stage fallback: rebuilt matrix, one-stage path", test_two_stage_fallback);
+    CU_add_test(s, "Lanczos 400x400: top 3 and bottom 2 equal the dense path", test_lanczos_equals_dense);
+    CU_add_test(s, "Lanczos: fixed start vector, the same bits twice", test_lanczos_deterministic);
+    CU_add_test(s, "Lanczos n < basis: repeated eigenvalue found twice, signs fixed", test_lanczos_small_repeated_and_sign);
 }

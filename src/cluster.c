@@ -334,7 +334,7 @@ void cluster_frequency_tables(FILE *f, const Net *n, size_t top)
 /* ---- huey clusters ----------------------------------------------------------- */
 
 static const char clusters_usage[] = "usage: huey clusters FILE.h5 [--concepts 50] [--min-mass 0] "
-                                     "[--linkage average|complete|both] [--out DIR] [--top 30]";
+                                     "[--linkage average|complete|both] [--out DIR] [--top 30] [--max-dense-gb X]";
 /* rows of each word-frequency table unless --top says otherwise (0: all) */
 enum { CLUSTERS_TOP = 30 };
 

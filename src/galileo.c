@@ -570,6 +570,11 @@ Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *
     if (s->error)
         return s;
     size_t n = s->n;
+    /* S and the clustering's own table: two n x n arrays */
+    double need = 2.0 * sizeof(double) * (double)n * (double)n, limit = dense_limit(opt);
+    if (need > limit)
+        die("clustering %zu concepts needs %.3g GB (two %zu x %zu tables), over the %.3g GB limit "
+            "(--max-dense-gb): choose fewer with --concepts", n, need / 1e9, n, n, limit / 1e9);
     GalInput g = { .n = n };
     gather_links(&g, s, net, o, false);
     double *m = xcalloc(n * n, sizeof *m);
@@ -1078,7 +1083,11 @@ bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
         o->num_concepts = (size_t)galileo_parse_number(argv[++*i], a, true);
     else if (!strcmp(a, "--min-mass"))
         o->min_mass = galileo_parse_number(argv[++*i], a, false);
-    else if (!strcmp(a, "--profile")) {
+    else if (!strcmp(a, "--max-dense-gb")) {
+        o->max_dense_gb = galileo_parse_number(argv[++*i], a, false);
+        if (!(o->max_dense_gb > 0))
+            die_usage("option --max-dense-gb: expected a positive number of GB, got '%s'", argv[*i]);
+    } else if (!strcmp(a, "--profile")) {
         const char *p = argv[++*i];
         if (!strcmp(p, "reference"))
             o->profile = GAL_REFERENCE;
@@ -1118,10 +1127,6 @@ int cmd_galileo(int argc, char **argv)
                 o.solver = EIGEN_LANCZOS;
             else
                 die_usage("option --eigen: expected auto, lapack, scalapack or lanczos, got '%s'", e);
-        } else if (!strcmp(a, "--max-dense-gb") && has) {
-            o.max_dense_gb = galileo_parse_number(argv[++i], a, false);
-            if (!(o.max_dense_gb > 0))
-                die_usage("option --max-dense-gb: expected a positive number of GB, got '%s'", argv[i]);
         } else if (!strcmp(a, "--generated") && has) {
             generated = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {

@@ -152,7 +152,8 @@ void galileo_json_keys(JsonWriter *j, void *ctx);
  * clusters, align): a number option's value, a positive integer or a
  * non-negative finite number, else a usage error; and the selection
  * options at argv[*i] — --concepts N, --min-mass X, --profile
- * reference|fixed — taken into o (true, *i moved past the value). */
+ * reference|fixed, --max-dense-gb X (the n x n memory limit) — taken into
+ * o (true, *i moved past the value). */
 double galileo_parse_number(const char *v, const char *opt, bool integer);
 bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i);
 /* `huey galileo FILE.h5 --method assoc|torgerson ...`: exit status. */

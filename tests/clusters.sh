@@ -123,6 +123,8 @@ expect 1 "fewer than 2 concepts: nothing to cluster" "--concepts 1: fewer than 2
 expect 1 "fewer than 2 concepts: nothing to cluster" "--min-mass above every mass" -- \
     clusters "$C" --min-mass 1e9
 expect 1 "no selected concept has mass > 0" "nothing learnt: no mass" -- clusters "$OUT/tiny.h5"
+expect 1 "over the 1e-09 GB limit" "two n x n tables over the memory limit: clear error" -- \
+    clusters "$C" --max-dense-gb 1e-9
 expect 2 "expected average, complete or both" "--linkage single" -- clusters "$C" --linkage single
 expect 2 "positive integer" "--concepts 0" -- clusters "$C" --concepts 0
 expect 2 "whole number" "--top 2.5" -- clusters "$C" --top 2.5

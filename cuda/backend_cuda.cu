@@ -49,6 +49,7 @@
 extern "C" {
 #include "rules.h"
 }
+#include "pairset.h"
 
 enum { NB_IN = 2, NB_FWD = 1 };
 enum { GATE_ABSENT = 0, GATE_EXISTS = 1, GATE_STALE = 2 };
@@ -86,13 +87,6 @@ typedef struct StepConst {
     int incoming;
     int nranks;
 } StepConst;
-
-/* Open-addressing set of (src slot, dst slot) stale out-target entries
- * (backend_cpu.c's PairSet). */
-typedef struct PairSet {
-    uint64_t *keys;   /* (cap) 0 = empty, 1 = deleted, else key + 2 */
-    size_t cap, used, live;
-} PairSet;
 
 /* Free arena blocks of one capacity. */
 typedef struct FreeList {
@@ -166,65 +160,6 @@ typedef struct CudaState {
 } CudaState;
 
 /* ---- pair set (as backend_cpu.c) ----------------------------------------- */
-
-static uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 2; }
-
-static void pairset_rehash(PairSet *s, size_t cap)
-{
-    uint64_t *old = s->keys;
-    size_t oldcap = s->cap;
-    s->keys = (uint64_t *)xcalloc(cap, sizeof *s->keys);
-    s->cap = cap;
-    s->used = s->live;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (old[i] < 2)
-            continue;
-        size_t h = hash_u64(old[i]) & (cap - 1);
-        while (s->keys[h])
-            h = (h + 1) & (cap - 1);
-        s->keys[h] = old[i];
-    }
-    free(old);
-}
-
-static size_t pairset_find(const PairSet *s, uint64_t k)
-{
-    if (!s->cap)
-        return SIZE_MAX;
-    size_t h = hash_u64(k) & (s->cap - 1);
-    while (s->keys[h]) {
-        if (s->keys[h] == k)
-            return h;
-        h = (h + 1) & (s->cap - 1);
-    }
-    return SIZE_MAX;
-}
-
-static void pairset_add(PairSet *s, int32_t a, int32_t b)
-{
-    uint64_t k = pair_key(a, b);
-    if (pairset_find(s, k) != SIZE_MAX)
-        return;
-    if ((s->used + 1) * 2 > s->cap)
-        pairset_rehash(s, s->cap ? (s->live * 4 > s->cap ? s->cap * 2 : s->cap) : 16);
-    size_t h = hash_u64(k) & (s->cap - 1);
-    while (s->keys[h] >= 2)
-        h = (h + 1) & (s->cap - 1);
-    if (s->keys[h] == 0)
-        s->used++;
-    s->keys[h] = k;
-    s->live++;
-}
-
-static bool pairset_remove(PairSet *s, int32_t a, int32_t b)
-{
-    size_t h = pairset_find(s, pair_key(a, b));
-    if (h == SIZE_MAX)
-        return false;
-    s->keys[h] = 1;
-    s->live--;
-    return true;
-}
 
 /* ---- device arithmetic (rules.h, operation for operation) ------------------ */
 
@@ -772,7 +707,7 @@ static void cuda_destroy(void *st)
         cudaFreeHost(s->h_up);
     if (s->h_down)
         cudaFreeHost(s->h_down);
-    free(s->stale.keys); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops);
+    pairset_free(&s->stale); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops);
     free(s->h_ev); free(s->kill_nb); free(s->tomb);
     free(s->s_n); free(s->s_ntomb); free(s->s_w); free(s->s_m); free(s->s_nb);
     free(s);
@@ -911,20 +846,7 @@ static void cuda_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
         }
     }
     /* Stale entries: x's own set goes, and x leaves every other set. */
-    if (s->stale.live) {
-        for (size_t h = 0; h < s->stale.cap; h++) {
-            uint64_t k = s->stale.keys[h];
-            if (k < 2)
-                continue;
-            int32_t a = (int32_t)((k - 2) >> 32), b = (int32_t)(uint32_t)(k - 2);
-            if (a == x || b == x) {
-                s->stale.keys[h] = 1;
-                s->stale.live--;
-                if (b == x && a != x)
-                    s->nout[a]--;
-            }
-        }
-    }
+    pairset_drop_slot(&s->stale, x, s->nout);
     /* a dead neuron's storage goes back: its slot may be reused */
     arena_free(s, s->off[x], s->rcap[x]);
     s->off[x] = 0;
@@ -1000,7 +922,7 @@ static void cuda_window_begin(void *st, const WindowView *w)
         s->wnout[i] = s->nout[w->slot[i]];
         for (int j = 0; j < n; j++)
             s->wstate[i * n + j] = s->wout[i * n + j] >= 0 ? GATE_EXISTS
-                                 : s->stale.live && pairset_find(&s->stale, pair_key(w->slot[i], w->slot[j])) != SIZE_MAX
+                                 : pairset_has(&s->stale, w->slot[i], w->slot[j])
                                      ? GATE_STALE : GATE_ABSENT;
     }
 }
@@ -1350,18 +1272,7 @@ static void cuda_row_set(void *st, int32_t slot, const RowEntry *e, const bool *
 static size_t cuda_stale_get(void *st, int32_t *pairs, size_t cap)
 {
     CudaState *s = (CudaState *)st;
-    size_t n = 0;
-    for (size_t h = 0; h < s->stale.cap; h++) {
-        uint64_t k = s->stale.keys[h];
-        if (k < 2)
-            continue;
-        if (n < cap) {
-            pairs[2 * n] = (int32_t)((k - 2) >> 32);
-            pairs[2 * n + 1] = (int32_t)(uint32_t)(k - 2);
-        }
-        n++;
-    }
-    return n;
+    return pairset_list(&s->stale, pairs, cap);
 }
 
 static void cuda_stale_add(void *st, int32_t src, int32_t dst)

@@ -45,6 +45,7 @@
 #endif
 
 #include "backend.h"
+#include "pairset.h"
 #include "rules.h"
 #include "util.h"
 
@@ -61,12 +62,6 @@ typedef struct EdgeRow {
     double *m;        /* (cap) = w + cap */
     int32_t *nb;      /* (cap) = (int32_t *)(w + 2 * cap) */
 } EdgeRow;
-
-/* Open-addressing set of (src slot, dst slot) stale out-target entries. */
-typedef struct PairSet {
-    uint64_t *keys;   /* (cap) 0 = empty, 1 = deleted, else key + 2 */
-    size_t cap, used, live;
-} PairSet;
 
 /* A connection copy the window's Hebbian step touched (all are active). */
 typedef struct Touched {
@@ -106,65 +101,6 @@ typedef struct CpuState {
 } CpuState;
 
 /* ---- pair set ----------------------------------------------------------- */
-
-static uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 2; }
-
-static void pairset_rehash(PairSet *s, size_t cap)
-{
-    uint64_t *old = s->keys;
-    size_t oldcap = s->cap;
-    s->keys = xcalloc(cap, sizeof *s->keys);
-    s->cap = cap;
-    s->used = s->live;
-    for (size_t i = 0; i < oldcap; i++) {
-        if (old[i] < 2)
-            continue;
-        size_t h = hash_u64(old[i]) & (cap - 1);
-        while (s->keys[h])
-            h = (h + 1) & (cap - 1);
-        s->keys[h] = old[i];
-    }
-    free(old);
-}
-
-static size_t pairset_find(const PairSet *s, uint64_t k)
-{
-    if (!s->cap)
-        return SIZE_MAX;
-    size_t h = hash_u64(k) & (s->cap - 1);
-    while (s->keys[h]) {
-        if (s->keys[h] == k)
-            return h;
-        h = (h + 1) & (s->cap - 1);
-    }
-    return SIZE_MAX;
-}
-
-static void pairset_add(PairSet *s, int32_t a, int32_t b)
-{
-    uint64_t k = pair_key(a, b);
-    if (pairset_find(s, k) != SIZE_MAX)
-        return;
-    if ((s->used + 1) * 2 > s->cap)
-        pairset_rehash(s, s->cap ? (s->live * 4 > s->cap ? s->cap * 2 : s->cap) : 16);
-    size_t h = hash_u64(k) & (s->cap - 1);
-    while (s->keys[h] >= 2)
-        h = (h + 1) & (s->cap - 1);
-    if (s->keys[h] == 0)
-        s->used++;
-    s->keys[h] = k;
-    s->live++;
-}
-
-static bool pairset_remove(PairSet *s, int32_t a, int32_t b)
-{
-    size_t h = pairset_find(s, pair_key(a, b));
-    if (h == SIZE_MAX)
-        return false;
-    s->keys[h] = 1;
-    s->live--;
-    return true;
-}
 
 /* ---- rows --------------------------------------------------------------- */
 
@@ -355,7 +291,7 @@ static void cpu_destroy(void *st)
         block_put(s->row[i].w, s->row[i].cap);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
     free(s->owned); free(s->wstate);
-    free(s->stale.keys); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
+    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
     pool_drain();
     free(s);
 }
@@ -429,20 +365,7 @@ static void cpu_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
                     s->nconn--;
     }
     /* Stale entries: x's own set goes, and x leaves every other set. */
-    if (s->stale.live) {
-        for (size_t h = 0; h < s->stale.cap; h++) {
-            uint64_t k = s->stale.keys[h];
-            if (k < 2)
-                continue;
-            int32_t a = (int32_t)((k - 2) >> 32), b = (int32_t)(uint32_t)(k - 2);
-            if (a == x || b == x) {
-                s->stale.keys[h] = 1;
-                s->stale.live--;
-                if (b == x && a != x)
-                    s->nout[a]--;
-            }
-        }
-    }
+    pairset_drop_slot(&s->stale, x, s->nout);
     /* a dead neuron's storage goes back: its slot may be reused */
     block_put(rx->w, rx->cap);
     memset(rx, 0, sizeof *rx);
@@ -541,7 +464,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->wnout[i] = s->nout[w->slot[i]];
         for (int j = 0; j < n; j++)
             s->wstate[i * n + j] = s->wout[i * n + j] >= 0 ? GATE_EXISTS
-                                 : s->stale.live && pairset_find(&s->stale, pair_key(w->slot[i], w->slot[j])) != SIZE_MAX
+                                 : pairset_has(&s->stale, w->slot[i], w->slot[j])
                                      ? GATE_STALE : GATE_ABSENT;
     }
 }
@@ -1177,18 +1100,7 @@ static void cpu_row_set(void *st, int32_t slot, const RowEntry *e, const bool *f
 static size_t cpu_stale_get(void *st, int32_t *pairs, size_t cap)
 {
     CpuState *s = st;
-    size_t n = 0;
-    for (size_t h = 0; h < s->stale.cap; h++) {
-        uint64_t k = s->stale.keys[h];
-        if (k < 2)
-            continue;
-        if (n < cap) {
-            pairs[2 * n] = (int32_t)((k - 2) >> 32);
-            pairs[2 * n + 1] = (int32_t)(uint32_t)(k - 2);
-        }
-        n++;
-    }
-    return n;
+    return pairset_list(&s->stale, pairs, cap);
 }
 
 static void cpu_stale_add(void *st, int32_t src, int32_t dst)

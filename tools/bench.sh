@@ -35,11 +35,12 @@
 #    6b: N = 20 000, 100 000 by the matrix-free Lanczos path (top 3; torgerson
 #    also the 3 most negative), eigen time, wall time and max RSS.
 # 7. Batch (huey run --batch, one network per conversation) at P = 1, 2:
-#    200 copies of TrumpInterview; 1000 generated conversations of mixed
+#    600 copies of TrumpInterview; 1000 generated conversations of mixed
 #    size (gencorpus, 2-4 speakers, 500..40 000 words, log-uniform, seeded);
 #    the real corpus (section 2's build) cut into files of 10 000 words
-#    (plain text). conv/s and words/s over the whole batch (listing, queue,
-#    learning, part files, join and summary); TI/core-s = TrumpInterview-
+#    (plain text). conv/s and words/s over the whole command (mpirun's start
+#    included; huey_s: huey's own time from listing to the joined file and
+#    summary); TI/core-s = TrumpInterview-
 #    sized conversations (9 988 words) per core-second = words/s / 9988 / P;
 #    tokens/s counts the words the model learns (kill-list words and
 #    speaker labels excluded): generated text has no stop words, so it
@@ -555,10 +556,11 @@ batch_row() {
     t1=$(date +%s.%N)
     sec=$(calc "%.3f" "$t1 - $t0")
     nconv=$(($(wc -l <"$TMP/batch.summary.csv") - 1))
+    hsec=$(sed -n 's/.*conversations processed in \([0-9.]*\) s.*/\1/p' "$TMP/batch.err")
     idle=$(sed -n 's/.*rank idle time min \([0-9.]*\)% avg \([0-9.]*\)% max \([0-9.]*\)%.*/\1\/\2\/\3/p' "$TMP/batch.err")
     # tokens learnt (a window each, once the window is full): the CSV's 4th column (unquoted)
     toks=$(tail -n +2 "$TMP/batch.summary.csv" | cut -d, -f4 | awk '{ t += $1 } END { print t + 0 }')
-    printf ' %-10s %2d %6d %11d %8.3f %8.1f %10.0f %10.0f %9.1f %16s\n' "$bname" "$bP" "$nconv" "$bwords" "$sec" \
+    printf ' %-10s %2d %6d %11d %8.3f %8.3f %8.1f %10.0f %10.0f %9.1f %16s\n' "$bname" "$bP" "$nconv" "$bwords" "$sec" "$hsec" \
         "$(calc "%.1f" "$nconv / $sec")" "$(calc "%.0f" "$bwords / $sec")" "$(calc "%.0f" "$toks / $sec")" \
         "$(calc "%.1f" "$bwords / $sec / 9988 / $bP")" "$idle"
     LAUNCH=""
@@ -572,7 +574,7 @@ if section 7; then
         rm -rf "$B7"
         mkdir -p "$B7/trump" "$B7/mixed"
         i=1
-        while [ $i -le 200 ]; do ln -s "$(pwd)/$TRUMP" "$B7/trump/t$i.txt"; i=$((i + 1)); done
+        while [ $i -le 600 ]; do ln -s "$(pwd)/$TRUMP" "$B7/trump/t$i.txt"; i=$((i + 1)); done
         awk 'BEGIN { srand(7); for (i = 1; i <= 1000; i++) printf "%d %d %d\n", i, int(exp(log(500) + rand() * (log(40000) - log(500)))), 2 + int(rand() * 3) }' \
             >"$B7/sizes"
         while read -r i w sp; do
@@ -586,8 +588,8 @@ if section 7; then
         fi
         touch "$B7/.complete"
     fi
-    printf '#%-10s %2s %6s %11s %8s %8s %10s %10s %9s %16s\n' set P conv words seconds conv/s words/s tokens/s TI/core-s idle%
-    tw=$((200 * $(wc -w <"$TRUMP")))
+    printf '#%-10s %2s %6s %11s %8s %8s %8s %10s %10s %9s %16s\n' set P conv words seconds huey_s conv/s words/s tokens/s TI/core-s idle%
+    tw=$(($(ls "$B7/trump" | wc -l) * $(wc -w <"$TRUMP")))
     mw=$(cat "$B7"/mixed/*.txt | wc -w)
     for P in 1 2; do
         command -v mpirun >/dev/null 2>&1 || [ "$P" = 1 ] || continue

@@ -394,7 +394,11 @@ int cmd_clusters(int argc, char **argv)
         cluster_print_text(stdout, d, labels);
         if (out) {
             char file[4096], title[4200];
-            snprintf(file, sizeof file, "%s/dendrogram-%s.svg", out, cluster_linkage_name((Linkage)k));
+            /* dendrogram.svg: CATPAC's average linkage; the other by name */
+            if (k == LINK_AVERAGE)
+                snprintf(file, sizeof file, "%s/dendrogram.svg", out);
+            else
+                snprintf(file, sizeof file, "%s/dendrogram-%s.svg", out, cluster_linkage_name((Linkage)k));
             const char *base = strrchr(path, '/');
             snprintf(title, sizeof title, "huey clusters %s: %zu concepts, %s linkage", base ? base + 1 : path, s->n,
                      cluster_linkage_name((Linkage)k));

@@ -280,6 +280,12 @@ static struct {
     int left;      /* rank 0: ranks other than itself that are done */
     bool stopped;  /* rank 0: hand out no more */
     bool gone;     /* this rank has left */
+    /* other ranks ask for their next index as soon as they get one, so
+     * the answer is there when they finish (rank 0 answers only between
+     * its own utterances, not while it reads or writes a file) */
+    bool pending;
+    int64_t answer;
+    MPI_Request req;
 } q;
 
 static int64_t queue_take(void)
@@ -324,6 +330,23 @@ void comm_queue_poll(void)
             ;
 }
 
+/* Another rank: ask rank 0 for an index, the answer arriving in q.answer. */
+static void queue_ask(void)
+{
+    int64_t msg = ASK;
+    MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
+    MPI_Irecv(&q.answer, 1, MPI_INT64_T, 0, TAG_ANSWER, MPI_COMM_WORLD, &q.req);
+    q.pending = true;
+}
+
+/* Another rank: the answer to its request (-1: rank 0 counted it as done). */
+static int64_t queue_receive(void)
+{
+    MPI_Wait(&q.req, MPI_STATUS_IGNORE);
+    q.pending = false;
+    return q.answer;
+}
+
 int64_t comm_queue_next(void)
 {
     if (q.gone)
@@ -333,9 +356,11 @@ int64_t comm_queue_next(void)
         comm_queue_poll();
         idx = queue_take();
     } else {
-        int64_t msg = ASK;
-        MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
-        MPI_Recv(&idx, 1, MPI_INT64_T, 0, TAG_ANSWER, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (!q.pending)
+            queue_ask();
+        idx = queue_receive();
+        if (idx >= 0)
+            queue_ask();   /* the next one, while this one is learnt */
     }
     if (idx < 0)
         q.gone = true;
@@ -352,10 +377,13 @@ void comm_queue_leave(void)
     if (q.gone)
         return;
     q.gone = true;
-    if (world_rank != 0) {
-        int64_t msg = LEAVE;
-        MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
-    }
+    if (world_rank == 0)
+        return;
+    /* an index handed out ahead stays unlearnt (a rerun takes it) */
+    if (q.pending && queue_receive() < 0)
+        return;   /* rank 0 counted this rank as done when it answered -1 */
+    int64_t msg = LEAVE;
+    MPI_Send(&msg, 1, MPI_INT64_T, 0, TAG_QUEUE, MPI_COMM_WORLD);
 }
 
 void comm_queue_end(void)

@@ -62,7 +62,8 @@ int comm_world_size(void);
  * returned malloc'ed buffer are rank 0's on every rank. */
 void *comm_bcast_bytes(const void *in, size_t *bytes);
 /* A work queue of indices 0..n-1 handed out by rank 0 in order, to
- * whichever rank asks first. Rank 0 works too: it answers waiting requests
+ * whichever rank asks first (the other ranks ask for their next index
+ * while they work on the current one). Rank 0 works too: it answers waiting requests
  * whenever it calls comm_queue_poll (often: once per utterance) or
  * comm_queue_next. comm_queue_stop (rank 0) hands out no more work. A
  * rank that quits early calls comm_queue_leave. comm_queue_end

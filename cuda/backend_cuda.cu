@@ -433,7 +433,7 @@ __global__ void k_step(int32_t nl, const int32_t *slots, StepConst sc, WindowDev
 }
 
 /* Σ w over the live entries of the listed rows, in the four-lane order
- * (backend_cpu.c row_lane_sum). */
+ * (rules.h rule_lane_sum). */
 __global__ void k_strengths(int32_t cnt, const int32_t *rows, const int32_t *n, const int64_t *off, const double *W,
                             const int32_t *NB, double *strength)
 {
@@ -1175,22 +1175,11 @@ static bool cuda_find(void *st, int32_t src, int32_t dst, double *w, double *m)
     return false;
 }
 
-/* Σ of v over the live entries of a row, in the four-lane order. */
-static double lane_sum(const HostRow *r, const double *v)
-{
-    double l[4] = { 0.0, 0.0, 0.0, 0.0 };
-    int32_t k2 = 0;
-    for (int32_t k = 0; k < r->n; k++)
-        if (r->nb[k] >= 0)
-            l[k2++ & 3] += v[k];
-    return (l[0] + l[1]) + (l[2] + l[3]);
-}
-
 static double cuda_mass_sum(void *st, int32_t slot)
 {
     CudaState *s = (CudaState *)st;
     HostRow r = host_row(s, slot);
-    return lane_sum(&r, r.m);
+    return rule_lane_sum(r.nb, r.m, r.n);
 }
 
 static void cuda_for_each(void *st, EdgeFn fn, void *ctx)

@@ -234,17 +234,6 @@ static bool row_tombstone(EdgeRow *r, int32_t x, bool in)
     return false;
 }
 
-/* Σ of v over the live entries of a row, in the four-lane order. */
-static double row_lane_sum(const EdgeRow *r, const double *v)
-{
-    double l[4] = { 0.0, 0.0, 0.0, 0.0 };
-    int32_t k2 = 0;
-    for (int32_t k = 0; k < r->n; k++)
-        if (r->nb[k] >= 0)
-            l[k2++ & 3] += v[k];
-    return (l[0] + l[1]) + (l[2] + l[3]);
-}
-
 static void ensure_cap(CpuState *s, int32_t slot)
 {
     if (slot < s->cap)
@@ -380,7 +369,7 @@ static const double *cpu_strengths(void *st)
     for (size_t i = 0; i < s->ndirty; i++) {
         int32_t slot = s->dirty_list[i];
         if (s->dirty[slot]) {
-            s->strength[slot] = row_lane_sum(&s->row[slot], s->row[slot].w);
+            s->strength[slot] = rule_lane_sum(s->row[slot].nb, s->row[slot].w, s->row[slot].n);
             s->dirty[slot] = 0;
         }
     }
@@ -1031,7 +1020,7 @@ static bool cpu_find(void *st, int32_t src, int32_t dst, double *w, double *m)
 static double cpu_mass_sum(void *st, int32_t slot)
 {
     CpuState *s = st;
-    return row_lane_sum(&s->row[slot], s->row[slot].m);
+    return rule_lane_sum(s->row[slot].nb, s->row[slot].m, s->row[slot].n);
 }
 
 static void cpu_for_each(void *st, EdgeFn fn, void *ctx)

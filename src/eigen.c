@@ -319,17 +319,24 @@ static bool two_stage(double *a, int n, size_t ntop, size_t nbottom, EigenOut *o
     return ok;
 }
 
+/* An empty EigenOut for nvalues eigenvalues and ntop + nbottom vectors
+ * of length n. */
+static void out_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom)
+{
+    memset(out, 0, sizeof *out);
+    out->ntop = ntop;
+    out->nbottom = nbottom;
+    out->nvalues = nvalues;
+    out->values = xmalloc((nvalues + 1) * sizeof *out->values);
+    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
+    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+}
+
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
     one_thread();
     check(ntop + nbottom <= n);
-    memset(out, 0, sizeof *out);
-    out->ntop = ntop;
-    out->nbottom = nbottom;
-    out->nvalues = n;
-    out->values = xmalloc((n + 1) * sizeof *out->values);
-    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
-    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    out_alloc(out, n, n, ntop, nbottom);
     if (n == 0)
         return;
     for (size_t i = 0; i < n; i++)
@@ -452,14 +459,8 @@ void eigen_lanczos(EigenApply apply, void *ctx, size_t n, size_t ntop, size_t nb
     one_thread();
     size_t nev = ntop + nbottom;
     check(nev <= n);
-    memset(out, 0, sizeof *out);
-    out->ntop = ntop;
-    out->nbottom = nbottom;
-    out->nvalues = nev;
+    out_alloc(out, n, nev, ntop, nbottom);
     out->partial = true;
-    out->values = xmalloc((nev + 1) * sizeof *out->values);
-    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
-    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
     if (nev == 0)
         return;
     int nn = to_int(n), one = 1, info = 0;
@@ -625,13 +626,7 @@ static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size
     comm_allgatherv(packed, me == 0 ? counts[0] : 0, all, counts);
     free(counts);
     free(packed);
-    memset(out, 0, sizeof *out);
-    out->ntop = ntop;
-    out->nbottom = nbottom;
-    out->nvalues = n;
-    out->values = xmalloc((n + 1) * sizeof *out->values);
-    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
-    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    out_alloc(out, n, n, ntop, nbottom);
     memcpy(out->values, all, n * sizeof *all);
     memcpy(out->top, all + n, n * ntop * sizeof *all);
     memcpy(out->bottom, all + n * (1 + ntop), n * nbottom * sizeof *all);
@@ -771,13 +766,7 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
 #ifdef HAVE_SCALAPACK
     one_thread();
     check(ntop + nbottom <= n);
-    memset(out, 0, sizeof *out);
-    out->ntop = ntop;
-    out->nbottom = nbottom;
-    out->nvalues = n;
-    out->values = xmalloc((n + 1) * sizeof *out->values);
-    out->top = xmalloc((n * ntop + 1) * sizeof *out->top);
-    out->bottom = xmalloc((n * nbottom + 1) * sizeof *out->bottom);
+    out_alloc(out, n, n, ntop, nbottom);
     size_t r0, nr;
     eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     for (size_t i = 0; i < nr; i++)

@@ -63,6 +63,19 @@ static inline double rule_activation_decay(const Params *p, double a)
     return p->minimum_activation > d ? p->minimum_activation : d;
 }
 
+/* Σ of v[k] over a row's live entries (nb[k] >= 0), in the fixed order
+ * every backend uses: entry k2 (counting live ones) goes to lane k2 mod 4,
+ * then (l0 + l1) + (l2 + l3). */
+static inline double rule_lane_sum(const int32_t *nb, const double *v, int32_t n)
+{
+    double l[4] = { 0.0, 0.0, 0.0, 0.0 };
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < n; k++)
+        if (nb[k] >= 0)
+            l[k2++ & 3] += v[k];
+    return (l[0] + l[1]) + (l[2] + l[3]);
+}
+
 /* §11: the logistic sigma(h) = 1/(1 + e^-h), with our own exp so that
  * activations are the same doubles on every machine and in the vector
  * kernels (libm's exp differs between its FMA and non-FMA variants).

@@ -49,10 +49,10 @@
 extern "C" {
 #include "rules.h"
 }
+#include "gate.h"
 #include "pairset.h"
 
 enum { NB_IN = 2, NB_FWD = 1 };
-enum { GATE_ABSENT = 0, GATE_EXISTS = 1, GATE_STALE = 2 };
 enum { EV_DECAYED = 0, EV_PRUNED = 1, EV_KILLED_OUT = 2, EV_KILLED_IN = 3 };
 enum { ROW_MIN_CAP = 4, THREADS = 128 };
 
@@ -97,6 +97,7 @@ typedef struct FreeList {
 enum { CAP_CLASSES = 64 };
 
 typedef struct CudaState {
+    WindowGate gate;          /* first: the ops table's gate entries read it (gate.h) */
     const Params *p;
     int nranks;
     int32_t cap;              /* slots with storage */
@@ -129,8 +130,6 @@ typedef struct CudaState {
     int32_t rown[MAX_WINDOW]; /* exact length of each member's row */
     int32_t *wbuf;            /* (2*wn*wn + wn) host: wout, win, row lengths */
     int32_t *wout, *win;      /* into wbuf */
-    uint8_t *wstate;          /* (wn*wn) */
-    uint32_t wnout[MAX_WINDOW];
     uint32_t *queued;         /* (wn*wn) op index + 1 of the pair this window, 0 = none */
     int32_t *d_wbuf;          /* (2*MAX_WINDOW^2 + MAX_WINDOW) */
     int32_t *d_wlist;         /* (3*MAX_WINDOW) slot, first, last */
@@ -687,7 +686,6 @@ static void *cuda_create(const Params *p, int nranks)
     cuda_check(cudaMalloc(&s->d_wlist, 3 * (size_t)MAX_WINDOW * sizeof(int32_t)));
     cuda_check(cudaMalloc(&s->d_nev, sizeof *s->d_nev));
     s->wbuf = (int32_t *)xmalloc((2 * (size_t)MAX_WINDOW * MAX_WINDOW + MAX_WINDOW) * sizeof *s->wbuf);
-    s->wstate = (uint8_t *)xmalloc((size_t)MAX_WINDOW * MAX_WINDOW);
     s->queued = (uint32_t *)xcalloc((size_t)MAX_WINDOW * MAX_WINDOW, sizeof *s->queued);
     return s;
 }
@@ -707,7 +705,7 @@ static void cuda_destroy(void *st)
         cudaFreeHost(s->h_up);
     if (s->h_down)
         cudaFreeHost(s->h_down);
-    pairset_free(&s->stale); free(s->wbuf); free(s->wstate); free(s->queued); free(s->ops);
+    pairset_free(&s->stale); free(s->wbuf); gate_free(&s->gate); free(s->queued); free(s->ops);
     free(s->h_ev); free(s->kill_nb); free(s->tomb);
     free(s->s_n); free(s->s_ntomb); free(s->s_w); free(s->s_m); free(s->s_nb);
     free(s);
@@ -916,44 +914,7 @@ static void cuda_window_begin(void *st, const WindowView *w)
     cuda_check(cudaMemcpy(s->wbuf, s->d_wbuf, (2 * nn + n) * sizeof *s->wbuf, cudaMemcpyDeviceToHost));
     memcpy(s->rown, s->wbuf + 2 * nn, (size_t)n * sizeof *s->rown);
     /* the gate's view of the pairs whose source is held here */
-    for (int i = 0; i < n; i++) {
-        if (!s->owned[w->slot[i]])
-            continue;
-        s->wnout[i] = s->nout[w->slot[i]];
-        for (int j = 0; j < n; j++)
-            s->wstate[i * n + j] = s->wout[i * n + j] >= 0 ? GATE_EXISTS
-                                 : pairset_has(&s->stale, w->slot[i], w->slot[j])
-                                     ? GATE_STALE : GATE_ABSENT;
-    }
-}
-
-static bool cuda_gate_row(void *st, int di, uint8_t *state, uint32_t *nout)
-{
-    CudaState *s = (CudaState *)st;
-    if (!s->owned[s->wslot[di]])
-        return false;
-    memcpy(state, s->wstate + (size_t)di * s->wn, (size_t)s->wn);
-    *nout = s->wnout[di];
-    return true;
-}
-
-static void cuda_gate_set_row(void *st, int di, const uint8_t *state, uint32_t nout)
-{
-    CudaState *s = (CudaState *)st;
-    memcpy(s->wstate + (size_t)di * s->wn, state, (size_t)s->wn);
-    s->wnout[di] = nout;
-}
-
-static bool cuda_edge_exists(void *st, int di, int dj)
-{
-    CudaState *s = (CudaState *)st;
-    return s->wstate[di * s->wn + dj] == GATE_EXISTS;
-}
-
-static uint32_t cuda_out_targets(void *st, int di)
-{
-    CudaState *s = (CudaState *)st;
-    return s->wnout[di];
+    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);
 }
 
 /* Where the parts of a window's upload lie (byte offsets). */
@@ -1028,7 +989,7 @@ static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
     const bool oi = s->owned[i], oj = s->owned[j];
     if (s->queued[di * n + dj])
         flush_hebbian(s);   /* the same connection twice: the second update starts from the first */
-    uint8_t *state = &s->wstate[di * n + dj];
+    uint8_t *state = &s->gate.state[di * n + dj];
     int32_t nb_out = -1, nb_in = -1;
     if (*state != GATE_EXISTS) {
         bool fwd = s->wid[di] < s->wid[dj];
@@ -1045,7 +1006,7 @@ static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
             s->win[di * n + dj] = row_append(s, dj);
         }
         if (*state != GATE_STALE)
-            s->wnout[di]++;
+            s->gate.nout[di]++;
         *state = GATE_EXISTS;
     }
     double activity = ai * aj;
@@ -1294,10 +1255,10 @@ extern "C" const BackendOps backend_cuda_ops = {
     cuda_kill,
     cuda_strengths,
     cuda_window_begin,
-    cuda_gate_row,
-    cuda_gate_set_row,
-    cuda_edge_exists,
-    cuda_out_targets,
+    gate_row,
+    gate_set_row,
+    gate_edge_exists,
+    gate_out_targets,
     cuda_hebbian,
     cuda_step,
     cuda_connection_count,

@@ -45,12 +45,12 @@
 #endif
 
 #include "backend.h"
+#include "gate.h"
 #include "pairset.h"
 #include "rules.h"
 #include "util.h"
 
 enum { NB_IN = 2, NB_FWD = 1 };
-enum { GATE_ABSENT = 0, GATE_EXISTS = 1, GATE_STALE = 2 };
 static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
 static inline int32_t nb_partner(int32_t nb) { return nb >> 2; }
 static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
@@ -70,6 +70,7 @@ typedef struct Touched {
 } Touched;
 
 typedef struct CpuState {
+    WindowGate gate;          /* first: the ops table's gate entries read it (gate.h) */
     const Params *p;
     int32_t cap;              /* slots with storage */
     EdgeRow *row;             /* (cap) */
@@ -92,8 +93,6 @@ typedef struct CpuState {
     int64_t wid[MAX_WINDOW];
     int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
-    uint8_t *wstate;          /* (wn*wn) GATE_ABSENT / GATE_EXISTS / GATE_STALE */
-    uint32_t wnout[MAX_WINDOW]; /* out-target set sizes of the window members */
     size_t wcap;
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
     double last_activity, last_target;  /* rule_mass_target cache */
@@ -279,7 +278,7 @@ static void cpu_destroy(void *st)
     for (int32_t i = 0; i < s->cap; i++)
         block_put(s->row[i].w, s->row[i].cap);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
-    free(s->owned); free(s->wstate);
+    free(s->owned); gate_free(&s->gate);
     pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
     pool_drain();
     free(s);
@@ -430,10 +429,8 @@ static void cpu_window_begin(void *st, const WindowView *w)
     }
     size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
-    if (s->wcap != old) {
+    if (s->wcap != old)
         s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
-        s->wstate = xrealloc(s->wstate, s->wcap);
-    }
     for (int i = 0; i < n * n; i++)
         s->wout[i] = s->win[i] = -1;
     for (int i = 0; i < n; i++) {
@@ -447,44 +444,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
             window_note(s, r->nb[k], k, i);
     }
     /* the gate's view of the pairs whose source is held here */
-    for (int i = 0; i < n; i++) {
-        if (!s->owned[w->slot[i]])
-            continue;
-        s->wnout[i] = s->nout[w->slot[i]];
-        for (int j = 0; j < n; j++)
-            s->wstate[i * n + j] = s->wout[i * n + j] >= 0 ? GATE_EXISTS
-                                 : pairset_has(&s->stale, w->slot[i], w->slot[j])
-                                     ? GATE_STALE : GATE_ABSENT;
-    }
-}
-
-static bool cpu_gate_row(void *st, int di, uint8_t *state, uint32_t *nout)
-{
-    CpuState *s = st;
-    if (!s->owned[s->wslot[di]])
-        return false;
-    memcpy(state, s->wstate + (size_t)di * s->wn, (size_t)s->wn);
-    *nout = s->wnout[di];
-    return true;
-}
-
-static void cpu_gate_set_row(void *st, int di, const uint8_t *state, uint32_t nout)
-{
-    CpuState *s = st;
-    memcpy(s->wstate + (size_t)di * s->wn, state, (size_t)s->wn);
-    s->wnout[di] = nout;
-}
-
-static bool cpu_edge_exists(void *st, int di, int dj)
-{
-    CpuState *s = st;
-    return s->wstate[di * s->wn + dj] == GATE_EXISTS;
-}
-
-static uint32_t cpu_out_targets(void *st, int di)
-{
-    CpuState *s = st;
-    return s->wnout[di];
+    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);
 }
 
 static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
@@ -493,7 +453,7 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     int n = s->wn;
     int32_t i = s->wslot[di], j = s->wslot[dj];
     const bool oi = s->owned[i], oj = s->owned[j];
-    uint8_t *state = &s->wstate[di * n + dj];
+    uint8_t *state = &s->gate.state[di * n + dj];
     if (*state != GATE_EXISTS) {
         bool fwd = s->wid[di] < s->wid[dj];
         if (oi) {
@@ -506,7 +466,7 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
         if (oj)
             s->win[di * n + dj] = row_append(&s->row[j], nb_make(i, true, fwd));
         if (*state != GATE_STALE)
-            s->wnout[di]++;
+            s->gate.nout[di]++;
         *state = GATE_EXISTS;
     }
     int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
@@ -1125,10 +1085,10 @@ const BackendOps backend_cpu_ops = {
     .kill = cpu_kill,
     .strengths = cpu_strengths,
     .window_begin = cpu_window_begin,
-    .gate_row = cpu_gate_row,
-    .gate_set_row = cpu_gate_set_row,
-    .edge_exists = cpu_edge_exists,
-    .out_targets = cpu_out_targets,
+    .gate_row = gate_row,
+    .gate_set_row = gate_set_row,
+    .edge_exists = gate_edge_exists,
+    .out_targets = gate_out_targets,
     .hebbian = cpu_hebbian,
     .step = cpu_step,
     .connection_count = cpu_connection_count,

@@ -83,6 +83,9 @@ typedef struct CpuState {
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
     size_t hcap;
+    int32_t *oslot, *oidx;    /* (ocap) P > 1: the listed rows held here, their list index */
+    uint8_t *oempty;
+    size_t ocap;
     uint8_t *owned;           /* (cap) this rank holds the slot's row */
     int nranks;
     uint64_t nconn;           /* outgoing copies held here */
@@ -279,7 +282,7 @@ static void cpu_destroy(void *st)
         block_put(s->row[i].w, s->row[i].cap);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
     free(s->owned); gate_free(&s->gate);
-    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf);
+    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf); free(s->oslot); free(s->oidx); free(s->oempty);
     pool_drain();
     free(s);
 }
@@ -718,11 +721,6 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         int32_t r = slots[i];
         EdgeRow *row = &s->row[r];
         const int32_t n = row->n;
-        if (s->nranks > 1 && !s->owned[r]) {
-            empty[i] = 0;
-            h[i] = 0.0;
-            continue;
-        }
         if (n == 0) {
             s->strength[r] = 0.0;
             s->dirty[r] = 0;
@@ -900,28 +898,43 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         asel[4 * r + 2] = v * c2;
         asel[4 * r + 3] = v * c3;
     }
-    GROW(s->hbuf, s->hcap, (size_t)nl + 1);
+    /* the rows this rank holds: with P ranks the work list's others are
+     * stepped by their owners */
+    const int32_t *rows = slots;
+    int32_t nr = nl;
+    uint8_t *empty = a->empty;
+    if (s->nranks > 1) {
+        GROW(s->oslot, s->ocap, (size_t)nl + 1);
+        s->oidx = xrealloc(s->oidx, s->ocap * sizeof *s->oidx);
+        s->oempty = xrealloc(s->oempty, s->ocap);
+        nr = 0;
+        for (int32_t i = 0; i < nl; i++) {
+            a->empty[i] = 0;
+            if (s->owned[slots[i]]) {
+                s->oslot[nr] = slots[i];
+                s->oidx[nr++] = i;
+            }
+        }
+        rows = s->oslot;
+        empty = s->oempty;
+    }
+    GROW(s->hbuf, s->hcap, (size_t)nr + 1);
     double *h = s->hbuf;
 
     uint64_t decayed = 0, pruned = 0;
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2) {
-        step_rows_avx2(s, &pc, slots, nl, asel, h, a->empty, &decayed, &pruned);
+        step_rows_avx2(s, &pc, rows, nr, asel, h, empty, &decayed, &pruned);
         if (incoming)
-            for (int32_t i = 0; i < nl; i++)
-                h[i] = a->bias + h[i];
+            for (int32_t k = 0; k < nr; k++)
+                h[k] = a->bias + h[k];
     } else
 #endif
-    for (int32_t i = 0; i < nl; i++) {
-        int32_t r = slots[i];
+    for (int32_t k = 0; k < nr; k++) {
+        int32_t r = rows[k];
         int wr = s->widx[r];
         EdgeRow *row = &s->row[r];
         RowSums rs;
-        if (s->nranks > 1 && !s->owned[r]) {
-            a->empty[i] = 0;
-            h[i] = 0.0;
-            continue;
-        }
         if (row->n == 0)
             rs = (RowSums){ 0.0, 0.0 };
         else if (wr < 0 && !row->ntomb)
@@ -930,20 +943,22 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
             rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
         s->strength[r] = rs.w;
         s->dirty[r] = 0;
-        a->empty[i] = row->n == 0;
-        h[i] = incoming ? a->bias + rs.h : rs.h;
+        empty[k] = row->n == 0;
+        h[k] = incoming ? a->bias + rs.h : rs.h;
     }
     /* sigma over all h in one (vectorised) sweep */
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
-        sigmoid_array_avx2(h, nl);
+        sigmoid_array_avx2(h, nr);
     else
 #endif
-        for (int32_t i = 0; i < nl; i++)
-            h[i] = rule_sigmoid(h[i]);
-    for (int32_t i = 0; i < nl; i++)
-        if (s->owned[slots[i]])
-            a->act[slots[i]] = h[i];
+        for (int32_t k = 0; k < nr; k++)
+            h[k] = rule_sigmoid(h[k]);
+    for (int32_t k = 0; k < nr; k++)
+        a->act[rows[k]] = h[k];
+    if (s->nranks > 1)
+        for (int32_t k = 0; k < nr; k++)
+            a->empty[s->oidx[k]] = empty[k];
     if (incoming)
         for (int i = 0; i < s->wn; i++)
             if (s->owned[s->wslot[i]])

@@ -34,6 +34,7 @@ static void ensure_slots(Net *n, int32_t need)
     while (c < need)
         c *= 2;
     n->id = xrealloc(n->id, (size_t)c * sizeof *n->id);
+    n->owner = xrealloc(n->owner, (size_t)c * sizeof *n->owner);
     n->word = xrealloc(n->word, (size_t)c * sizeof *n->word);
     n->act = xrealloc(n->act, (size_t)c * sizeof *n->act);
     n->active_pos = xrealloc(n->active_pos, (size_t)c * sizeof *n->active_pos);
@@ -46,6 +47,7 @@ static void ensure_slots(Net *n, int32_t need)
     n->w2n_pos_scratch = xrealloc(n->w2n_pos_scratch, (size_t)c * sizeof *n->w2n_pos_scratch);
     for (int32_t i = n->cap; i < c; i++) {
         n->id[i] = -1;
+        n->owner[i] = -1;
         n->word[i] = NULL;
         n->act[i] = 0.0;
         n->active_pos[i] = -1;
@@ -75,6 +77,14 @@ static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
 static inline bool owns(const Net *n, int64_t id)
 {
     return n->nranks == 1 || id % n->nranks == n->rank;
+}
+
+/* Give slot s the neuron id: its owner rank is kept next to it (a 64-bit
+ * division per use cost more than the whole all-gather). */
+static void set_id(Net *n, int32_t s, int64_t id)
+{
+    n->id[s] = id;
+    n->owner[s] = (int32_t)(id % n->nranks);
 }
 
 /* A ghost (see net.h) has an id but no word. */
@@ -218,7 +228,7 @@ static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
         n->nghosts--;
     else
         s = alloc_slot(n);
-    n->id[s] = id;
+    set_id(n, s, id);
     n->word[s] = strmap_put(&n->vocab, word, len, s);
     size_t plen = strlen(n->p.speaker_prefix);
     n->is_speaker[s] = len >= plen && memcmp(word, n->p.speaker_prefix, plen) == 0;
@@ -238,7 +248,7 @@ static int32_t place_neuron(Net *n, const char *word, size_t len, int64_t id)
 static int32_t place_ghost(Net *n, int64_t id, double a)
 {
     int32_t s = alloc_slot(n);
-    n->id[s] = id;
+    set_id(n, s, id);
     n->word[s] = NULL;
     n->is_speaker[s] = 0;   /* no word: the speaker_ exemption is gone */
     n->has_act[s] = 1;
@@ -348,6 +358,7 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
     n->rank = rank;
     n->nranks = nranks;
     n->xcounts = xcalloc((size_t)nranks, sizeof *n->xcounts);
+    n->xcursor = xcalloc((size_t)nranks, sizeof *n->xcursor);
     n->be.ops = ops;
     n->be.st = ops->create(&n->p, nranks);
     mt_seed(&n->rng, p->seed);
@@ -396,8 +407,8 @@ void net_free(Net *n)
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
     free(n->heap_id); free(n->heap_slot); free(n->step_empty);
-    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->xcounts); free(n->xbuf);
-    free(n->id); free(n->word); free(n->act); free(n->has_act);
+    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner); free(n->xcounts); free(n->xcursor); free(n->xsettle); free(n->xbuf);
+    free(n->id); free(n->owner); free(n->word); free(n->act); free(n->has_act);
     free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots); free(n->w2n_pos_scratch);
     free(n);
 }
@@ -420,19 +431,26 @@ static void settle_or_free(Net *n, int32_t s)
  * replicated state, so one MPI_Allgatherv does it. */
 enum { XHDR = 8, XACT = sizeof(double) + 1 };
 
-static void exchange(Net *n, const int64_t *did, int nd)
+static void exchange(Net *n, const int32_t *dslot, int nd)
 {
     const int P = n->nranks, me = n->rank;
-    size_t *cnt = n->xcounts;
+    const size_t np = n->nprev;
+    const int32_t *po = n->prev_owner;
+    int32_t down[MAX_WINDOW];
+    size_t *cnt = n->xcounts, *cur = n->xcursor;
     for (int r = 0; r < P; r++)
         cnt[r] = XHDR;
-    for (int di = 0; di < nd; di++)
-        cnt[did[di] % P] += 4 + (size_t)nd;
-    for (size_t i = 0; i < n->nprev; i++)
-        cnt[n->prev_id[i] % P] += XACT;
+    for (int di = 0; di < nd; di++) {
+        down[di] = n->owner[dslot[di]];
+        cnt[down[di]] += 4 + (size_t)nd;
+    }
+    for (size_t i = 0; i < np; i++)
+        cnt[po[i]] += XACT;
     size_t total = 0;
-    for (int r = 0; r < P; r++)
+    for (int r = 0; r < P; r++) {
+        cur[r] = total;
         total += cnt[r];
+    }
     GROW(n->xbuf, n->xcap, total + cnt[me]);
     unsigned char *out = n->xbuf + total, *o = out;
 
@@ -440,15 +458,15 @@ static void exchange(Net *n, const int64_t *did, int nd)
     memcpy(o, hdr, XHDR);
     o += XHDR;
     for (int di = 0; di < nd; di++) {
-        if (did[di] % P != me)
+        if (down[di] != me)
             continue;
         uint32_t nout;
         check(BE(n, gate_row, di, o + 4, &nout));
         memcpy(o, &nout, 4);
         o += 4 + nd;
     }
-    for (size_t i = 0; i < n->nprev; i++) {
-        if (n->prev_id[i] % P != me)
+    for (size_t i = 0; i < np; i++) {
+        if (po[i] != me)
             continue;
         memcpy(o, &n->act[n->prev_slot[i]], sizeof(double));
         o[sizeof(double)] = n->prev_settle[i];
@@ -457,48 +475,44 @@ static void exchange(Net *n, const int64_t *did, int nd)
     check((size_t)(o - out) == cnt[me]);
     comm_allgatherv(out, cnt[me], n->xbuf, cnt);
 
-    for (int r = 0, off = 0; r < P; off += (int)cnt[r], r++) {
-        const unsigned char *in = n->xbuf + off;
-        memcpy(hdr, in, XHDR);
-        in += XHDR;
+    /* one pass over each list, a cursor per rank's part (parts are in list
+     * order) */
+    for (int r = 0; r < P; r++) {
+        memcpy(hdr, n->xbuf + cur[r], XHDR);
+        cur[r] += XHDR;
         n->stop |= hdr[0] != 0;
         n->checkpoint_now |= hdr[1] != 0;
-        for (int di = 0; di < nd; di++) {
-            if (did[di] % P != r)
-                continue;
-            if (r != me) {
-                uint32_t nout;
-                memcpy(&nout, in, 4);
-                BE(n, gate_set_row, di, in + 4, nout);
-            }
-            in += 4 + nd;
+    }
+    for (int di = 0; di < nd; di++) {
+        int r = down[di];
+        if (r != me) {
+            uint32_t nout;
+            memcpy(&nout, n->xbuf + cur[r], 4);
+            BE(n, gate_set_row, di, n->xbuf + cur[r] + 4, nout);
         }
-        for (size_t i = 0; i < n->nprev; i++) {
-            if (n->prev_id[i] % P != r)
-                continue;
-            int32_t s = n->prev_slot[i];
-            if (r != me && n->id[s] == n->prev_id[i]) {
-                memcpy(&n->act[s], in, sizeof(double));
-                n->has_act[s] = 1;
-            }
-            in += XACT;
+        cur[r] += 4 + (size_t)nd;
+    }
+    GROW(n->xsettle, n->xsettle_cap, np + 1);
+    size_t nsettle = 0;
+    for (size_t i = 0; i < np; i++) {
+        int r = po[i];
+        const unsigned char *in = n->xbuf + cur[r];
+        cur[r] += XACT;
+        int32_t s = n->prev_slot[i];
+        if (n->id[s] != n->prev_id[i])
+            continue;
+        if (r != me) {
+            memcpy(&n->act[s], in, sizeof(double));
+            n->has_act[s] = 1;
         }
+        if (in[sizeof(double)])
+            n->xsettle[nsettle++] = s;
     }
     /* settle what the owners found settled, unless looked up since */
-    for (int r = 0, off = 0; r < P; off += (int)cnt[r], r++) {
-        const unsigned char *in = n->xbuf + off + XHDR;
-        for (int di = 0; di < nd; di++)
-            if (did[di] % P == r)
-                in += 4 + nd;
-        for (size_t i = 0; i < n->nprev; i++) {
-            if (n->prev_id[i] % P != r)
-                continue;
-            int32_t s = n->prev_slot[i];
-            if (in[sizeof(double)] && n->id[s] == n->prev_id[i] && n->active_pos[s] >= 0 &&
-                n->act[s] == n->settled_value)
-                settle_or_free(n, s);
-            in += XACT;
-        }
+    for (size_t k = 0; k < nsettle; k++) {
+        int32_t s = n->xsettle[k];
+        if (n->active_pos[s] >= 0 && n->act[s] == n->settled_value)
+            settle_or_free(n, s);
     }
     n->nprev = 0;
 }
@@ -585,7 +599,7 @@ static void process_window(Net *n)
         t1 = now_seconds();
         n->timer[T_HEBBIAN] += t1 - t0;
         t0 = t1;
-        exchange(n, did, nd);
+        exchange(n, dslot, nd);
         t1 = now_seconds();
         n->timer[T_ALLGATHER] += t1 - t0;
         t0 = t1;
@@ -652,12 +666,14 @@ static void process_window(Net *n)
         n->nprev = n->nactive;
         GROW(n->prev_slot, n->prev_cap, n->nprev + 1);
         n->prev_id = xrealloc(n->prev_id, n->prev_cap * sizeof *n->prev_id);
+        n->prev_owner = xrealloc(n->prev_owner, n->prev_cap * sizeof *n->prev_owner);
         n->prev_settle = xrealloc(n->prev_settle, n->prev_cap);
         for (size_t i = 0; i < n->nactive; i++) {
             int32_t s = n->active[i];
             n->prev_slot[i] = s;
             n->prev_id[i] = n->id[s];
-            n->prev_settle[i] = owns(n, n->id[s]) && n->step_empty[i] && n->act[s] == n->settled_value;
+            n->prev_owner[i] = n->owner[s];
+            n->prev_settle[i] = n->owner[s] == n->rank && n->step_empty[i] && n->act[s] == n->settled_value;
         }
     }
     n->c.decay_deleted += st.decay_deleted;
@@ -1390,7 +1406,7 @@ void net_load(Net *n, Ckpt *c)
         if (i && ids[i] <= ids[i - 1])
             die("checkpoint %s: neuron ids not increasing", ckpt_path(c));
         by_id[i] = (IdSlot){ ids[i], s };
-        n->id[s] = ids[i];
+        set_id(n, s, ids[i]);
         n->act[s] = act[i];
         n->has_act[s] = has[i];
         if (w2n[i] >= 0) {

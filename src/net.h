@@ -64,6 +64,7 @@ typedef struct Net {
     int32_t nliving;         /* len(word_to_neuron): living neurons incl. zombies */
     int32_t nghosts;         /* ghost slots (incoming kernel, below) */
     int64_t *id;             /* (cap) */
+    int32_t *owner;          /* (cap) rank owning the id: id mod P, -1 if free */
     const char **word;       /* (cap) key copy owned by vocab */
     double *act;             /* (cap) activation (0 while no entry) */
     uint8_t *has_act;        /* (cap) the id holds an activation entry */
@@ -97,9 +98,13 @@ typedef struct Net {
      * activations (and settle flags) in the next window's all-gather */
     int32_t *prev_slot;
     int64_t *prev_id;
+    int32_t *prev_owner;
     uint8_t *prev_settle;
     size_t nprev, prev_cap;
     size_t *xcounts;         /* (nranks) bytes per rank in the all-gather */
+    size_t *xcursor;         /* (nranks) read position in each rank's part */
+    int32_t *xsettle;        /* slots their owners found settled */
+    size_t xsettle_cap;
     unsigned char *xbuf;
     size_t xcap;
 

@@ -359,6 +359,8 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
     n->nranks = nranks;
     n->xcounts = xcalloc((size_t)nranks, sizeof *n->xcounts);
     n->xcursor = xcalloc((size_t)nranks, sizeof *n->xcursor);
+    n->prev_count = xcalloc((size_t)nranks, sizeof *n->prev_count);
+    n->prev_tally = xcalloc(4 * (size_t)nranks, sizeof *n->prev_tally);
     n->be.ops = ops;
     n->be.st = ops->create(&n->p, nranks);
     mt_seed(&n->rng, p->seed);
@@ -407,7 +409,7 @@ void net_free(Net *n)
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
     free(n->heap_id); free(n->heap_slot); free(n->step_empty);
-    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner); free(n->xcounts); free(n->xcursor); free(n->xsettle); free(n->xbuf);
+    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner); free(n->xcounts); free(n->xcursor); free(n->prev_count); free(n->prev_tally); free(n->xsettle); free(n->xbuf);
     free(n->id); free(n->owner); free(n->word); free(n->act); free(n->has_act);
     free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots); free(n->w2n_pos_scratch);
     free(n);
@@ -444,8 +446,8 @@ static void exchange(Net *n, const int32_t *dslot, int nd)
         down[di] = n->owner[dslot[di]];
         cnt[down[di]] += 4 + (size_t)nd;
     }
-    for (size_t i = 0; i < np; i++)
-        cnt[po[i]] += XACT;
+    for (int r = 0; r < P; r++)
+        cnt[r] += XACT * n->prev_count[r];
     size_t total = 0;
     for (int r = 0; r < P; r++) {
         cur[r] = total;
@@ -515,6 +517,7 @@ static void exchange(Net *n, const int32_t *dslot, int nd)
             settle_or_free(n, s);
     }
     n->nprev = 0;
+    memset(n->prev_count, 0, (size_t)P * sizeof *n->prev_count);
 }
 
 static void process_window(Net *n)
@@ -668,13 +671,21 @@ static void process_window(Net *n)
         n->prev_id = xrealloc(n->prev_id, n->prev_cap * sizeof *n->prev_id);
         n->prev_owner = xrealloc(n->prev_owner, n->prev_cap * sizeof *n->prev_owner);
         n->prev_settle = xrealloc(n->prev_settle, n->prev_cap);
+        /* entries per owner, in four interleaved tallies: one tally would
+         * chain every increment through the same few counters */
+        const int P = n->nranks;
+        size_t *tally = n->prev_tally;
+        memset(tally, 0, 4 * (size_t)P * sizeof *tally);
         for (size_t i = 0; i < n->nactive; i++) {
             int32_t s = n->active[i];
             n->prev_slot[i] = s;
             n->prev_id[i] = n->id[s];
             n->prev_owner[i] = n->owner[s];
             n->prev_settle[i] = n->owner[s] == n->rank && n->step_empty[i] && n->act[s] == n->settled_value;
+            tally[(i & 3) * (size_t)P + (size_t)n->owner[s]]++;
         }
+        for (int r = 0; r < P; r++)
+            n->prev_count[r] = tally[r] + tally[P + r] + tally[2 * P + r] + tally[3 * P + r];
     }
     n->c.decay_deleted += st.decay_deleted;
     n->c.pruned += st.pruned;

@@ -99,6 +99,8 @@ typedef struct Net {
     int32_t *prev_slot;
     int64_t *prev_id;
     int32_t *prev_owner;
+    size_t *prev_count;      /* (nranks) entries each rank owns */
+    size_t *prev_tally;      /* (4 nranks) scratch of the count */
     uint8_t *prev_settle;
     size_t nprev, prev_cap;
     size_t *xcounts;         /* (nranks) bytes per rank in the all-gather */

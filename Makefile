@@ -63,9 +63,10 @@ NVCCFLAGS := -O2 -g -std=c++17 -fmad=false -Isrc -Icuda -DHUEY_CUDA_LIBDIR='"$(C
              -Xcompiler -Wall,-Wextra,-Wshadow,-ffp-contract=off -MMD -MP
 CUDA_SRC  := $(wildcard cuda/*.cu)
 CUDA_OBJ  := $(patsubst cuda/%.cu,$(BUILD)/cuda/%.o,$(CUDA_SRC))
-# cuSOLVER (with cuBLAS) is opened on first use (cuda/eigen_cuda.cu): linked,
-# it would cost every huey process 0.1 s and 260 MB at start-up.
-LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lnccl -lcudart -ldl -lstdc++
+# cuSOLVER (with cuBLAS; cuda/eigen_cuda.cu) and NCCL (cuda/nccl.cu) are
+# opened on first use: linked, they would cost every huey process 0.1 s and
+# ~500 MB at start-up.
+LDLIBS    += -L$(CUDA_LIB) -Wl,-rpath,$(CUDA_LIB) -lcudart -ldl -lstdc++
 $(info huey: CUDA backend: $(NVCC) ($(shell $(NVCC) --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')), sm_$(subst $() ,+sm_,$(CUDA_ARCH)))
 else
 CUDA_OBJ  := $(BUILD)/cuda/stub.o
@@ -85,7 +86,7 @@ LIB_OBJ  := $(SRC_OBJ) $(CUDA_OBJ)
 # The CUDA backend's code run on the host, thread after thread
 # (cuda/cuda_emu.h): build/huey-emu checks its logic against the CPU
 # backend where there is no GPU (tests/cuda.sh). Needs no nvcc.
-EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/probe.o
+EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/probe.o $(BUILD)/emu/nccl.o
 EMU_BIN  := $(BUILD)/huey-emu
 MAIN_OBJ := $(BUILD)/huey.o
 BIN      := bin/huey

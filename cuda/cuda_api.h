@@ -56,6 +56,16 @@ int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v
  * becomes B = -1/2 H D^2 H, D = max(S) - S, H = I - 11^T/n. */
 int cuda_torgerson(int n, double *S);
 
+/* The window all-gather across GPUs (cuda/nccl.cu), one rank per GPU.
+ * cuda_nccl_usable: whether this rank can take part (a device of its own
+ * among the node's local_size ranks, NCCL loadable), else the reason;
+ * every rank must agree before the collective cuda_nccl_start. Then
+ * cuda_nccl_allgatherv has comm_allgatherv's contract (src/comm.h). */
+bool cuda_nccl_usable(int local_size, char *why, size_t why_len);
+void cuda_nccl_start(void);
+void cuda_nccl_allgatherv(const void *in, size_t bytes, void *out, const size_t *counts);
+void cuda_nccl_stop(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -103,9 +103,12 @@ struct cudaDeviceProp {
     int major, minor;
     size_t totalGlobalMem;
 };
+/* One device, or HUEY_EMU_DEVICES of them (tests: ranks with a device
+ * each, so that cuda/nccl.cu's emulated path runs). */
 static inline cudaError_t cudaGetDeviceCount(int *n)
 {
-    *n = 1;
+    const char *e = getenv("HUEY_EMU_DEVICES");
+    *n = e && atoi(e) > 0 ? atoi(e) : 1;
     return cudaSuccess;
 }
 static inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }

@@ -47,3 +47,20 @@ int cuda_torgerson(int n, double *S)
     (void)n; (void)S;
     return -1;
 }
+
+bool cuda_nccl_usable(int local_size, char *why, size_t why_len)
+{
+    (void)local_size;
+    snprintf(why, why_len, "this huey was built without CUDA");
+    return false;
+}
+
+void cuda_nccl_start(void) { die("NCCL: this huey was built without CUDA"); }
+
+void cuda_nccl_allgatherv(const void *in, size_t bytes, void *out, const size_t *counts)
+{
+    (void)in; (void)bytes; (void)out; (void)counts;
+    die("NCCL: this huey was built without CUDA");
+}
+
+void cuda_nccl_stop(void) {}

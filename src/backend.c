@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "comm.h"
 #include "cuda_api.h"
 #include "util.h"
 
@@ -45,4 +46,28 @@ const BackendOps *backend_select(const Params *p, int local_rank, int local_size
         }
     }
     return ops;
+}
+
+AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len)
+{
+    line[0] = '\0';
+    if (comm_size() == 1 || ops != &backend_cuda_ops)
+        return comm_allgatherv;
+    char why[256];
+    double refused = cuda_nccl_usable(comm_local_size(), why, sizeof why) ? 0.0 : 1.0;
+    double mine = refused;
+    comm_sum(&refused, 1);
+    if (refused > 0) {
+        snprintf(line, len, "all-gather: MPI (%s)", mine > 0 ? why : "another rank cannot use NCCL");
+        return comm_allgatherv;
+    }
+    cuda_nccl_start();
+    snprintf(line, len, "all-gather: NCCL across %d GPUs", comm_size());
+    return cuda_nccl_allgatherv;
+}
+
+void backend_collective_end(AllGatherFn f)
+{
+    if (f == cuda_nccl_allgatherv)
+        cuda_nccl_stop();
 }

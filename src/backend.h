@@ -126,4 +126,14 @@ extern const BackendOps backend_cpu_ops;
  * it. `backend = cuda` without a usable device is an error (exit 1). */
 const BackendOps *backend_select(const Params *p, int local_rank, int local_size, char *why, size_t len);
 
+/* The window's all-gather (comm_allgatherv's contract, src/comm.h). */
+typedef void (*AllGatherFn)(const void *in, size_t bytes, void *out, const size_t *counts);
+
+/* Which all-gather a run of P ranks on `ops` uses, collective: NCCL when
+ * the backend is CUDA and every rank has a GPU of its own, else MPI
+ * (comm_allgatherv); `line` says which and why (empty for one rank or the
+ * CPU backend). backend_collective_end releases it (collective). */
+AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len);
+void backend_collective_end(AllGatherFn f);
+
 #endif

@@ -84,7 +84,15 @@ void comm_allgatherv(const void *in, size_t bytes, void *out, const size_t *coun
             memmove(out, in, bytes);
         return;
     }
-    int *rc = xmalloc(2 * (size_t)size_ * sizeof *rc), *disp = rc + size_;
+    /* once per window: the count arrays are kept, not allocated per call */
+    static int *rc;
+    static int rc_ranks;
+    if (rc_ranks != size_) {
+        free(rc);
+        rc = xmalloc(2 * (size_t)size_ * sizeof *rc);
+        rc_ranks = size_;
+    }
+    int *disp = rc + size_;
     size_t off = 0;
     for (int r = 0; r < size_; r++) {
         rc[r] = as_int(counts[r]);
@@ -93,7 +101,6 @@ void comm_allgatherv(const void *in, size_t bytes, void *out, const size_t *coun
     }
     check(counts[rank_] == bytes);
     MPI_Allgatherv(in, as_int(bytes), MPI_BYTE, out, rc, disp, MPI_BYTE, MPI_COMM_WORLD);
-    free(rc);
 }
 
 typedef struct ValueId {

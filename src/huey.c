@@ -1187,8 +1187,13 @@ static int cmd_run(int argc, char **argv)
     }
     r.net->timer[T_IO] = t_scan;   /* pass 1 over the inputs; the export adds its share */
     r.info.nranks = comm_size();
-    if (comm_rank() == 0)   /* here, so that a bad checkpoint's message stays the only line */
+    char gather_why[300];
+    r.net->allgather = backend_collective(ops, gather_why, sizeof gather_why);
+    if (comm_rank() == 0) {  /* here, so that a bad checkpoint's message stays the only line */
         fprintf(stderr, "huey: backend %s (%s)\n", ops->name, backend_why);
+        if (gather_why[0])
+            fprintf(stderr, "huey: %s\n", gather_why);
+    }
     install_signals();
     char err[1024];
     if (learn(&r, &dopt, err, sizeof err) != 0)
@@ -1242,6 +1247,7 @@ static int cmd_run(int argc, char **argv)
     free(r.info.files);
     tok_free(r.tok);
     kill_free(r.kill);
+    backend_collective_end(r.net->allgather);
     net_free(r.net);
     free(inputs);
     for (size_t f = 0; f < nsaved; f++)

@@ -357,6 +357,7 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks)
     n->p = *p;
     n->rank = rank;
     n->nranks = nranks;
+    n->allgather = comm_allgatherv;
     n->xcounts = xcalloc((size_t)nranks, sizeof *n->xcounts);
     n->xcursor = xcalloc((size_t)nranks, sizeof *n->xcursor);
     n->prev_count = xcalloc((size_t)nranks, sizeof *n->prev_count);
@@ -475,7 +476,7 @@ static void exchange(Net *n, const int32_t *dslot, int nd)
         o += XACT;
     }
     check((size_t)(o - out) == cnt[me]);
-    comm_allgatherv(out, cnt[me], n->xbuf, cnt);
+    n->allgather(out, cnt[me], n->xbuf, cnt);
 
     /* one pass over each list, a cursor per rank's part (parts are in list
      * order) */

@@ -103,6 +103,7 @@ typedef struct Net {
     size_t *prev_tally;      /* (4 nranks) scratch of the count */
     uint8_t *prev_settle;
     size_t nprev, prev_cap;
+    AllGatherFn allgather;   /* the window's collective: MPI or NCCL (backend.h) */
     size_t *xcounts;         /* (nranks) bytes per rank in the all-gather */
     size_t *xcursor;         /* (nranks) read position in each rank's part */
     int32_t *xsettle;        /* slots their owners found settled */

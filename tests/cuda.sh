@@ -4,7 +4,9 @@
 #      CPU with the reason; a device: the crossover decides), backend = cuda
 #      without a device: exit 1 with one clear line;
 #   2. with a device: every input of ../shared/data (tests/expected-cases.txt),
-#      evictions, the incoming kernel and P = 2 ranks sharing the GPU, run
+#      evictions, the incoming kernel and P = 2, 3 ranks sharing the GPU (the
+#      MPI all-gather; in the emulation also 3 ranks with a device each:
+#      NCCL's padded all-gather, ncclAllGather emulated by MPI), run
 #      with backend = cuda and compared to backend = cpu by json-compare
 #      (same vocabulary, ids and connection set, reals within 1e-9), the
 #      Galileo spaces of run --galileo, a checkpoint resumed on the device;
@@ -125,6 +127,27 @@ same "FeynmanYoung, incoming kernel, max_neurons 80 (ghosts, evictions)" "" "$DA
 if command -v mpirun >/dev/null 2>&1; then
     same "P = 2 ranks on one GPU, evictions" "$MPIRUN -n 2" "$DATA/FeynmanYoung.txt" --max-neurons 300
     same "P = 3 ranks, incoming kernel" "$MPIRUN -n 3" "$DATA/TrumpInterview.txt" --activation-kernel incoming --max-neurons 150
+    # ranks sharing a device: the MPI all-gather, said in one line (a
+    # machine with 3 GPUs or more takes NCCL)
+    if grep -q '^huey: all-gather: MPI (3 ranks share [12] GPUs\{0,1\} on a node; NCCL needs one GPU per rank)$' "$OUT/err" ||
+       { [ $device = yes ] && grep -q '^huey: all-gather: NCCL across 3 GPUs$' "$OUT/err"; }; then
+        pass "P = 3 on one GPU: the MPI all-gather, with the reason$how"
+    else
+        fail "P = 3 on one GPU: no 'all-gather: MPI' line$how"; sed 's/^/     /' "$OUT/err" | head -5
+    fi
+    if [ "$GPU" = "$EMU" ]; then
+        # a GPU per rank: cuda/nccl.cu's padded all-gather (emulated
+        # ncclAllGather) must give the same network
+        HUEY_EMU_DEVICES=3; export HUEY_EMU_DEVICES
+        same "P = 3 ranks with a GPU each: NCCL all-gather, evictions" "$MPIRUN -x HUEY_EMU_DEVICES -n 3" \
+            "$DATA/FeynmanYoung.txt" --max-neurons 300
+        unset HUEY_EMU_DEVICES
+        if grep -q '^huey: all-gather: NCCL across 3 GPUs$' "$OUT/err"; then
+            pass "P = 3 with a GPU each: 'all-gather: NCCL across 3 GPUs'$how"
+        else
+            fail "P = 3 with a GPU each: no NCCL line$how"; sed 's/^/     /' "$OUT/err" | head -5
+        fi
+    fi
 fi
 # run --galileo reads the network from the backend: the same spaces
 if "$HUEY" run "$DATA/FeynmanYoung.txt" --max-neurons 300 --progress-interval 0 --backend cpu --galileo "$OUT/gc" \

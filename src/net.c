@@ -84,7 +84,7 @@ static inline bool owns(const Net *n, int64_t id)
 static void set_id(Net *n, int32_t s, int64_t id)
 {
     n->id[s] = id;
-    n->owner[s] = (int32_t)(id % n->nranks);
+    n->owner[s] = id < 0 ? -1 : (int32_t)(id % n->nranks);
 }
 
 /* A ghost (see net.h) has an id but no word. */
@@ -263,7 +263,7 @@ static int32_t place_ghost(Net *n, int64_t id, double a)
 static void free_ghost(Net *n, int32_t s)
 {
     deactivate(n, s);
-    n->id[s] = -1;
+    set_id(n, s, -1);
     n->has_act[s] = 0;
     n->nghosts--;
     GROW(n->free_slots, n->free_cap, n->nfree + 1);
@@ -284,7 +284,7 @@ static void kill_slot(Net *n, int32_t s)
     deactivate(n, s);
     n->settled[s] = 0;
     n->word[s] = NULL;
-    n->id[s] = -1;
+    set_id(n, s, -1);
     n->has_act[s] = 0;
     n->nliving--;
     GROW(n->free_slots, n->free_cap, n->nfree + 1);
@@ -312,7 +312,7 @@ static void evict_least_important(Net *n)
     double best_imp = best >= 0 ? importance(n, strength, best, recency) : 0.0;
     for (size_t i = 0; i < n->nactive; i++) {
         int32_t s = n->active[i];
-        if (is_ghost(n, s) || !owns(n, n->id[s]))
+        if (is_ghost(n, s) || n->owner[s] != n->rank)
             continue;   /* ghosts are never evicted; other ranks judge their own */
         /* a living slot without an activation entry keeps act = 0 */
         double imp = importance(n, strength, s, recency);

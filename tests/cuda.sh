@@ -13,7 +13,7 @@
 #   3. huey galileo --eigen cusolver (matrix by kernels, cuSOLVER syevd):
 #      without a device, exit 1 with one line and nothing written; then on
 #      checkpoints of ../shared/data, --method assoc and --method torgerson
-#      --dims 3 against --eigen lapack: eigenvalues within 1e-10 x max|lambda|,
+#      --dims 3 (and the fixed profile) against --eigen lapack: eigenvalues within 1e-10 x max|lambda|,
 #      coordinates within 1e-8 (eigenvalues.csv, coords.csv); 2 MPI ranks
 #      (rank 0 decomposes, the result shared) = 1 rank byte for byte;
 #      --eigen auto with a device stays on the CPU (EIGEN_CUSOLVER_MIN_N = 0,
@@ -223,7 +223,13 @@ for case in "sample sample_conversation.txt --window-size 3 --connection-probabi
     fi
     gal_same "$OUT/$name.h5" "$name, torgerson --dims 3" --method torgerson --dims 3
 done
-gal_same "$OUT/FeynmanYoung.h5" "FeynmanYoung, torgerson, every vector, fixed profile" --method torgerson --profile fixed
+# every vector (ntop = n): in emulation; on a device the vectors of close
+# eigenvalues may rotate within their span, so 3 of each end there
+if [ -n "$how" ]; then
+    gal_same "$OUT/FeynmanYoung.h5" "FeynmanYoung, torgerson, every vector, fixed profile" --method torgerson --profile fixed
+else
+    gal_same "$OUT/FeynmanYoung.h5" "FeynmanYoung, torgerson --dims 3, fixed profile" --method torgerson --profile fixed --dims 3
+fi
 if command -v mpirun >/dev/null 2>&1 &&
    "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/g1" 2>"$OUT/err" &&
    $MPIRUN -n 2 "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/gm" 2>"$OUT/err"; then

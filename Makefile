@@ -85,8 +85,10 @@ LIB_OBJ  := $(SRC_OBJ) $(CUDA_OBJ)
 
 # The CUDA backend's code run on the host, thread after thread
 # (cuda/cuda_emu.h): build/huey-emu checks its logic against the CPU
-# backend where there is no GPU (tests/cuda.sh). Needs no nvcc.
-EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/probe.o $(BUILD)/emu/nccl.o
+# backend where there is no GPU (tests/cuda.sh), the NCCL all-gather (its
+# ncclAllGather an MPI one there) and the Galileo matrix kernels of
+# eigen_cuda.cu (its cuSOLVER call is LAPACK there). Needs no nvcc.
+EMU_OBJ  := $(BUILD)/emu/backend_cuda.o $(BUILD)/emu/eigen_cuda.o $(BUILD)/emu/nccl.o $(BUILD)/emu/probe.o
 EMU_BIN  := $(BUILD)/huey-emu
 MAIN_OBJ := $(BUILD)/huey.o
 BIN      := bin/huey

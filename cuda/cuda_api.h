@@ -53,8 +53,10 @@ int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v
                       double diag, double *A);
 
 /* Torgerson's double centering in place (§12.2): S (n x n, symmetric)
- * becomes B = -1/2 H D^2 H, D = max(S) - S, H = I - 11^T/n. */
-int cuda_torgerson(int n, double *S);
+ * becomes B = -1/2 H D^2 H, H = I - 11^T/n, D^2_ij = (smax - S_ij)^2 off
+ * the diagonal and d2_diag on it (galileo.c: smax = max(S), or 1 when
+ * that is not > 0; d2_diag = smax^2 in the reference profile, 0 fixed). */
+int cuda_torgerson(int n, double *S, double smax, double d2_diag);
 
 /* The window all-gather across GPUs (cuda/nccl.cu), one rank per GPU.
  * cuda_nccl_usable: whether this rank can take part (a device of its own

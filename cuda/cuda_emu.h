@@ -85,6 +85,12 @@ static inline int atomicAdd(int *p, int v)
     *p += v;
     return o;
 }
+static inline double atomicAdd(double *p, double v)
+{
+    double o = *p;
+    *p += v;
+    return o;
+}
 static inline long long __double_as_longlong(double d)
 {
     long long b;

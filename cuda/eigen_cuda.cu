@@ -2,7 +2,8 @@
  * eigen_cuda.cu — the Galileo matrices on the GPU (huey-model.md §12):
  * association matrices built by kernels and the symmetric
  * eigen-decomposition by cuSOLVER (syevd), with src/eigen.h's result
- * layout and sign convention, so eigen.c's callers can take either.
+ * layout and sign convention, so eigen.c's callers can take either
+ * (galileo.c does, for --eigen cusolver).
  *
  * Each call is self-contained (host in, host out) and returns nonzero
  * without a usable device, writing nothing; a CUDA or cuSOLVER failure on
@@ -11,16 +12,58 @@
  * cuSOLVER is opened on first use (dlopen), not linked: with its cuBLAS,
  * cuBLASLt and cuSPARSE it adds about 0.1 s and 260 MB to the start of
  * every huey process, which most never decompose a matrix.
+ *
+ * Built with -DHUEY_CUDA_EMU (build/huey-emu, cuda_emu.h) the kernels run
+ * on the host; cuSOLVER cannot, so cuda_eigen_sym is LAPACK there.
  */
-#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
-
-#include <cusolverDn.h>
+#include <string.h>
 
 #include "cuda_api.h"
 #include "cuda_check.h"
+extern "C" {
+#include "eigen.h"
+}
+
+enum { THREADS = 256 };
+
+static bool have_device(void)
+{
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0) {
+        (void)cudaGetLastError();
+        return false;
+    }
+    return true;
+}
+
+static int blocks(int64_t n) { return (int)((n + THREADS - 1) / THREADS); }
+
+#ifdef HUEY_CUDA_EMU
+/* The host emulation has no cuSOLVER: it decomposes with src/eigen.c's
+ * LAPACK (eigen_sym, the same layout and signs), so that huey-emu runs
+ * the rest of the --eigen cusolver path (the matrix kernels, the result
+ * layout) end to end. Only a device run checks syevd itself. */
+extern "C" int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbottom, double *bottom)
+{
+    if (!have_device())
+        return -1;
+    check(n > 0 && ntop >= 0 && nbottom >= 0 && ntop + nbottom <= n);
+    EigenOut eo;
+    eigen_sym(A, (size_t)n, (size_t)ntop, (size_t)nbottom, &eo);
+    memcpy(w, eo.values, (size_t)n * sizeof *w);
+    memcpy(top, eo.top, (size_t)n * ntop * sizeof *top);
+    memcpy(bottom, eo.bottom, (size_t)n * nbottom * sizeof *bottom);
+    eigen_free(&eo);
+    return 0;
+}
+#else
+#include <dlfcn.h>
+
+#include <cusolverDn.h>
 
 #define cusolver_check(call)                                                                              \
     do {                                                                                                  \
@@ -28,8 +71,6 @@
         if (s_ != CUSOLVER_STATUS_SUCCESS)                                                                \
             die_at(__FILE__, __LINE__, EXIT_INPUT, "%s: cuSOLVER status %d", #call, (int)s_);             \
     } while (0)
-
-enum { THREADS = 256 };
 
 #ifndef HUEY_CUDA_LIBDIR
 #define HUEY_CUDA_LIBDIR "/usr/local/cuda/lib64"
@@ -60,32 +101,6 @@ static void cusolver_open(void)
     cs.syevd = (decltype(cs.syevd))dlsym(lib, "cusolverDnDsyevd");
     if (!cs.create || !cs.destroy || !cs.syevd_size || !cs.syevd)
         die("cuSOLVER: %s lacks the syevd entry points", HUEY_CUDA_LIBDIR "/libcusolver.so");
-}
-
-static bool have_device(void)
-{
-    int count = 0;
-    cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        (void)cudaGetLastError();
-        return false;
-    }
-    return true;
-}
-
-static int blocks(int64_t n) { return (int)((n + THREADS - 1) / THREADS); }
-
-/* Flip v so that its largest-magnitude entry is positive (ties: the
- * lowest index) — eigen.h's eigen_fix_sign. */
-static void fix_sign(double *v, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (fabs(v[i]) > fabs(v[best]))
-            best = i;
-    if (v[best] < 0)
-        for (int i = 0; i < n; i++)
-            v[i] = -v[i];
 }
 
 extern "C" int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbottom, double *bottom)
@@ -122,12 +137,12 @@ extern "C" int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top
     for (int c = 0; c < ntop; c++) {
         double *v = top + (size_t)c * n;
         cuda_check(cudaMemcpy(v, d_a + (size_t)(n - 1 - c) * n, (size_t)n * sizeof *v, cudaMemcpyDeviceToHost));
-        fix_sign(v, n);
+        eigen_fix_sign(v, (size_t)n);
     }
     for (int c = 0; c < nbottom; c++) {
         double *v = bottom + (size_t)c * n;
         cuda_check(cudaMemcpy(v, d_a + (size_t)c * n, (size_t)n * sizeof *v, cudaMemcpyDeviceToHost));
-        fix_sign(v, n);
+        eigen_fix_sign(v, (size_t)n);
     }
     cudaFree(d_a);
     cudaFree(d_w);
@@ -136,6 +151,7 @@ extern "C" int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top
     cs.destroy(h);
     return 0;
 }
+#endif
 
 /* ---- association matrices -------------------------------------------------- */
 
@@ -145,7 +161,7 @@ __global__ void k_fill_base(int n, const double *a, double scale, double diag, d
     if (k >= (int64_t)n * n)
         return;
     int i = (int)(k / n), j = (int)(k % n);
-    A[k] = i == j ? diag : a ? scale * a[i] * a[j] : 0.0;
+    A[k] = i == j ? diag : a ? scale * (a[i] * a[j]) : 0.0;   /* build_rows' order of operations */
 }
 
 __global__ void k_scatter(int n, int64_t nt, const int32_t *ij, const double *v, double *A)
@@ -192,32 +208,31 @@ extern "C" int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, cons
     return 0;
 }
 
-/* Row r's sum of (max - S)^2 (one block per row, tree reduction), and
- * its mean. */
-__global__ void k_sq_row_means(int n, const double *S, double smax, double *D2, double *rmean)
+/* D2 = (smax - S)^2 off the diagonal, d2_diag on it. */
+__global__ void k_sq(int n, const double *S, double smax, double d2_diag, double *D2)
 {
-    __shared__ double part[THREADS];
-    int r = blockIdx.x;
-    double acc = 0.0;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) {
-        double d = smax - S[(int64_t)r * n + j];
-        double d2 = d * d;
-        D2[(int64_t)r * n + j] = d2;
-        acc += d2;
-    }
-    part[threadIdx.x] = acc;
-    __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s /= 2) {
-        if ((int)threadIdx.x < s)
-            part[threadIdx.x] += part[threadIdx.x + s];
-        __syncthreads();
-    }
-    if (threadIdx.x == 0)
-        rmean[r] = part[0] / n;
+    int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= (int64_t)n * n)
+        return;
+    double d = smax - S[k];
+    D2[k] = k / n == k % n ? d2_diag : d * d;
 }
 
-/* B = -1/2 (D2 - rmean_i - rmean_j + grand): D2 is symmetric, so column
- * means are the row means. */
+/* D2 is symmetric, so its row means are its column means: thread j sums
+ * column j top to bottom (neighbouring threads read neighbouring words; no
+ * barrier, so the host emulation runs it as it is). */
+__global__ void k_col_means(int n, const double *D2, double *rmean)
+{
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= n)
+        return;
+    double acc = 0.0;
+    for (int i = 0; i < n; i++)
+        acc += D2[(int64_t)i * n + j];
+    rmean[j] = acc / n;
+}
+
+/* B = -1/2 (D2 - rmean_i - rmean_j + grand). */
 __global__ void k_center(int n, const double *D2, const double *rmean, double grand, double *B)
 {
     int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -227,20 +242,18 @@ __global__ void k_center(int n, const double *D2, const double *rmean, double gr
     B[k] = -0.5 * (D2[k] - rmean[i] - rmean[j] + grand);
 }
 
-extern "C" int cuda_torgerson(int n, double *S)
+extern "C" int cuda_torgerson(int n, double *S, double smax, double d2_diag)
 {
     if (!have_device())
         return -1;
     size_t nn = (size_t)n * n;
-    double smax = -HUGE_VAL;
-    for (size_t k = 0; k < nn; k++)
-        smax = S[k] > smax ? S[k] : smax;
     double *d_S, *d_D2, *d_rm;
     cuda_check(cudaMalloc(&d_S, nn * sizeof *d_S));
     cuda_check(cudaMalloc(&d_D2, nn * sizeof *d_D2));
     cuda_check(cudaMalloc(&d_rm, (size_t)n * sizeof *d_rm));
     cuda_check(cudaMemcpy(d_S, S, nn * sizeof *d_S, cudaMemcpyHostToDevice));
-    launch(k_sq_row_means, n, THREADS, n, (const double *)d_S, smax, d_D2, d_rm);
+    launch(k_sq, blocks((int64_t)nn), THREADS, n, (const double *)d_S, smax, d2_diag, d_D2);
+    launch(k_col_means, blocks(n), THREADS, n, (const double *)d_D2, d_rm);
     double *rm = (double *)xmalloc((size_t)n * sizeof *rm);
     cuda_check(cudaMemcpy(rm, d_rm, (size_t)n * sizeof *rm, cudaMemcpyDeviceToHost));
     double grand = 0.0;

@@ -42,9 +42,9 @@ int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v
     return -1;
 }
 
-int cuda_torgerson(int n, double *S)
+int cuda_torgerson(int n, double *S, double smax, double d2_diag)
 {
-    (void)n; (void)S;
+    (void)n; (void)S; (void)smax; (void)d2_diag;
     return -1;
 }
 

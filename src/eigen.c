@@ -319,9 +319,7 @@ static bool two_stage(double *a, int n, size_t ntop, size_t nbottom, EigenOut *o
     return ok;
 }
 
-/* An empty EigenOut for nvalues eigenvalues and ntop + nbottom vectors
- * of length n. */
-static void out_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom)
+void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom)
 {
     memset(out, 0, sizeof *out);
     out->ntop = ntop;
@@ -336,7 +334,7 @@ void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
     one_thread();
     check(ntop + nbottom <= n);
-    out_alloc(out, n, n, ntop, nbottom);
+    eigen_alloc(out, n, n, ntop, nbottom);
     if (n == 0)
         return;
     for (size_t i = 0; i < n; i++)
@@ -459,7 +457,7 @@ void eigen_lanczos(EigenApply apply, void *ctx, size_t n, size_t ntop, size_t nb
     one_thread();
     size_t nev = ntop + nbottom;
     check(nev <= n);
-    out_alloc(out, n, nev, ntop, nbottom);
+    eigen_alloc(out, n, nev, ntop, nbottom);
     out->partial = true;
     if (nev == 0)
         return;
@@ -605,28 +603,35 @@ void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
  * every rank: equal to one rank's, everywhere. */
 static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
-    int p = comm_size(), me = comm_rank();
     size_t r0, nr, total;
-    eigen_row_block(n, me, p, &r0, &nr);
+    eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     double *a = comm_gather(rows, nr * n * sizeof *rows, &total);   /* rank 0: (n, n) */
+    if (comm_rank() == 0) {
+        check(total == n * n * sizeof *a);
+        eigen_sym(a, n, ntop, nbottom, out);
+    }
+    free(a);
+    eigen_share(n, ntop, nbottom, out);
+}
+
+void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+{
+    int p = comm_size(), me = comm_rank();
     size_t len = n * (1 + ntop + nbottom);
     double *packed = xmalloc((len + 1) * sizeof *packed);
     if (me == 0) {
-        check(total == n * n * sizeof *a);
-        eigen_sym(a, n, ntop, nbottom, out);
         memcpy(packed, out->values, n * sizeof *packed);
         memcpy(packed + n, out->top, n * ntop * sizeof *packed);
         memcpy(packed + n * (1 + ntop), out->bottom, n * nbottom * sizeof *packed);
         eigen_free(out);
     }
-    free(a);
     size_t *counts = xcalloc((size_t)p, sizeof *counts);
     counts[0] = len * sizeof *packed;
     double *all = xmalloc((len + 1) * sizeof *all);
     comm_allgatherv(packed, me == 0 ? counts[0] : 0, all, counts);
     free(counts);
     free(packed);
-    out_alloc(out, n, n, ntop, nbottom);
+    eigen_alloc(out, n, n, ntop, nbottom);
     memcpy(out->values, all, n * sizeof *all);
     memcpy(out->top, all + n, n * ntop * sizeof *all);
     memcpy(out->bottom, all + n * (1 + ntop), n * nbottom * sizeof *all);
@@ -755,6 +760,7 @@ bool eigen_have_scalapack(void)
 void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
                     EigenOut *out)
 {
+    check(solver != EIGEN_CUSOLVER);
     bool scalapack = solver == EIGEN_SCALAPACK ||
                      (solver == EIGEN_AUTO && comm_size() > 1 && n >= EIGEN_SCALAPACK_MIN_N);
     if (scalapack && !eigen_have_scalapack())
@@ -766,7 +772,7 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
 #ifdef HAVE_SCALAPACK
     one_thread();
     check(ntop + nbottom <= n);
-    out_alloc(out, n, n, ntop, nbottom);
+    eigen_alloc(out, n, n, ntop, nbottom);
     size_t r0, nr;
     eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     for (size_t i = 0; i < nr; i++)

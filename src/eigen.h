@@ -45,6 +45,9 @@ typedef struct EigenOut {
  * fails or the matrix holds a NaN or an infinity. */
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 void eigen_free(EigenOut *out);
+/* An EigenOut for nvalues eigenvalues and ntop + nbottom vectors of
+ * length n, for a decomposition made elsewhere (the GPU's) to fill. */
+void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom);
 /* Tests only: make the two-stage path (n >= 800, few vectors) reject its
  * vectors, so that its fallback (the matrix rebuilt, one-stage path) runs. */
 extern bool eigen_two_stage_refuse;
@@ -86,7 +89,9 @@ typedef enum {
     EIGEN_AUTO,        /* ScaLAPACK when built with it, P > 1 and n >= EIGEN_SCALAPACK_MIN_N */
     EIGEN_LAPACK,      /* rank 0 gathers the matrix, calls eigen_sym and shares the 1-rank result */
     EIGEN_SCALAPACK,   /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
-    EIGEN_LANCZOS      /* no matrix: eigen_lanczos on the caller's operator, the wanted pairs only */
+    EIGEN_LANCZOS,     /* no matrix: eigen_lanczos on the caller's operator, the wanted pairs only */
+    EIGEN_CUSOLVER     /* galileo.c: rank 0 builds the whole matrix and decomposes it on its GPU
+                          (cuda_api.h), then eigen_share; never a solver of eigen_sym_dist */
 } EigenSolver;
 /* From this order `auto` takes the matrix-free path: at n = 20 000 (assoc,
  * generated, one core of the 2-core VM) the dense one takes 363 s and
@@ -95,12 +100,19 @@ enum { EIGEN_LANCZOS_MIN_N = 20000 };
 /* Below this order one rank's LAPACK beats spreading the matrix (on the
  * 2-core VM at n = 2000: 0.40 s on one rank, pdsyevd 2.1 s on 2 ranks). */
 enum { EIGEN_SCALAPACK_MIN_N = 8000 };
+/* From this order `auto` takes cuSOLVER when a CUDA device is usable;
+ * 0 = not measured (no GPU has run tools/bench-cuda.sh yet): auto never
+ * does, as gpu_crossover = 0 keeps `backend = auto` on the CPU. */
+enum { EIGEN_CUSOLVER_MIN_N = 0 };
 
 /* Distributed (collective): the same decomposition over every MPI rank.
  * Each rank passes its row block (eigen_row_block; row-major, nrows × n);
  * every rank gets the whole result, signs fixed as above. */
 void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
                     EigenOut *out);
+/* Collective: rank 0's dense result (n eigenvalues, ntop + nbottom
+ * vectors) to every rank; the others' out is allocated here. */
+void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 /* Whether this build has ScaLAPACK. */
 bool eigen_have_scalapack(void);
 

@@ -9,6 +9,7 @@
 #include "galileo.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "comm.h"
+#include "cuda_api.h"
 #include "eigen.h"
 #include "plot.h"
 #include "util.h"
@@ -33,7 +35,8 @@ static const struct {
                                      gathered one and its row blocks, or the band
                                      reduction's rebuild) */
     double dense_memory_share;    /* default limit: 3/4 of physical memory */
-} gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8, 1e-12, 2.0, 0.75 };
+    double assoc_diagonal;        /* A_ii = 1 */
+} gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8, 1e-12, 2.0, 0.75, 1.0 };
 
 /* Words the Streamlit page never places (its "system artifacts"). */
 static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b", "speaker_speaker_c",
@@ -218,7 +221,7 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
                 row[j] = gal.activation_coupling * (ar * g->act[j]);
             for (size_t k = g->link0[r]; k < g->link0[r + 1]; k++)
                 row[g->links[k].j] = g->links[k].v + gal.activation_coupling * (ar * g->act[g->links[k].j]);
-            row[r] = 1.0;
+            row[r] = gal.assoc_diagonal;
         } else {
             /* D² = (max S - S)², D²_ii = max(S)² (reference) or 0 (fixed);
              * B_ij = -½ (D²_ij - mean_i - mean_j + grand mean) */
@@ -234,6 +237,38 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
                 row[j] = -0.5 * (row[j] - g->d2_mean[r] - g->d2_mean[j] + g->d2_grand);
         }
     }
+}
+
+/* The whole matrix (n, n), row-major as build_rows writes it, built by
+ * cuda/eigen_cuda.cu's kernels from one triple per pair: the link in the
+ * row of the larger index, i.e. the lower triangle, all that eigen_sym
+ * reads of build_rows' matrix. The §12.1 matrix is build_rows' bit for
+ * bit; §12.2's differs in the rounding of D²'s row means (summed on the
+ * device, from the links here). */
+static void build_matrix_gpu(const GalInput *g, GalileoMethod m, double *a)
+{
+    size_t n = g->n, nt = 0;
+    int32_t *ij = xmalloc((2 * g->link0[n] + 1) * sizeof *ij);
+    double *v = xmalloc((g->link0[n] + 1) * sizeof *v);
+    for (size_t i = 0; i < n; i++)   /* links by partner: those below i first */
+        for (size_t k = g->link0[i]; k < g->link0[i + 1] && g->links[k].j < i; k++) {
+            ij[2 * nt] = (int32_t)i;
+            ij[2 * nt + 1] = (int32_t)g->links[k].j;
+            v[nt++] = g->links[k].v;
+        }
+    int rc;
+    if (m == GAL_ASSOC) {
+        rc = cuda_assoc_matrix((int)n, nt, ij, v, g->act, gal.activation_coupling, gal.assoc_diagonal, a);
+    } else {
+        double smax2 = g->s_max * g->s_max;
+        rc = cuda_assoc_matrix((int)n, nt, ij, v, NULL, 0.0, 0.0, a);
+        if (rc == 0)
+            rc = cuda_torgerson((int)n, a, g->s_max, g->fixed ? 0.0 : smax2);
+    }
+    free(ij);
+    free(v);
+    if (rc != 0)
+        die("galileo --eigen cusolver: the CUDA device is no longer usable");
 }
 
 /* ---- matrix-free products (eigen_lanczos) --------------------------------------- */
@@ -311,9 +346,21 @@ static bool use_lanczos(size_t n, const GalileoOpts *opt)
     return false;
 }
 
+/* Whether the dense path runs on the GPU: --eigen cusolver, or auto with
+ * a usable device from EIGEN_CUSOLVER_MIN_N concepts (0: not measured,
+ * never). */
+static bool use_cusolver(size_t n, const GalileoOpts *opt)
+{
+    size_t from = EIGEN_CUSOLVER_MIN_N;
+    return opt->solver == EIGEN_CUSOLVER || (opt->solver == EIGEN_AUTO && opt->device && from > 0 && n >= from);
+}
+
 /* The matrix, then its decomposition; collective: this rank's row block,
  * decomposed over every rank. Matrix-free (lanczos): the ntop largest and
- * nbottom smallest pairs from the products alone, on every rank alike. */
+ * nbottom smallest pairs from the products alone, on every rank alike.
+ * cuSOLVER: rank 0 builds the whole matrix on its GPU and decomposes it
+ * there (as --eigen lapack on rank 0's CPU); collective, it shares the
+ * result (eigen_share). */
 static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczos, size_t ntop, size_t nbottom,
                       EigenOut *eo)
 {
@@ -338,6 +385,26 @@ static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczo
                             "eigenvalues only (spectrum partial; residual %.1e of the norm, %zu products)\n",
                     s->method == GAL_ASSOC ? "assoc" : "torgerson", n, ntop, bottom, n, eo->residual,
                     eo->matvecs);
+        return;
+    }
+    if (use_cusolver(n, opt)) {
+        double t1 = t0;
+        if (!opt->collective || comm_rank() == 0) {
+            if (n > INT_MAX)
+                die("galileo --eigen cusolver: %zu concepts, over cuSOLVER's %d", n, INT_MAX);
+            double *a = xmalloc((n * n + 1) * sizeof *a);
+            eigen_alloc(eo, n, n, ntop, nbottom);
+            if (n)
+                build_matrix_gpu(g, s->method, a);
+            t1 = now_seconds();
+            if (n && cuda_eigen_sym((int)n, a, eo->values, (int)ntop, eo->top, (int)nbottom, eo->bottom) != 0)
+                die("galileo --eigen cusolver: the CUDA device is no longer usable");
+            free(a);
+        }
+        if (opt->collective)
+            eigen_share(n, ntop, nbottom, eo);
+        s->build_seconds = t1 - t0;
+        s->eigen_seconds = now_seconds() - t1;
         return;
     }
     if (opt->collective)
@@ -1059,7 +1126,7 @@ void galileo_json_keys(JsonWriter *j, void *ctx)
 
 static const char galileo_usage[] = "usage: huey galileo FILE.h5|--generated N --method assoc|torgerson "
                                     "[--concepts 50] [--min-mass 0] [--profile reference|fixed] [--dims K] [--out DIR] "
-                                    "[--eigen auto|lapack|scalapack|lanczos] [--max-dense-gb X]";
+                                    "[--eigen auto|lapack|scalapack|lanczos|cusolver] [--max-dense-gb X]";
 /* --generated N: links per concept (C ≈ 3–10·N in learnt networks) and seed */
 enum { GENERATED_LINKS = 8, GENERATED_SEED = 1 };
 
@@ -1100,6 +1167,38 @@ bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
     return true;
 }
 
+/* Rank 0 looks for a CUDA device when the decomposition may use one
+ * (--eigen cusolver or auto) and, when it finds one, says in one line what
+ * the decomposition will do with it; --eigen cusolver without one dies
+ * here, before anything is read or written. Every rank learns the answer. */
+static void probe_device(GalileoOpts *o)
+{
+    if (o->solver != EIGEN_CUSOLVER && o->solver != EIGEN_AUTO)
+        return;
+    double found = 0.0;
+    if (comm_rank() == 0) {
+        char name[256], why[256];
+        int dev;
+        size_t from = EIGEN_CUSOLVER_MIN_N;
+        if (cuda_probe(0, &dev, name, sizeof name, why, sizeof why) == 0) {
+            if (o->solver == EIGEN_CUSOLVER)
+                die("galileo --eigen cusolver: no usable CUDA device: %s", why);
+        } else {
+            found = 1.0;
+            if (o->solver == EIGEN_CUSOLVER)
+                fprintf(stderr, "huey: galileo eigen cusolver (--eigen cusolver): device %d, %s\n", dev, name);
+            else if (from == 0)
+                fprintf(stderr, "huey: galileo eigen on the CPU (auto: CUDA device %d (%s) found, but "
+                                "EIGEN_CUSOLVER_MIN_N = 0 (not measured))\n", dev, name);
+            else
+                fprintf(stderr, "huey: galileo eigen auto: CUDA device %d (%s): cuSOLVER from %zu concepts "
+                                "(EIGEN_CUSOLVER_MIN_N)\n", dev, name, from);
+        }
+    }
+    comm_sum(&found, 1);
+    o->device = found > 0;
+}
+
 int cmd_galileo(int argc, char **argv)
 {
     GalileoOpts o;
@@ -1125,8 +1224,10 @@ int cmd_galileo(int argc, char **argv)
                 o.solver = EIGEN_SCALAPACK;
             else if (!strcmp(e, "lanczos"))
                 o.solver = EIGEN_LANCZOS;
+            else if (!strcmp(e, "cusolver"))
+                o.solver = EIGEN_CUSOLVER;
             else
-                die_usage("option --eigen: expected auto, lapack, scalapack or lanczos, got '%s'", e);
+                die_usage("option --eigen: expected auto, lapack, scalapack, lanczos or cusolver, got '%s'", e);
         } else if (!strcmp(a, "--generated") && has) {
             generated = (size_t)galileo_parse_number(argv[++i], a, true);
         } else if (!strcmp(a, "--out") && has) {
@@ -1151,6 +1252,7 @@ int cmd_galileo(int argc, char **argv)
     /* under mpirun every rank loads the checkpoint by itself, then each
      * builds its row block of the matrix and the ranks share the eigen work */
     o.collective = comm_size() > 1;
+    probe_device(&o);
     comm_set_local(true);
     GalileoOpts def;
     galileo_opts_default(&def);

@@ -51,7 +51,9 @@ typedef struct GalileoOpts {
     size_t max_dims;         /* torgerson: columns per real/imaginary block (0 = all) */
     bool collective;         /* every MPI rank calls with the same network: each builds
                                 its row block, the decomposition is shared (eigen_sym_dist) */
-    EigenSolver solver;      /* LAPACK, ScaLAPACK (collective), or Lanczos (no matrix, partial spectrum) */
+    EigenSolver solver;      /* LAPACK, ScaLAPACK (collective), Lanczos (no matrix, partial
+                                spectrum), or cuSOLVER (the matrix built and decomposed on a GPU) */
+    bool device;             /* huey galileo: rank 0 has a usable CUDA device (auto may use it) */
     double max_dense_gb;     /* the dense path's memory limit (0: 3/4 of physical memory);
                                 auto goes matrix-free above it, a dense request dies */
 } GalileoOpts;

@@ -11,11 +11,24 @@
 #      (same vocabulary, ids and connection set, reals within 1e-9), the
 #      Galileo spaces of run --galileo, a checkpoint resumed on the device;
 #      cuda-selftest (cuSOLVER eigen, association matrices, Torgerson
-#      centering) against known answers.
-# Without a device part 2 prints "SKIPPED: no CUDA device (why)" and runs
-# the comparisons with build/huey-emu instead: the CUDA backend's code run
-# on the host thread after thread (cuda/cuda_emu.h), which checks its logic
-# and arithmetic but not what only a device shows (races, launches).
+#      centering) against known answers;
+#   3. huey galileo --eigen cusolver (matrix by kernels, cuSOLVER syevd):
+#      without a device, exit 1 with one line and nothing written; then on
+#      checkpoints of ../shared/data, --method assoc and --method torgerson
+#      --dims 3 (and the fixed profile) against --eigen lapack: eigenvalues within 1e-10 x max|lambda|,
+#      coordinates within 1e-8 (eigenvalues.csv, coords.csv); 2 MPI ranks
+#      (rank 0 decomposes, the result shared) = 1 rank byte for byte;
+#      --eigen auto with a device stays on the CPU (EIGEN_CUSOLVER_MIN_N = 0,
+#      not measured) and says so in one line.
+# Without a device parts 2 and 3 print "SKIPPED: no CUDA device (why)" and
+# run the comparisons with build/huey-emu instead: the CUDA backend's code
+# run on the host thread after thread (cuda/cuda_emu.h), which checks its
+# logic and arithmetic but not what only a device shows (races, launches).
+# huey-emu has no cuSOLVER: its cuda_eigen_sym is eigen.c's LAPACK, so the
+# emulated assoc space (whose matrix kernels reproduce build_rows bit for
+# bit) must equal --eigen lapack's byte for byte (space.json but for its
+# *_seconds timings, coords.csv, eigenvalues.csv); torgerson's D^2 row
+# means are summed in another order, hence the tolerance.
 set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
@@ -67,7 +80,18 @@ if [ $device = no ]; then
     else
         fail "backend = cuda without a device: exit $rc, $lines line(s)"; sed 's/^/     /' "$OUT/line.err"
     fi
-    echo "SKIPPED: no CUDA device ($why): the CUDA backend on a device, cuda-selftest"
+    "$HUEY" run "$DATA/sample_conversation.txt" --progress-interval 0 --checkpoint "$OUT/nodev.h5" \
+        --json "$OUT/nodev.json" 2>/dev/null
+    "$HUEY" galileo "$OUT/nodev.h5" --method assoc --eigen cusolver --out "$OUT/nodev" >"$OUT/nodev.out" 2>"$OUT/line.err"
+    rc=$?
+    lines=$(grep -c . "$OUT/line.err")
+    if [ $rc -eq 1 ] && [ "$lines" -eq 1 ] && [ ! -e "$OUT/nodev" ] && [ ! -s "$OUT/nodev.out" ] &&
+       grep -q 'galileo --eigen cusolver: no usable CUDA device: ' "$OUT/line.err"; then
+        pass "galileo --eigen cusolver without a device: exit 1, nothing written, one line: $(cat "$OUT/line.err")"
+    else
+        fail "galileo --eigen cusolver without a device: exit $rc, $lines line(s)"; sed 's/^/     /' "$OUT/line.err"
+    fi
+    echo "SKIPPED: no CUDA device ($why): the CUDA backend on a device, cuda-selftest, cuSOLVER syevd"
 else
     case "$auto" in
         "huey: backend cpu (auto: CUDA device "*"gpu_crossover = 0 (not measured))") pass "auto, crossover 0: cpu: $auto" ;;
@@ -172,6 +196,83 @@ if "$HUEY" run "$T" --max-neurons 100 --progress-interval 0 --backend cpu --json
 else
     fail "cuda checkpoint and resume$how"; sed 's/^/     /' "$OUT/err" "$OUT/cmp" 2>/dev/null | head -8
 fi
+
+# ---- 3. galileo --eigen cusolver = --eigen lapack ----------------------------------
+# near NAME A.csv B.csv COLUMN0 TOL REL: the first COLUMN0 - 1 columns equal,
+# the rest within TOL (REL = 1: times the largest magnitude in A)
+near() {
+    awk -F, -v tol="$4" -v rel="$5" -v c0="$3" '
+        FNR == NR { a[FNR] = $0; n = FNR; for (k = c0; k <= NF; k++) { v = $k < 0 ? -$k : $k; if (FNR > 1 && v > big) big = v } next }
+        { m = FNR; split(a[FNR], x, ",")
+          for (k = 1; k <= NF; k++)
+              if (k < c0 || FNR == 1) { if (x[k] != $k) bad = bad " line " FNR " column " k }
+              else { d = x[k] - $k; d = d < 0 ? -d : d; if (d > worst) worst = d } }
+        END { lim = rel ? tol * big : tol
+              if (n != m) { print "lines " n " vs " m; exit 1 }
+              if (bad != "") { print "differs at" bad; exit 1 }
+              printf "max difference %.3g (limit %.3g)\n", worst, lim; exit worst > lim }' "$1" "$2"
+}
+gal_same() {   # gal_same NAME.h5 LABEL ARGS...
+    h5=$1; label="$2$how"; shift 2
+    rm -rf "$OUT/gl" "$OUT/gg"
+    if ! "$HUEY" galileo "$h5" "$@" --eigen lapack --out "$OUT/gl" 2>"$OUT/err" ||
+       ! "$GPU" galileo "$h5" "$@" --eigen cusolver --out "$OUT/gg" 2>"$OUT/err"; then
+        fail "galileo --eigen cusolver: $label: huey failed"; sed 's/^/     /' "$OUT/err" | head -5; return
+    fi
+    if e=$(near "$OUT/gl/eigenvalues.csv" "$OUT/gg/eigenvalues.csv" 2 1e-10 1) &&
+       c=$(near "$OUT/gl/coords.csv" "$OUT/gg/coords.csv" 3 1e-8 0); then
+        pass "galileo --eigen cusolver = lapack: $label: eigenvalues $e, coordinates $c"
+    else
+        fail "galileo --eigen cusolver != lapack: $label: eigenvalues: $e; coordinates: ${c:-}"
+    fi
+}
+for case in "sample sample_conversation.txt --window-size 3 --connection-probability 1.0" \
+            "FeynmanYoung FeynmanYoung.txt" "TrumpInterview TrumpInterview.txt --max-neurons 300"; do
+    # shellcheck disable=SC2086
+    set -- $case
+    name=$1; input=$2; shift 2
+    "$HUEY" run "$DATA/$input" "$@" --progress-interval 0 --checkpoint "$OUT/$name.h5" --json "$OUT/$name.json" 2>"$OUT/err" ||
+        { fail "$case: huey run failed"; continue; }
+    gal_same "$OUT/$name.h5" "$name, assoc" --method assoc
+    if [ -n "$how" ]; then
+        # the emulated kernels give build_rows' matrix and LAPACK decomposes it
+        if cmp -s "$OUT/gl/coords.csv" "$OUT/gg/coords.csv" && cmp -s "$OUT/gl/eigenvalues.csv" "$OUT/gg/eigenvalues.csv" &&
+           grep -v '_seconds"' "$OUT/gl/space.json" > "$OUT/gl.json" && grep -v '_seconds"' "$OUT/gg/space.json" > "$OUT/gg.json" &&
+           cmp -s "$OUT/gl.json" "$OUT/gg.json"; then
+            pass "galileo --eigen cusolver: $name, assoc: the same files byte for byte$how (timings aside)"
+        else
+            fail "galileo --eigen cusolver: $name, assoc: files differ from --eigen lapack's$how"
+        fi
+    fi
+    gal_same "$OUT/$name.h5" "$name, torgerson --dims 3" --method torgerson --dims 3
+done
+# every vector (ntop = n): in emulation; on a device the vectors of close
+# eigenvalues may rotate within their span, so 3 of each end there
+if [ -n "$how" ]; then
+    gal_same "$OUT/FeynmanYoung.h5" "FeynmanYoung, torgerson, every vector, fixed profile" --method torgerson --profile fixed
+else
+    gal_same "$OUT/FeynmanYoung.h5" "FeynmanYoung, torgerson --dims 3, fixed profile" --method torgerson --profile fixed --dims 3
+fi
+if command -v mpirun >/dev/null 2>&1 &&
+   "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/g1" 2>"$OUT/err" &&
+   $MPIRUN -n 2 "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/gm" 2>"$OUT/err"; then
+    if cmp -s "$OUT/g1/coords.csv" "$OUT/gm/coords.csv" && cmp -s "$OUT/g1/eigenvalues.csv" "$OUT/gm/eigenvalues.csv"; then
+        pass "galileo --eigen cusolver, P = 2 ranks (rank 0 decomposes) = 1 rank byte for byte$how"
+    else
+        fail "galileo --eigen cusolver, P = 2 ranks differs from 1 rank$how"
+    fi
+elif command -v mpirun >/dev/null 2>&1; then
+    fail "galileo --eigen cusolver under mpirun -n 2$how"; sed 's/^/     /' "$OUT/err" | head -5
+fi
+"$GPU" galileo "$OUT/FeynmanYoung.h5" --method assoc --out "$OUT/ga" 2>"$OUT/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(grep -c '^huey: galileo eigen' "$OUT/err")" -eq 1 ] &&
+   grep -q '^huey: galileo eigen on the CPU (auto: CUDA device .* found, but EIGEN_CUSOLVER_MIN_N = 0 (not measured))$' "$OUT/err"; then
+    pass "galileo --eigen auto with a device: the CPU, one line: $(grep '^huey: galileo eigen' "$OUT/err")$how"
+else
+    fail "galileo --eigen auto with a device (exit $rc)$how"; sed 's/^/     /' "$OUT/err" | head -5
+fi
+
 if [ $device = no ]; then
     if "$SELFTEST" | grep -q "^SKIPPED: no CUDA device"; then
         pass "cuda-selftest reports itself SKIPPED without a device"

@@ -342,7 +342,7 @@ else
     fail "auto at n = 20000"; cat "$OUT/t20k.err"
 fi
 expect 1 "over the 0.001 GB limit" "dense request over --max-dense-gb" -- galileo --generated 600 --method assoc --eigen lapack --max-dense-gb 0.001
-expect 2 "expected auto, lapack, scalapack or lanczos" "--eigen other" -- galileo --generated 600 --method assoc --eigen other
+expect 2 "expected auto, lapack, scalapack, lanczos or cusolver" "--eigen other" -- galileo --generated 600 --method assoc --eigen other
 expect 2 "positive number of GB" "--max-dense-gb 0" -- galileo --generated 600 --method assoc --max-dense-gb 0
 
 # ---- 5. MPI ----------------------------------------------------------------

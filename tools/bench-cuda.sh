@@ -15,11 +15,21 @@
 #    space), n = 1000, 4096, 16384: cuSOLVER syevd (cuda_eigen_sym) vs
 #    LAPACK (src/eigen.c's eigen_sym, where this build has it), best of 3
 #    (one run from n = 10000), and the largest eigenvalue difference.
-# About 6 minutes with the defaults (a GPU session allows 10 per command):
-# run `make -j16 bin/huey build/gencorpus build/bench-eigen` first.
+# 3. The whole Galileo path, `huey galileo --generated N --method assoc
+#    --eigen cusolver` (matrix by cuda/eigen_cuda.cu's kernels, cuSOLVER)
+#    vs `--eigen lapack` (build_rows + eigen_sym), N = 1000, 4096, 16384:
+#    huey's own matrix and eigen seconds, one run each, and the largest
+#    eigenvalue difference relative to max|lambda|; SKIPPED without a
+#    device. Its figures set EIGEN_CUSOLVER_MIN_N (src/eigen.h).
+# About 6 minutes with the defaults for 1 and 2, and 4 more for 3 (mostly
+# LAPACK at N = 16384; a GPU session allows 10 per command: run sections
+# apart with BENCH_SECTIONS): run `make -j16 bin/huey build/gencorpus
+# build/bench-eigen` first.
 #
 # Knobs: BENCH_CELL_SECONDS (default 20), BENCH_CAPS (default
-# "1000 10000 100000 1000000"), BENCH_EIGEN_N (default "1000 4096 16384").
+# "1000 10000 100000 1000000"), BENCH_EIGEN_N (default "1000 4096 16384"),
+# BENCH_GALILEO_N (default "1000 4096 16384"), BENCH_SECTIONS (default
+# "1 2 3").
 # shellcheck disable=SC2086
 set -u
 HUEY=${HUEY:-bin/huey}
@@ -28,14 +38,17 @@ BENCH_EIGEN=${BENCH_EIGEN:-build/bench-eigen}
 CELL_SECONDS=${BENCH_CELL_SECONDS:-20}
 CAPS=${BENCH_CAPS:-1000 10000 100000 1000000}
 EIGEN_N=${BENCH_EIGEN_N:-1000 4096 16384}
+GALILEO_N=${BENCH_GALILEO_N:-1000 4096 16384}
+SECTIONS=${BENCH_SECTIONS:-1 2 3}
 TXT=build/gencorpus-w20000000-v1000000-s1.txt
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/huey-bench-cuda.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 failed=0
 
 calc() { awk "BEGIN { printf(\"$1\", ($2)) }"; }
+section() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 
-if [ ! -f "$TXT" ]; then
+if section 1 && [ ! -f "$TXT" ]; then
     "$GEN" --words 20000000 --vocab 1000000 --seed 1 > "$TXT.tmp" && mv "$TXT.tmp" "$TXT" || { echo "# FAILED: gencorpus"; exit 1; }
 fi
 
@@ -63,9 +76,11 @@ cell() {
 }
 
 echo "# huey bench-cuda, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -n)"
-"$HUEY" run --backend cuda --max-windows 1 "$TXT" --no-conversation-mode --progress-interval 0 \
+printf 'Alice: hello there friend\n' > "$TMP/probe.txt"
+"$HUEY" run --backend cuda --max-windows 1 "$TMP/probe.txt" --no-conversation-mode --progress-interval 0 \
     --json "$TMP/probe.json" 2>"$TMP/probe.err"
 echo "# device: $(grep '^huey: backend\|no usable CUDA' "$TMP/probe.err" | head -1)"
+if section 1; then
 echo "# 1. windows/s on $TXT, rate over the second half of a ${CELL_SECONDS} s run"
 echo "# max_neurons   cpu_win/s  cpu_full   cuda_win/s cuda_full  cuda/cpu"
 for cap in $CAPS; do
@@ -75,11 +90,40 @@ for cap in $CAPS; do
     case "$c$g" in *not-measured*) ;; *) ratio=$(calc "%.2f" "$g / $c") ;; esac
     printf ' %11d %11s %9s %12s %9s %9s\n' "$cap" "$c" "$cf" "$g" "$gf" "$ratio"
 done
+fi
 
+if section 2; then
 echo "# 2. symmetric eigen-decomposition, all eigenvalues + 3 vectors, best of 3 or 1 (seconds)"
 echo "#      n  cusolver_s     lapack_s  max|dlambda|"
 for n in $EIGEN_N; do
     reps=3; [ "$n" -ge 10000 ] && reps=1
     "$BENCH_EIGEN" "$n" "$reps" || { echo " $n not-measured not-measured -"; failed=1; }
 done
+fi
+
+# galileo N SOLVER: "matrix_s eigen_s" of huey galileo --generated N, eigenvalues in $TMP/SOLVER/
+galileo() {
+    "$HUEY" galileo --generated "$1" --method assoc --eigen "$2" --out "$TMP/$2" 2>"$TMP/$2.err" || return 1
+    sed -n 's/.*matrix \([0-9.]*\) s, eigen \([0-9.]*\) s.*/\1 \2/p' "$TMP/$2.err"
+}
+if section 3; then
+echo "# 3. huey galileo --generated N --method assoc (all eigenvalues + 3 vectors), one run (seconds)"
+if ! "$HUEY" galileo --generated 3 --method assoc --eigen cusolver --out "$TMP/probe" 2>"$TMP/probe.err"; then
+    echo "# SKIPPED: $(head -1 "$TMP/probe.err")"
+else
+    echo "#      N  cusolver_matrix_s cusolver_eigen_s  lapack_matrix_s lapack_eigen_s  max|dlambda|/max|lambda|"
+    for n in $GALILEO_N; do
+        if g=$(galileo "$n" cusolver) && c=$(galileo "$n" lapack) && [ -n "$g" ] && [ -n "$c" ]; then
+            d=$(awk -F, 'FNR == 1 { next } FNR == NR { a[FNR] = $2; v = $2 < 0 ? -$2 : $2; if (v > big) big = v; next }
+                         { e = a[FNR] - $2; e = e < 0 ? -e : e; if (e > worst) worst = e }
+                         END { printf("%.1e", big > 0 ? worst / big : worst) }' "$TMP/lapack/eigenvalues.csv" "$TMP/cusolver/eigenvalues.csv")
+            set -- $g $c
+            printf ' %7d %18s %16s %16s %14s %25s\n' "$n" "$1" "$2" "$3" "$4" "$d"
+        else
+            sed 's/^/# /' "$TMP/cusolver.err" "$TMP/lapack.err" 2>/dev/null | head -3
+            echo " $n not-measured not-measured not-measured not-measured -"; failed=1
+        fi
+    done
+fi
+fi
 if [ $failed -eq 0 ]; then echo OK; else echo FAILED; exit 1; fi

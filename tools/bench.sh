@@ -399,7 +399,7 @@ if section 4; then
         echo "#    mpirun --oversubscribe --bind-to none -n P; cores: $(nproc)."
         echo "#    speedup: windows/s over P = 1's; gather_us: all-gather per window; imbalance: max/avg"
         echo "#    connections per rank at the end. W: window size (default 10); W = 100 has ~50x the"
-        echo "#    pairs and ~15x the connections per window: rows large enough for ranks to pay off."
+        echo "#    pairs and ~13x the connections: rows large enough for ranks to pay off."
         printf '#%3s %7s %2s %8s %9s %9s %8s %9s %7s %8s %7s %7s %8s %9s %9s\n' \
             W cap P state W_A W_B seconds windows/s speedup vocab_us hebb_us step_us evict_us gather_us imbalance
         for spec in "10 10000" "10 100000" "10 1000000" "100 10000"; do

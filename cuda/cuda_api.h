@@ -44,19 +44,26 @@ extern const BackendOps backend_cuda_ops;
  * lowest index), as eigen_fix_sign. */
 int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbottom, double *bottom);
 
-/* A (n x n, row-major) = diag on the diagonal; off it
- * scale * a[i] * a[j] (a may be NULL: 0) plus, for each triple t,
- * v[t] at (ij[2t], ij[2t+1]) and at its mirror. At most one triple per
- * ordered pair: §12.1 (w of the (min, max) connection, scale 0.1, diag 1)
- * and §12.2's S (m of i -> j and of j -> i, no a, diag 0). */
-int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v, const double *a, double scale,
-                      double diag, double *A);
+/* What the rows of a Galileo space's matrix are made of (src/galileo.c's
+ * GalInput, by value; the arrays on the host). */
+typedef struct CudaSpaceIn {
+    int n;                    /* concepts */
+    int torgerson;            /* 0: §12.1 association matrix, 1: §12.2 B */
+    const double *act;        /* §12.1 (n): activations */
+    double coupling;          /* §12.1: activation coupling */
+    double diag;              /* the diagonal: §12.1's, or §12.2's D²_ii */
+    double s_max;             /* §12.2: max(S) */
+    const double *d2_mean;    /* §12.2 (n): row means of D² */
+    double d2_grand;          /* §12.2: their mean */
+} CudaSpaceIn;
 
-/* Torgerson's double centering in place (§12.2): S (n x n, symmetric)
- * becomes B = -1/2 H D^2 H, H = I - 11^T/n, D^2_ij = (smax - S_ij)^2 off
- * the diagonal and d2_diag on it (galileo.c: smax = max(S), or 1 when
- * that is not > 0; d2_diag = smax^2 in the reference profile, 0 fixed). */
-int cuda_torgerson(int n, double *S, double smax, double d2_diag);
+/* Rows r0 .. r0 + nr - 1 of the space's matrix into rows (nr x n,
+ * row-major), built on the current device with the operations, in the
+ * order, of galileo.c's build_rows, so the doubles are the CPU's. Row
+ * r0 + i's links are link_j/link_v[link0[i] .. link0[i + 1]) (link0: nr + 1
+ * entries from 0). */
+int cuda_space_rows(const CudaSpaceIn *in, int r0, int nr, const int64_t *link0, const int32_t *link_j,
+                    const double *link_v, double *rows);
 
 /* The window all-gather across GPUs (cuda/nccl.cu), one rank per GPU.
  * cuda_nccl_usable: whether this rank can take part (a device of its own

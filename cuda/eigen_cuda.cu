@@ -153,118 +153,84 @@ extern "C" int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top
 }
 #endif
 
-/* ---- association matrices -------------------------------------------------- */
+/* ---- the spaces' matrices, by row block ------------------------------------- */
 
-__global__ void k_fill_base(int n, const double *a, double scale, double diag, double *A)
+/* The base of every entry of the block: §12.1 coupling * (a_r * a_j),
+ * §12.2 D² = s_max² (build_rows' first loop). */
+__global__ void k_rows_base(CudaSpaceIn in, int r0, int nr, double *rows)
 {
     int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (k >= (int64_t)n * n)
+    if (k >= (int64_t)nr * in.n)
         return;
-    int i = (int)(k / n), j = (int)(k % n);
-    A[k] = i == j ? diag : a ? scale * (a[i] * a[j]) : 0.0;   /* build_rows' order of operations */
+    int r = r0 + (int)(k / in.n), j = (int)(k % in.n);
+    rows[k] = in.torgerson ? in.s_max * in.s_max : in.coupling * (in.act[r] * in.act[j]);
 }
 
-__global__ void k_scatter(int n, int64_t nt, const int32_t *ij, const double *v, double *A)
+/* The links of each row, then its diagonal (a thread per row, links in
+ * their order, as build_rows' second loop). */
+__global__ void k_rows_links(CudaSpaceIn in, int r0, int nr, const int64_t *link0, const int32_t *lj,
+                             const double *lv, double *rows)
 {
-    int64_t t = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (t >= nt)
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= nr)
         return;
-    int i = ij[2 * t], j = ij[2 * t + 1];
-    if (i == j)
-        return;
-    /* at most two values meet in one entry (i -> j and j -> i): their sum
-     * does not depend on the order */
-    atomicAdd(&A[(int64_t)i * n + j], v[t]);
-    atomicAdd(&A[(int64_t)j * n + i], v[t]);
+    int r = r0 + i;
+    double *row = rows + (int64_t)i * in.n;
+    for (int64_t k = link0[i]; k < link0[i + 1]; k++) {
+        int j = lj[k];
+        if (in.torgerson) {
+            double d = in.s_max - lv[k];
+            row[j] = d * d;
+        } else {
+            row[j] = lv[k] + in.coupling * (in.act[r] * in.act[j]);
+        }
+    }
+    row[r] = in.diag;
 }
 
-extern "C" int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v, const double *a,
-                                 double scale, double diag, double *A)
+/* §12.2: B = -1/2 (D² - mean_r - mean_j + grand mean). */
+__global__ void k_rows_center(CudaSpaceIn in, int r0, int nr, double *rows)
+{
+    int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= (int64_t)nr * in.n)
+        return;
+    int r = r0 + (int)(k / in.n), j = (int)(k % in.n);
+    rows[k] = -0.5 * (rows[k] - in.d2_mean[r] - in.d2_mean[j] + in.d2_grand);
+}
+
+extern "C" int cuda_space_rows(const CudaSpaceIn *in, int r0, int nr, const int64_t *link0, const int32_t *link_j,
+                               const double *link_v, double *rows)
 {
     if (!have_device())
         return -1;
-    size_t nn = (size_t)n * n;
-    double *d_A, *d_v = NULL, *d_a = NULL;
-    int32_t *d_ij = NULL;
-    cuda_check(cudaMalloc(&d_A, nn * sizeof *d_A));
-    if (a) {
-        cuda_check(cudaMalloc(&d_a, (size_t)n * sizeof *d_a));
-        cuda_check(cudaMemcpy(d_a, a, (size_t)n * sizeof *d_a, cudaMemcpyHostToDevice));
-    }
-    launch(k_fill_base, blocks((int64_t)nn), THREADS, n, (const double *)d_a, scale, diag, d_A);
-    if (ntriples) {
-        cuda_check(cudaMalloc(&d_ij, 2 * ntriples * sizeof *d_ij));
-        cuda_check(cudaMalloc(&d_v, ntriples * sizeof *d_v));
-        cuda_check(cudaMemcpy(d_ij, ij, 2 * ntriples * sizeof *d_ij, cudaMemcpyHostToDevice));
-        cuda_check(cudaMemcpy(d_v, v, ntriples * sizeof *d_v, cudaMemcpyHostToDevice));
-        launch(k_scatter, blocks((int64_t)ntriples), THREADS, n, (int64_t)ntriples, (const int32_t *)d_ij,
-               (const double *)d_v, d_A);
-    }
-    cuda_check(cudaMemcpy(A, d_A, nn * sizeof *A, cudaMemcpyDeviceToHost));
-    cudaFree(d_A);
-    cudaFree(d_a);
-    cudaFree(d_ij);
-    cudaFree(d_v);
-    return 0;
-}
-
-/* D2 = (smax - S)^2 off the diagonal, d2_diag on it. */
-__global__ void k_sq(int n, const double *S, double smax, double d2_diag, double *D2)
-{
-    int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (k >= (int64_t)n * n)
-        return;
-    double d = smax - S[k];
-    D2[k] = k / n == k % n ? d2_diag : d * d;
-}
-
-/* D2 is symmetric, so its row means are its column means: thread j sums
- * column j top to bottom (neighbouring threads read neighbouring words; no
- * barrier, so the host emulation runs it as it is). */
-__global__ void k_col_means(int n, const double *D2, double *rmean)
-{
-    int j = blockIdx.x * blockDim.x + threadIdx.x;
-    if (j >= n)
-        return;
-    double acc = 0.0;
-    for (int i = 0; i < n; i++)
-        acc += D2[(int64_t)i * n + j];
-    rmean[j] = acc / n;
-}
-
-/* B = -1/2 (D2 - rmean_i - rmean_j + grand). */
-__global__ void k_center(int n, const double *D2, const double *rmean, double grand, double *B)
-{
-    int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (k >= (int64_t)n * n)
-        return;
-    int i = (int)(k / n), j = (int)(k % n);
-    B[k] = -0.5 * (D2[k] - rmean[i] - rmean[j] + grand);
-}
-
-extern "C" int cuda_torgerson(int n, double *S, double smax, double d2_diag)
-{
-    if (!have_device())
-        return -1;
-    size_t nn = (size_t)n * n;
-    double *d_S, *d_D2, *d_rm;
-    cuda_check(cudaMalloc(&d_S, nn * sizeof *d_S));
-    cuda_check(cudaMalloc(&d_D2, nn * sizeof *d_D2));
-    cuda_check(cudaMalloc(&d_rm, (size_t)n * sizeof *d_rm));
-    cuda_check(cudaMemcpy(d_S, S, nn * sizeof *d_S, cudaMemcpyHostToDevice));
-    launch(k_sq, blocks((int64_t)nn), THREADS, n, (const double *)d_S, smax, d2_diag, d_D2);
-    launch(k_col_means, blocks(n), THREADS, n, (const double *)d_D2, d_rm);
-    double *rm = (double *)xmalloc((size_t)n * sizeof *rm);
-    cuda_check(cudaMemcpy(rm, d_rm, (size_t)n * sizeof *rm, cudaMemcpyDeviceToHost));
-    double grand = 0.0;
-    for (int i = 0; i < n; i++)
-        grand += rm[i];
-    grand /= n;
-    free(rm);
-    launch(k_center, blocks((int64_t)nn), THREADS, n, (const double *)d_D2, (const double *)d_rm, grand, d_S);
-    cuda_check(cudaMemcpy(S, d_S, nn * sizeof *S, cudaMemcpyDeviceToHost));
-    cudaFree(d_S);
-    cudaFree(d_D2);
-    cudaFree(d_rm);
+    if (nr == 0)
+        return 0;
+    size_t n = (size_t)in->n, cells = (size_t)nr * n, nl = (size_t)link0[nr];
+    CudaSpaceIn d = *in;   /* the same, with device copies of the arrays */
+    double *d_act = NULL, *d_mean = NULL, *d_rows, *d_lv;
+    int64_t *d_l0;
+    int32_t *d_lj;
+    const double *vec = in->torgerson ? in->d2_mean : in->act;
+    double **d_vec = in->torgerson ? &d_mean : &d_act;
+    cuda_check(cudaMalloc(d_vec, n * sizeof(double)));
+    cuda_check(cudaMemcpy(*d_vec, vec, n * sizeof(double), cudaMemcpyHostToDevice));
+    d.act = d_act;
+    d.d2_mean = d_mean;
+    cuda_check(cudaMalloc(&d_rows, cells * sizeof *d_rows));
+    cuda_check(cudaMalloc(&d_l0, ((size_t)nr + 1) * sizeof *d_l0));
+    cuda_check(cudaMalloc(&d_lj, (nl + 1) * sizeof *d_lj));
+    cuda_check(cudaMalloc(&d_lv, (nl + 1) * sizeof *d_lv));
+    cuda_check(cudaMemcpy(d_l0, link0, ((size_t)nr + 1) * sizeof *d_l0, cudaMemcpyHostToDevice));
+    cuda_check(cudaMemcpy(d_lj, link_j, nl * sizeof *d_lj, cudaMemcpyHostToDevice));
+    cuda_check(cudaMemcpy(d_lv, link_v, nl * sizeof *d_lv, cudaMemcpyHostToDevice));
+    launch(k_rows_base, blocks((int64_t)cells), THREADS, d, r0, nr, d_rows);
+    launch(k_rows_links, blocks(nr), THREADS, d, r0, nr, (const int64_t *)d_l0, (const int32_t *)d_lj,
+           (const double *)d_lv, d_rows);
+    if (in->torgerson)
+        launch(k_rows_center, blocks((int64_t)cells), THREADS, d, r0, nr, d_rows);
+    cuda_check(cudaMemcpy(rows, d_rows, cells * sizeof *rows, cudaMemcpyDeviceToHost));
+    void *dev[] = { d_act, d_mean, d_rows, d_l0, d_lj, d_lv };
+    for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
+        cudaFree(dev[i]);
     return 0;
 }

@@ -35,16 +35,10 @@ int cuda_eigen_sym(int n, double *A, double *w, int ntop, double *top, int nbott
     return -1;
 }
 
-int cuda_assoc_matrix(int n, size_t ntriples, const int32_t *ij, const double *v, const double *a, double scale,
-                      double diag, double *A)
+int cuda_space_rows(const CudaSpaceIn *in, int r0, int nr, const int64_t *link0, const int32_t *link_j,
+                    const double *link_v, double *rows)
 {
-    (void)n; (void)ntriples; (void)ij; (void)v; (void)a; (void)scale; (void)diag; (void)A;
-    return -1;
-}
-
-int cuda_torgerson(int n, double *S, double smax, double d2_diag)
-{
-    (void)n; (void)S; (void)smax; (void)d2_diag;
+    (void)in; (void)r0; (void)nr; (void)link0; (void)link_j; (void)link_v; (void)rows;
     return -1;
 }
 

@@ -6,12 +6,14 @@
 #include "eigen.h"
 
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "comm.h"
+#include "cuda_api.h"
 #include "util.h"
 
 /* Fortran LAPACK (the hidden string lengths of gfortran's ABI last). */
@@ -601,14 +603,18 @@ void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
 
 /* Rank 0 gathers the whole matrix, decomposes it and sends the result to
  * every rank: equal to one rank's, everywhere. */
-static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, bool gpu,
+                                 EigenOut *out)
 {
     size_t r0, nr, total;
     eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     double *a = comm_gather(rows, nr * n * sizeof *rows, &total);   /* rank 0: (n, n) */
     if (comm_rank() == 0) {
         check(total == n * n * sizeof *a);
-        eigen_sym(a, n, ntop, nbottom, out);
+        if (gpu)
+            eigen_sym_gpu(a, n, ntop, nbottom, out);
+        else
+            eigen_sym(a, n, ntop, nbottom, out);
     }
     free(a);
     eigen_share(n, ntop, nbottom, out);
@@ -636,6 +642,15 @@ void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out)
     memcpy(out->top, all + n, n * ntop * sizeof *all);
     memcpy(out->bottom, all + n * (1 + ntop), n * nbottom * sizeof *all);
     free(all);
+}
+
+void eigen_sym_gpu(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+{
+    if (n > INT_MAX)
+        die("eigen: cuSOLVER: a matrix of order %zu is over its %d", n, INT_MAX);
+    eigen_alloc(out, n, n, ntop, nbottom);
+    if (n && cuda_eigen_sym((int)n, a, out->values, (int)ntop, out->top, (int)nbottom, out->bottom) != 0)
+        die("eigen: cuSOLVER: no usable CUDA device");
 }
 
 #ifdef HAVE_SCALAPACK
@@ -760,13 +775,16 @@ bool eigen_have_scalapack(void)
 void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
                     EigenOut *out)
 {
-    check(solver != EIGEN_CUSOLVER);
+    if (solver == EIGEN_CUSOLVER) {
+        gather_and_decompose(rows, n, ntop, nbottom, true, out);
+        return;
+    }
     bool scalapack = solver == EIGEN_SCALAPACK ||
                      (solver == EIGEN_AUTO && comm_size() > 1 && n >= EIGEN_SCALAPACK_MIN_N);
     if (scalapack && !eigen_have_scalapack())
         die("eigen: ScaLAPACK asked for, but this huey was built without it (libscalapack-openmpi-dev)");
     if (!scalapack || comm_size() == 1 || n == 0) {
-        gather_and_decompose(rows, n, ntop, nbottom, out);
+        gather_and_decompose(rows, n, ntop, nbottom, false, out);
         return;
     }
 #ifdef HAVE_SCALAPACK

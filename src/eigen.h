@@ -90,8 +90,8 @@ typedef enum {
     EIGEN_LAPACK,      /* rank 0 gathers the matrix, calls eigen_sym and shares the 1-rank result */
     EIGEN_SCALAPACK,   /* pdsyevd on a 2-D block-cyclic copy of the matrix (all vectors) */
     EIGEN_LANCZOS,     /* no matrix: eigen_lanczos on the caller's operator, the wanted pairs only */
-    EIGEN_CUSOLVER     /* galileo.c: rank 0 builds the whole matrix and decomposes it on its GPU
-                          (cuda_api.h), then eigen_share; never a solver of eigen_sym_dist */
+    EIGEN_CUSOLVER     /* rank 0 gathers the matrix, decomposes it on its GPU (eigen_sym_gpu) and
+                          shares the result */
 } EigenSolver;
 /* From this order `auto` takes the matrix-free path: at n = 20 000 (assoc,
  * generated, one core of the 2-core VM) the dense one takes 363 s and
@@ -113,6 +113,10 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
 /* Collective: rank 0's dense result (n eigenvalues, ntop + nbottom
  * vectors) to every rank; the others' out is allocated here. */
 void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out);
+/* eigen_sym's result by cuSOLVER syevd on this rank's CUDA device
+ * (cuda_api.h's cuda_eigen_sym): every eigenvalue and the wanted vectors,
+ * same layout and signs; dies without a usable device. */
+void eigen_sym_gpu(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 /* Whether this build has ScaLAPACK. */
 bool eigen_have_scalapack(void);
 

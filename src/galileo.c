@@ -239,34 +239,32 @@ static void build_rows(const GalInput *g, GalileoMethod m, size_t r0, size_t nr,
     }
 }
 
-/* The whole matrix (n, n), row-major as build_rows writes it, built by
- * cuda/eigen_cuda.cu's kernels from one triple per pair: the link in the
- * row of the larger index, i.e. the lower triangle, all that eigen_sym
- * reads of build_rows' matrix. The §12.1 matrix is build_rows' bit for
- * bit; §12.2's differs in the rounding of D²'s row means (summed on the
- * device, from the links here). */
-static void build_matrix_gpu(const GalInput *g, GalileoMethod m, double *a)
+/* build_rows on this rank's CUDA device (cuda/eigen_cuda.cu): the same
+ * operations in the same order, so the same doubles. */
+static void build_rows_gpu(const GalInput *g, GalileoMethod m, size_t r0, size_t nr, double *rows)
 {
-    size_t n = g->n, nt = 0;
-    int32_t *ij = xmalloc((2 * g->link0[n] + 1) * sizeof *ij);
-    double *v = xmalloc((g->link0[n] + 1) * sizeof *v);
-    for (size_t i = 0; i < n; i++)   /* links by partner: those below i first */
-        for (size_t k = g->link0[i]; k < g->link0[i + 1] && g->links[k].j < i; k++) {
-            ij[2 * nt] = (int32_t)i;
-            ij[2 * nt + 1] = (int32_t)g->links[k].j;
-            v[nt++] = g->links[k].v;
-        }
-    int rc;
-    if (m == GAL_ASSOC) {
-        rc = cuda_assoc_matrix((int)n, nt, ij, v, g->act, gal.activation_coupling, gal.assoc_diagonal, a);
-    } else {
-        double smax2 = g->s_max * g->s_max;
-        rc = cuda_assoc_matrix((int)n, nt, ij, v, NULL, 0.0, 0.0, a);
-        if (rc == 0)
-            rc = cuda_torgerson((int)n, a, g->s_max, g->fixed ? 0.0 : smax2);
+    size_t n = g->n, k0 = g->link0[r0], nl = g->link0[r0 + nr] - k0;
+    if (n > INT_MAX)
+        die("galileo --eigen cusolver: %zu concepts, over cuSOLVER's %d", n, INT_MAX);
+    int64_t *link0 = xmalloc((nr + 1) * sizeof *link0);
+    int32_t *lj = xmalloc((nl + 1) * sizeof *lj);
+    double *lv = xmalloc((nl + 1) * sizeof *lv);
+    for (size_t i = 0; i <= nr; i++)
+        link0[i] = (int64_t)(g->link0[r0 + i] - k0);
+    for (size_t k = 0; k < nl; k++) {
+        lj[k] = (int32_t)g->links[k0 + k].j;
+        lv[k] = g->links[k0 + k].v;
     }
-    free(ij);
-    free(v);
+    bool torgerson = m != GAL_ASSOC;
+    CudaSpaceIn in = {
+        .n = (int)n, .torgerson = torgerson, .act = g->act, .coupling = gal.activation_coupling,
+        .diag = torgerson ? (g->fixed ? 0.0 : g->s_max * g->s_max) : gal.assoc_diagonal,
+        .s_max = g->s_max, .d2_mean = g->d2_mean, .d2_grand = g->d2_grand,
+    };
+    int rc = cuda_space_rows(&in, (int)r0, (int)nr, link0, lj, lv, rows);
+    free(link0);
+    free(lj);
+    free(lv);
     if (rc != 0)
         die("galileo --eigen cusolver: the CUDA device is no longer usable");
 }
@@ -358,9 +356,8 @@ static bool use_cusolver(size_t n, const GalileoOpts *opt)
 /* The matrix, then its decomposition; collective: this rank's row block,
  * decomposed over every rank. Matrix-free (lanczos): the ntop largest and
  * nbottom smallest pairs from the products alone, on every rank alike.
- * cuSOLVER: rank 0 builds the whole matrix on its GPU and decomposes it
- * there (as --eigen lapack on rank 0's CPU); collective, it shares the
- * result (eigen_share). */
+ * cuSOLVER: each rank builds its row block on its GPU; rank 0 gathers the
+ * matrix and decomposes it on its GPU (as --eigen lapack on its CPU). */
 static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczos, size_t ntop, size_t nbottom,
                       EigenOut *eo)
 {
@@ -387,33 +384,19 @@ static void decompose(GalInput *g, Space *s, const GalileoOpts *opt, bool lanczo
                     eo->matvecs);
         return;
     }
-    if (use_cusolver(n, opt)) {
-        double t1 = t0;
-        if (!opt->collective || comm_rank() == 0) {
-            if (n > INT_MAX)
-                die("galileo --eigen cusolver: %zu concepts, over cuSOLVER's %d", n, INT_MAX);
-            double *a = xmalloc((n * n + 1) * sizeof *a);
-            eigen_alloc(eo, n, n, ntop, nbottom);
-            if (n)
-                build_matrix_gpu(g, s->method, a);
-            t1 = now_seconds();
-            if (n && cuda_eigen_sym((int)n, a, eo->values, (int)ntop, eo->top, (int)nbottom, eo->bottom) != 0)
-                die("galileo --eigen cusolver: the CUDA device is no longer usable");
-            free(a);
-        }
-        if (opt->collective)
-            eigen_share(n, ntop, nbottom, eo);
-        s->build_seconds = t1 - t0;
-        s->eigen_seconds = now_seconds() - t1;
-        return;
-    }
     if (opt->collective)
         eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
     double *rows = xmalloc((nr * n + 1) * sizeof *rows);
-    build_rows(g, s->method, r0, nr, rows);
+    bool gpu = use_cusolver(n, opt);
+    if (gpu)
+        build_rows_gpu(g, s->method, r0, nr, rows);
+    else
+        build_rows(g, s->method, r0, nr, rows);
     double t1 = now_seconds();
     if (opt->collective)
-        eigen_sym_dist(rows, n, ntop, nbottom, opt->solver, eo);
+        eigen_sym_dist(rows, n, ntop, nbottom, gpu ? EIGEN_CUSOLVER : opt->solver, eo);
+    else if (gpu)
+        eigen_sym_gpu(rows, n, ntop, nbottom, eo);
     else
         eigen_sym(rows, n, ntop, nbottom, eo);
     free(rows);
@@ -1167,24 +1150,25 @@ bool galileo_take_opt(GalileoOpts *o, int argc, char **argv, int *i)
     return true;
 }
 
-/* Rank 0 looks for a CUDA device when the decomposition may use one
- * (--eigen cusolver or auto) and, when it finds one, says in one line what
- * the decomposition will do with it; --eigen cusolver without one dies
- * here, before anything is read or written. Every rank learns the answer. */
+/* Every rank looks for its CUDA device (local rank mod the node's devices)
+ * when the decomposition may use one (--eigen cusolver or auto); rank 0
+ * says in one line what the decomposition will do with it. --eigen
+ * cusolver dies on a rank without one, before anything is read or
+ * written; auto takes the GPU only when every rank has one. */
 static void probe_device(GalileoOpts *o)
 {
     if (o->solver != EIGEN_CUSOLVER && o->solver != EIGEN_AUTO)
         return;
     double found = 0.0;
-    if (comm_rank() == 0) {
-        char name[256], why[256];
-        int dev;
+    char name[256], why[256];
+    int dev;
+    if (cuda_probe(comm_local_rank(), &dev, name, sizeof name, why, sizeof why) == 0) {
+        if (o->solver == EIGEN_CUSOLVER)
+            die("galileo --eigen cusolver: no usable CUDA device: %s", why);
+    } else {
+        found = 1.0;
         size_t from = EIGEN_CUSOLVER_MIN_N;
-        if (cuda_probe(0, &dev, name, sizeof name, why, sizeof why) == 0) {
-            if (o->solver == EIGEN_CUSOLVER)
-                die("galileo --eigen cusolver: no usable CUDA device: %s", why);
-        } else {
-            found = 1.0;
+        if (comm_rank() == 0) {
             if (o->solver == EIGEN_CUSOLVER)
                 fprintf(stderr, "huey: galileo eigen cusolver (--eigen cusolver): device %d, %s\n", dev, name);
             else if (from == 0)
@@ -1196,7 +1180,7 @@ static void probe_device(GalileoOpts *o)
         }
     }
     comm_sum(&found, 1);
-    o->device = found > 0;
+    o->device = found == comm_size();   /* every rank builds its row block on its device */
 }
 
 int cmd_galileo(int argc, char **argv)

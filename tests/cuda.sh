@@ -10,14 +10,16 @@
 #      with backend = cuda and compared to backend = cpu by json-compare
 #      (same vocabulary, ids and connection set, reals within 1e-9), the
 #      Galileo spaces of run --galileo, a checkpoint resumed on the device;
-#      cuda-selftest (cuSOLVER eigen, association matrices, Torgerson
-#      centering) against known answers;
-#   3. huey galileo --eigen cusolver (matrix by kernels, cuSOLVER syevd):
+#      cuda-selftest (cuSOLVER eigen; the association and Torgerson rows,
+#      in two blocks, bit for bit) against known answers;
+#   3. huey galileo --eigen cusolver (each rank's row block by kernels on
+#      its device, cuSOLVER syevd on rank 0's):
 #      without a device, exit 1 with one line and nothing written; then on
 #      checkpoints of ../shared/data, --method assoc and --method torgerson
 #      --dims 3 (and the fixed profile) against --eigen lapack: eigenvalues within 1e-10 x max|lambda|,
 #      coordinates within 1e-8 (eigenvalues.csv, coords.csv); 2 MPI ranks
-#      (rank 0 decomposes, the result shared) = 1 rank byte for byte;
+#      (row blocks on each rank, rank 0 decomposes, the result shared) = 1
+#      rank byte for byte;
 #      --eigen auto with a device stays on the CPU (EIGEN_CUSOLVER_MIN_N = 0,
 #      not measured) and says so in one line.
 # Without a device parts 2 and 3 print "SKIPPED: no CUDA device (why)" and
@@ -25,10 +27,10 @@
 # run on the host thread after thread (cuda/cuda_emu.h), which checks its
 # logic and arithmetic but not what only a device shows (races, launches).
 # huey-emu has no cuSOLVER: its cuda_eigen_sym is eigen.c's LAPACK, so the
-# emulated assoc space (whose matrix kernels reproduce build_rows bit for
-# bit) must equal --eigen lapack's byte for byte (space.json but for its
-# *_seconds timings, coords.csv, eigenvalues.csv); torgerson's D^2 row
-# means are summed in another order, hence the tolerance.
+# emulated spaces (whose matrix kernels reproduce build_rows bit for bit)
+# must equal --eigen lapack's byte for byte (space.json but for its
+# *_seconds timings, coords.csv, eigenvalues.csv); on a device cuSOLVER's
+# rounding differs from LAPACK's, hence the tolerances.
 set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
@@ -226,6 +228,17 @@ gal_same() {   # gal_same NAME.h5 LABEL ARGS...
         fail "galileo --eigen cusolver != lapack: $label: eigenvalues: $e; coordinates: ${c:-}"
     fi
 }
+gal_bytes() {   # gal_bytes LABEL: in emulation, gal_same's two spaces are the same files
+    [ -n "$how" ] || return 0
+    # the emulated kernels give build_rows' matrix and LAPACK decomposes it
+    if cmp -s "$OUT/gl/coords.csv" "$OUT/gg/coords.csv" && cmp -s "$OUT/gl/eigenvalues.csv" "$OUT/gg/eigenvalues.csv" &&
+       grep -v '_seconds"' "$OUT/gl/space.json" > "$OUT/gl.json" && grep -v '_seconds"' "$OUT/gg/space.json" > "$OUT/gg.json" &&
+       cmp -s "$OUT/gl.json" "$OUT/gg.json"; then
+        pass "galileo --eigen cusolver: $1: the same files byte for byte$how (timings aside)"
+    else
+        fail "galileo --eigen cusolver: $1: files differ from --eigen lapack's$how"
+    fi
+}
 for case in "sample sample_conversation.txt --window-size 3 --connection-probability 1.0" \
             "FeynmanYoung FeynmanYoung.txt" "TrumpInterview TrumpInterview.txt --max-neurons 300"; do
     # shellcheck disable=SC2086
@@ -234,17 +247,9 @@ for case in "sample sample_conversation.txt --window-size 3 --connection-probabi
     "$HUEY" run "$DATA/$input" "$@" --progress-interval 0 --checkpoint "$OUT/$name.h5" --json "$OUT/$name.json" 2>"$OUT/err" ||
         { fail "$case: huey run failed"; continue; }
     gal_same "$OUT/$name.h5" "$name, assoc" --method assoc
-    if [ -n "$how" ]; then
-        # the emulated kernels give build_rows' matrix and LAPACK decomposes it
-        if cmp -s "$OUT/gl/coords.csv" "$OUT/gg/coords.csv" && cmp -s "$OUT/gl/eigenvalues.csv" "$OUT/gg/eigenvalues.csv" &&
-           grep -v '_seconds"' "$OUT/gl/space.json" > "$OUT/gl.json" && grep -v '_seconds"' "$OUT/gg/space.json" > "$OUT/gg.json" &&
-           cmp -s "$OUT/gl.json" "$OUT/gg.json"; then
-            pass "galileo --eigen cusolver: $name, assoc: the same files byte for byte$how (timings aside)"
-        else
-            fail "galileo --eigen cusolver: $name, assoc: files differ from --eigen lapack's$how"
-        fi
-    fi
+    gal_bytes "$name, assoc"
     gal_same "$OUT/$name.h5" "$name, torgerson --dims 3" --method torgerson --dims 3
+    gal_bytes "$name, torgerson --dims 3"
 done
 # every vector (ntop = n): in emulation; on a device the vectors of close
 # eigenvalues may rotate within their span, so 3 of each end there
@@ -257,7 +262,7 @@ if command -v mpirun >/dev/null 2>&1 &&
    "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/g1" 2>"$OUT/err" &&
    $MPIRUN -n 2 "$GPU" galileo "$OUT/FeynmanYoung.h5" --method torgerson --dims 3 --eigen cusolver --out "$OUT/gm" 2>"$OUT/err"; then
     if cmp -s "$OUT/g1/coords.csv" "$OUT/gm/coords.csv" && cmp -s "$OUT/g1/eigenvalues.csv" "$OUT/gm/eigenvalues.csv"; then
-        pass "galileo --eigen cusolver, P = 2 ranks (rank 0 decomposes) = 1 rank byte for byte$how"
+        pass "galileo --eigen cusolver, P = 2 ranks (a row block each, rank 0 decomposes) = 1 rank byte for byte$how"
     else
         fail "galileo --eigen cusolver, P = 2 ranks differs from 1 rank$how"
     fi

@@ -4,14 +4,15 @@
  *   * the tridiagonal (2, -1) matrix: eigenvalues 2 - 2 cos(k pi / (n + 1));
  *   * a seeded random symmetric matrix: A v = lambda v, orthonormal vectors,
  *     the sign convention, top and bottom blocks;
- *   * association matrices (§12.1, §12.2) and Torgerson's centering
- *     against plain loops.
+ *   * the rows of the §12.1 association matrix and of §12.2's Torgerson
+ *     matrix, built in two row blocks, against plain loops (bit for bit).
  * One line per check, then OK or FAILED; without a device:
  * "SKIPPED: no CUDA device (why)", exit 0.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cuda_api.h"
 #include "util.h"
@@ -99,62 +100,54 @@ static void check_random(int n, int ntop, int nbottom)
     free(A); free(A0); free(w); free(top); free(bot);
 }
 
-static void check_matrices(void)
+/* cuda_space_rows against plain loops with galileo.c's formulas, in two
+ * row blocks: equal to the last bit (the device runs the same operations
+ * in the same order, -fmad=false). */
+static void check_space_rows(int torgerson)
 {
-    enum { N = 40, T = 300 };
-    uint64_t seed = 12345;
-    int32_t ij[2 * T];
-    double v[T], a[N], A[N * N], want[N * N];
-    int used[N][N] = { { 0 } };
-    int nt = 0;
-    while (nt < T) {
-        int i = (int)((rnd(&seed) + 1.0) * 0.5 * N), j = (int)((rnd(&seed) + 1.0) * 0.5 * N);
-        if (i == j || used[i][j])
-            continue;
-        used[i][j] = 1;
-        ij[2 * nt] = i;
-        ij[2 * nt + 1] = j;
-        v[nt++] = rnd(&seed) + 1.0;
+    enum { N = 40, PER_ROW = 6 };
+    uint64_t seed = 12345 + (uint64_t)torgerson;
+    int64_t link0[N + 1];
+    int32_t lj[N * PER_ROW];
+    double lv[N * PER_ROW], act[N], mean[N], A[N * N], want[N * N];
+    int nl = 0;
+    for (int i = 0; i < N; i++) {
+        link0[i] = nl;
+        for (int j = 0; j < N && nl - link0[i] < PER_ROW; j += 1 + (int)((rnd(&seed) + 1.0) * 4.0))
+            if (j != i) {
+                lj[nl] = j;
+                lv[nl++] = (rnd(&seed) + 1.0) * 3.0;
+            }
+        act[i] = (rnd(&seed) + 1.0) * 0.5;
+        mean[i] = (rnd(&seed) + 1.0) * 20.0;
     }
-    for (int i = 0; i < N; i++)
-        a[i] = (rnd(&seed) + 1.0) * 0.5;
-    /* §12.1-like: diagonal 1, 0.1 a_i a_j, values at both mirrors */
-    for (int i = 0; i < N; i++)
+    link0[N] = nl;
+    CudaSpaceIn in = { .n = N, .torgerson = torgerson, .act = act, .coupling = 0.1, .diag = torgerson ? 36.0 : 1.0,
+                       .s_max = 6.0, .d2_mean = mean, .d2_grand = 17.25 };
+    for (int r = 0; r < N; r++) {
+        double *row = want + r * N;
         for (int j = 0; j < N; j++)
-            want[i * N + j] = i == j ? 1.0 : 0.1 * a[i] * a[j];
-    for (int t = 0; t < T; t++) {
-        want[ij[2 * t] * N + ij[2 * t + 1]] += v[t];
-        want[ij[2 * t + 1] * N + ij[2 * t]] += v[t];
+            row[j] = torgerson ? in.s_max * in.s_max : in.coupling * (act[r] * act[j]);
+        for (int64_t k = link0[r]; k < link0[r + 1]; k++) {
+            double d = in.s_max - lv[k];
+            row[lj[k]] = torgerson ? d * d : lv[k] + in.coupling * (act[r] * act[lj[k]]);
+        }
+        row[r] = in.diag;
+        if (torgerson)
+            for (int j = 0; j < N; j++)
+                row[j] = -0.5 * (row[j] - mean[r] - mean[j] + in.d2_grand);
     }
-    check(cuda_assoc_matrix(N, T, ij, v, a, 0.1, 1.0, A) == 0);
+    int cut = N / 3;   /* rows 0 .. cut-1, then the rest, as two ranks would */
+    int64_t l1[N + 1];
+    for (int i = cut; i <= N; i++)
+        l1[i - cut] = link0[i] - link0[cut];
+    check(cuda_space_rows(&in, 0, cut, link0, lj, lv, A) == 0);
+    check(cuda_space_rows(&in, cut, N - cut, l1, lj + link0[cut], lv + link0[cut], A + cut * N) == 0);
     double err = 0.0;
     for (int k = 0; k < N * N; k++)
-        err = fmax(err, fabs(A[k] - want[k]) / fmax(1.0, fabs(want[k])));
-    report(err < 1e-15, "association matrix: diagonal, 0.1 a_i a_j, both directions", err);
-    /* Torgerson on the §12.2-like S = the values alone, diagonal 0 */
-    check(cuda_assoc_matrix(N, T, ij, v, NULL, 0.0, 0.0, A) == 0);
-    double smax = -HUGE_VAL, d2[N * N], rm[N], grand = 0.0;
-    for (int k = 0; k < N * N; k++)
-        smax = fmax(smax, A[k]);
-    for (int i = 0; i < N; i++) {
-        rm[i] = 0.0;
-        for (int j = 0; j < N; j++) {
-            double d = smax - A[i * N + j];
-            d2[i * N + j] = d * d;
-            rm[i] += d * d;
-        }
-        rm[i] /= N;
-        grand += rm[i];
-    }
-    grand /= N;
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < N; j++)
-            want[i * N + j] = -0.5 * (d2[i * N + j] - rm[i] - rm[j] + grand);
-    check(cuda_torgerson(N, A, smax, smax * smax) == 0);   /* A_ii = 0: D_ii = smax */
-    err = 0.0;
-    for (int k = 0; k < N * N; k++)
-        err = fmax(err, fabs(A[k] - want[k]) / fmax(1.0, fabs(want[k])));
-    report(err < 1e-12, "Torgerson double centering", err);
+        err = fmax(err, fabs(A[k] - want[k]));
+    report(memcmp(A, want, sizeof A) == 0, torgerson ? "Torgerson rows (2 blocks): the CPU's doubles"
+                                                     : "association rows (2 blocks): the CPU's doubles", err);
 }
 
 int main(void)
@@ -169,7 +162,8 @@ int main(void)
     check_tridiagonal(100);
     check_random(200, 3, 2);
     check_random(1000, 8, 0);
-    check_matrices();
+    check_space_rows(0);
+    check_space_rows(1);
     printf("%s\n", fails ? "FAILED" : "OK");
     return fails ? 1 : 0;
 }

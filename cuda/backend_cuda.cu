@@ -123,8 +123,7 @@ typedef struct CudaState {
     int32_t *d_nb;            /* (arena_cap) */
     int64_t arena_cap, arena_used;
     FreeList freel[CAP_CLASSES];
-    /* current window */
-    int wn;
+    /* current window (its member count is gate.n) */
     int32_t wslot[MAX_WINDOW], wfirst[MAX_WINDOW], wlast[MAX_WINDOW];
     int64_t wid[MAX_WINDOW];
     int32_t rown[MAX_WINDOW]; /* exact length of each member's row */
@@ -888,7 +887,7 @@ static void cuda_window_begin(void *st, const WindowView *w)
 {
     CudaState *s = (CudaState *)st;
     int n = w->n;
-    s->wn = n;
+    s->gate.n = n;
     int32_t list[3 * MAX_WINDOW];
     for (int i = 0; i < n; i++) {
         s->wslot[i] = w->slot[i];
@@ -928,7 +927,7 @@ typedef struct Upload {
  * window rows' lengths, followed by room for nl activations and slots. */
 static Upload stage_updates(CudaState *s, int32_t nl)
 {
-    int n = s->wn;
+    int n = s->gate.n;
     Upload u;
     u.nops = (int)s->nops;
     u.nset = 0;
@@ -984,7 +983,7 @@ static void flush_hebbian(CudaState *s)
 static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
 {
     CudaState *s = (CudaState *)st;
-    int n = s->wn;
+    int n = s->gate.n;
     int32_t i = s->wslot[di], j = s->wslot[dj];
     const bool oi = s->owned[i], oj = s->owned[j];
     if (s->queued[di * n + dj])
@@ -1029,7 +1028,7 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CudaState *s = (CudaState *)st;
     const Params *p = s->p;
-    int n = s->wn;
+    int n = s->gate.n;
 
     StepConst sc;
     sc.decay = 1.0 - p->connection_decay_rate;
@@ -1111,7 +1110,7 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
         launch(k_window_mark, blocks(n), THREADS, n, s->d_wlist, s->d_widx, 0);
     }
     s->nconn -= decayed + pruned;
-    s->wn = 0;
+    s->gate.n = 0;
     changed(s);
     if (stats) {
         stats->decay_deleted += decayed;

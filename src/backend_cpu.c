@@ -90,8 +90,7 @@ typedef struct CpuState {
     int nranks;
     uint64_t nconn;           /* outgoing copies held here */
     PairSet stale;
-    /* current window */
-    int wn;
+    /* current window (its member count is gate.n) */
     int32_t wslot[MAX_WINDOW], wfirst[MAX_WINDOW], wlast[MAX_WINDOW];
     int64_t wid[MAX_WINDOW];
     int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
@@ -389,9 +388,9 @@ static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
     if (j < 0)
         return;
     if (nb_in(nb))
-        s->win[j * s->wn + i] = k;   /* mirror of j -> i */
+        s->win[j * s->gate.n + i] = k;   /* mirror of j -> i */
     else
-        s->wout[i * s->wn + j] = k;
+        s->wout[i * s->gate.n + j] = k;
 }
 
 #ifdef HAVE_AVX2_KERNEL
@@ -422,7 +421,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
 {
     CpuState *s = st;
     int n = w->n;
-    s->wn = n;
+    s->gate.n = n;
     for (int i = 0; i < n; i++) {
         s->wslot[i] = w->slot[i];
         s->wid[i] = w->id[i];
@@ -453,7 +452,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
 static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
 {
     CpuState *s = st;
-    int n = s->wn;
+    int n = s->gate.n;
     int32_t i = s->wslot[di], j = s->wslot[dj];
     const bool oi = s->owned[i], oj = s->owned[j];
     uint8_t *state = &s->gate.state[di * n + dj];
@@ -787,7 +786,7 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
     if (wr >= 0) {
         /* the active copies in this row: outgoing to later window members,
          * incoming from earlier ones */
-        int n = s->wn;
+        int n = s->gate.n;
         for (int o = 0; o < n; o++) {
             int32_t po = s->wfirst[wr] < s->wlast[o] ? s->wout[wr * n + o] : -1;
             int32_t pi = s->wfirst[o] < s->wlast[wr] ? s->win[o * n + wr] : -1;
@@ -960,13 +959,13 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         for (int32_t k = 0; k < nr; k++)
             a->empty[s->oidx[k]] = empty[k];
     if (incoming)
-        for (int i = 0; i < s->wn; i++)
+        for (int i = 0; i < s->gate.n; i++)
             if (s->owned[s->wslot[i]])
                 a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
-    for (int i = 0; i < s->wn; i++)
+    for (int i = 0; i < s->gate.n; i++)
         s->widx[s->wslot[i]] = -1;
-    s->wn = 0;
+    s->gate.n = 0;
     if (stats) {
         stats->decay_deleted += decayed;
         stats->pruned += pruned;

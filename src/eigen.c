@@ -321,7 +321,9 @@ static bool two_stage(double *a, int n, size_t ntop, size_t nbottom, EigenOut *o
     return ok;
 }
 
-void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom)
+/* An EigenOut for nvalues eigenvalues and ntop + nbottom vectors of
+ * length n. */
+static void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom)
 {
     memset(out, 0, sizeof *out);
     out->ntop = ntop;
@@ -601,26 +603,9 @@ void eigen_row_block(size_t n, int q, int nranks, size_t *row0, size_t *nrows)
     *nrows = hi - lo;
 }
 
-/* Rank 0 gathers the whole matrix, decomposes it and sends the result to
- * every rank: equal to one rank's, everywhere. */
-static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, bool gpu,
-                                 EigenOut *out)
-{
-    size_t r0, nr, total;
-    eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
-    double *a = comm_gather(rows, nr * n * sizeof *rows, &total);   /* rank 0: (n, n) */
-    if (comm_rank() == 0) {
-        check(total == n * n * sizeof *a);
-        if (gpu)
-            eigen_sym_gpu(a, n, ntop, nbottom, out);
-        else
-            eigen_sym(a, n, ntop, nbottom, out);
-    }
-    free(a);
-    eigen_share(n, ntop, nbottom, out);
-}
-
-void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out)
+/* Collective: rank 0's dense result (n eigenvalues, ntop + nbottom
+ * vectors) to every rank; the others' out is allocated here. */
+static void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
     int p = comm_size(), me = comm_rank();
     size_t len = n * (1 + ntop + nbottom);
@@ -643,6 +628,26 @@ void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out)
     memcpy(out->bottom, all + n * (1 + ntop), n * nbottom * sizeof *all);
     free(all);
 }
+
+/* Rank 0 gathers the whole matrix, decomposes it and sends the result to
+ * every rank: equal to one rank's, everywhere. */
+static void gather_and_decompose(const double *rows, size_t n, size_t ntop, size_t nbottom, bool gpu,
+                                 EigenOut *out)
+{
+    size_t r0, nr, total;
+    eigen_row_block(n, comm_rank(), comm_size(), &r0, &nr);
+    double *a = comm_gather(rows, nr * n * sizeof *rows, &total);   /* rank 0: (n, n) */
+    if (comm_rank() == 0) {
+        check(total == n * n * sizeof *a);
+        if (gpu)
+            eigen_sym_gpu(a, n, ntop, nbottom, out);
+        else
+            eigen_sym(a, n, ntop, nbottom, out);
+    }
+    free(a);
+    eigen_share(n, ntop, nbottom, out);
+}
+
 
 void eigen_sym_gpu(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {

@@ -45,9 +45,6 @@ typedef struct EigenOut {
  * fails or the matrix holds a NaN or an infinity. */
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 void eigen_free(EigenOut *out);
-/* An EigenOut for nvalues eigenvalues and ntop + nbottom vectors of
- * length n, for a decomposition made elsewhere (the GPU's) to fill. */
-void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, size_t nbottom);
 /* Tests only: make the two-stage path (n >= 800, few vectors) reject its
  * vectors, so that its fallback (the matrix rebuilt, one-stage path) runs. */
 extern bool eigen_two_stage_refuse;
@@ -110,9 +107,6 @@ enum { EIGEN_CUSOLVER_MIN_N = 0 };
  * every rank gets the whole result, signs fixed as above. */
 void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, EigenSolver solver,
                     EigenOut *out);
-/* Collective: rank 0's dense result (n eigenvalues, ntop + nbottom
- * vectors) to every rank; the others' out is allocated here. */
-void eigen_share(size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 /* eigen_sym's result by cuSOLVER syevd on this rank's CUDA device
  * (cuda_api.h's cuda_eigen_sym): every eigenvalue and the wanted vectors,
  * same layout and signs; dies without a usable device. */

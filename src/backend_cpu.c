@@ -307,6 +307,23 @@ static void mark_dirty(CpuState *s, int32_t t)
     }
 }
 
+#ifdef HAVE_AVX2_KERNEL
+/* Where in row r the first copy with partner x can be, eight copies at a
+ * time: the start of the first block of eight that holds one, else of the
+ * remainder (a tombstone, -1, has partner -1). */
+static __attribute__((target("avx2"))) int32_t partner_skip_avx2(const EdgeRow *r, int32_t x)
+{
+    const __m256i want = _mm256_set1_epi32(x);
+    int32_t k = 0;
+    for (; k + 8 <= r->n; k += 8) {
+        __m256i part = _mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2);
+        if (_mm256_movemask_epi8(_mm256_cmpeq_epi32(part, want)))
+            break;
+    }
+    return k;
+}
+#endif
+
 static void cpu_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
 {
     CpuState *s = st;
@@ -336,7 +353,12 @@ static void cpu_kill(void *st, int32_t x, const int32_t *rows, int32_t nrows)
             EdgeRow *rt = &s->row[t];
             if (t == x || !s->owned[t] || !rt->n)
                 continue;
-            for (int32_t k = 0; k < rt->n; k++) {
+            int32_t k0 = 0;
+#ifdef HAVE_AVX2_KERNEL
+            if (s->avx2)
+                k0 = partner_skip_avx2(rt, x);
+#endif
+            for (int32_t k = k0; k < rt->n; k++) {
                 int32_t nb = rt->nb[k];
                 if (nb < 0 || nb_partner(nb) != x)
                     continue;

@@ -431,7 +431,8 @@ static void settle_or_free(Net *n, int32_t s)
  * member's pairs (out-target count, a state byte per member), then for each
  * slot of the last step's work list it owns, the current activation and
  * whether the slot settled. Every rank can compute every part's size from
- * replicated state, so one MPI_Allgatherv does it. */
+ * replicated state, so one all-gather does it (n->allgather: MPI, or NCCL
+ * between GPUs). */
 enum { XHDR = 8, XACT = sizeof(double) + 1 };
 
 static void exchange(Net *n, const int32_t *dslot, int nd)

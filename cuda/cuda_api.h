@@ -66,11 +66,11 @@ int cuda_space_rows(const CudaSpaceIn *in, int r0, int nr, const int64_t *link0,
                     const double *link_v, double *rows);
 
 /* The window all-gather across GPUs (cuda/nccl.cu), one rank per GPU.
- * cuda_nccl_usable: whether this rank can take part (a device of its own
- * among the node's local_size ranks, NCCL loadable), else the reason;
- * every rank must agree before the collective cuda_nccl_start. Then
+ * cuda_nccl_usable: whether this rank can take part (a current device,
+ * NCCL loadable), with the device's UUID, else the reason; the ranks
+ * compare UUIDs and agree before the collective cuda_nccl_start. Then
  * cuda_nccl_allgatherv has comm_allgatherv's contract (src/comm.h). */
-bool cuda_nccl_usable(int local_size, char *why, size_t why_len);
+bool cuda_nccl_usable(unsigned char uuid[16], char *why, size_t why_len);
 void cuda_nccl_start(void);
 void cuda_nccl_allgatherv(const void *in, size_t bytes, void *out, const size_t *counts);
 void cuda_nccl_stop(void);

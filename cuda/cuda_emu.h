@@ -104,11 +104,22 @@ static inline double __longlong_as_double(long long b)
     return d;
 }
 
+struct cudaUUID_t {
+    char bytes[16];
+};
 struct cudaDeviceProp {
     char name[256];
     int major, minor;
     size_t totalGlobalMem;
+    cudaUUID_t uuid;
 };
+/* The current device, one for the whole program (inline: one instance
+ * across the .cu files). */
+inline int &emu_current_device()
+{
+    static int d;
+    return d;
+}
 /* One device, or HUEY_EMU_DEVICES of them (tests: ranks with a device
  * each, so that cuda/nccl.cu's emulated path runs). */
 static inline cudaError_t cudaGetDeviceCount(int *n)
@@ -117,13 +128,24 @@ static inline cudaError_t cudaGetDeviceCount(int *n)
     *n = e && atoi(e) > 0 ? atoi(e) : 1;
     return cudaSuccess;
 }
-static inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }
-static inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int)
+static inline cudaError_t cudaSetDevice(int d)
+{
+    emu_current_device() = d;
+    return cudaSuccess;
+}
+static inline cudaError_t cudaGetDevice(int *d)
+{
+    *d = emu_current_device();
+    return cudaSuccess;
+}
+static inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int d)
 {
     strcpy(p->name, "host emulation of the CUDA backend");
     p->major = 0;
     p->minor = 0;
     p->totalGlobalMem = 0;
+    memset(&p->uuid, 0, sizeof p->uuid);
+    p->uuid.bytes[0] = (char)(d + 1);
     return cudaSuccess;
 }
 

@@ -10,8 +10,9 @@
  *
  * Buffers only grow: a steady-state window allocates nothing. The
  * decision to use NCCL is collective (src/backend.c): every rank must have
- * a GPU of its own (NCCL refuses two ranks on one device); otherwise the
- * MPI all-gather of src/comm.c runs.
+ * a GPU of its own (NCCL refuses two ranks on one device), told by the
+ * devices' UUIDs (under SLURM's --gpus-per-task each rank sees one device,
+ * its own); otherwise the MPI all-gather of src/comm.c runs.
  *
  * NCCL is opened on first use (dlopen), not linked: the library is
  * ~200 MB, and most huey processes never use it.
@@ -127,19 +128,16 @@ static bool nccl_open(void)
     return true;
 }
 
-extern "C" bool cuda_nccl_usable(int local_size, char *why, size_t why_len)
+extern "C" bool cuda_nccl_usable(unsigned char uuid[16], char *why, size_t why_len)
 {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    int dev = 0;
+    cudaDeviceProp prop;
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&prop, dev) != cudaSuccess) {
         (void)cudaGetLastError();
         snprintf(why, why_len, "no CUDA device");
         return false;
     }
-    if (count < local_size) {
-        snprintf(why, why_len, "%d ranks share %d GPU%s on a node; NCCL needs one GPU per rank", local_size, count,
-                 count == 1 ? "" : "s");
-        return false;
-    }
+    memcpy(uuid, &prop.uuid, 16);
     if (!nccl_open()) {
         snprintf(why, why_len, "%s", nc.why);
         return false;

@@ -42,9 +42,9 @@ int cuda_space_rows(const CudaSpaceIn *in, int r0, int nr, const int64_t *link0,
     return -1;
 }
 
-bool cuda_nccl_usable(int local_size, char *why, size_t why_len)
+bool cuda_nccl_usable(unsigned char uuid[16], char *why, size_t why_len)
 {
-    (void)local_size;
+    (void)uuid;
     snprintf(why, why_len, "this huey was built without CUDA");
     return false;
 }

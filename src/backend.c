@@ -9,13 +9,15 @@
  * caller prints one line saying what was chosen and why.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "backend.h"
 #include "comm.h"
 #include "cuda_api.h"
 #include "util.h"
 
-const BackendOps *backend_select(const Params *p, int local_rank, int local_size, char *line, size_t len)
+const BackendOps *backend_select(const Params *p, int local_rank, char *line, size_t len)
 {
     char why[256], name[256];
     const BackendOps *ops = &backend_cpu_ops;
@@ -28,8 +30,7 @@ const BackendOps *backend_select(const Params *p, int local_rank, int local_size
             if (count == 0)
                 die("backend = cuda: no usable CUDA device: %s", why);
             ops = &backend_cuda_ops;
-            snprintf(line, len, "backend = cuda: device %d, %s%s", dev, name,
-                     local_size > count ? "; ranks of this node share devices" : "");
+            snprintf(line, len, "backend = cuda: device %d, %s", dev, name);
         } else if (count == 0) {
             snprintf(line, len, "auto: no usable CUDA device: %s", why);
         } else if (p->gpu_crossover == 0) {
@@ -40,9 +41,8 @@ const BackendOps *backend_select(const Params *p, int local_rank, int local_size
                      dev, name, (long long)p->max_neurons, (long long)p->gpu_crossover);
         } else {
             ops = &backend_cuda_ops;
-            snprintf(line, len, "auto: device %d (%s), max_neurons %lld >= gpu_crossover %lld%s", dev, name,
-                     (long long)p->max_neurons, (long long)p->gpu_crossover,
-                     local_size > count ? "; ranks of this node share devices" : "");
+            snprintf(line, len, "auto: device %d (%s), max_neurons %lld >= gpu_crossover %lld", dev, name,
+                     (long long)p->max_neurons, (long long)p->gpu_crossover);
         }
     }
     return ops;
@@ -53,16 +53,41 @@ AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len)
     line[0] = '\0';
     if (comm_size() == 1 || ops != &backend_cuda_ops)
         return comm_allgatherv;
-    char why[256];
-    double refused = cuda_nccl_usable(comm_local_size(), why, sizeof why) ? 0.0 : 1.0;
-    double mine = refused;
-    comm_sum(&refused, 1);
-    if (refused > 0) {
-        snprintf(line, len, "all-gather: MPI (%s)", mine > 0 ? why : "another rank cannot use NCCL");
-        return comm_allgatherv;
+    /* NCCL wants a GPU of its own for every rank: the ranks compare their
+     * devices' UUIDs (a rank's CUDA_VISIBLE_DEVICES may show it one device,
+     * its own, or all the node's) and take the same decision */
+    typedef struct Probe {
+        unsigned char uuid[16];
+        char why[112];        /* empty: this rank can use NCCL */
+    } Probe;
+    const int P = comm_size();
+    Probe me;
+    memset(&me, 0, sizeof me);
+    if (!cuda_nccl_usable(me.uuid, me.why, sizeof me.why) && !me.why[0])
+        snprintf(me.why, sizeof me.why, "NCCL unusable");
+    Probe *all = xmalloc((size_t)P * sizeof *all);
+    size_t *counts = xmalloc((size_t)P * sizeof *counts);
+    for (int r = 0; r < P; r++)
+        counts[r] = sizeof me;
+    comm_allgatherv(&me, sizeof me, all, counts);
+    free(counts);
+    for (int r = 0; r < P && !line[0]; r++) {
+        if (all[r].why[0]) {
+            snprintf(line, len, "all-gather: MPI (rank %d: %s)", r, all[r].why);
+            break;
+        }
+        for (int q = r + 1; q < P; q++)
+            if (memcmp(all[r].uuid, all[q].uuid, sizeof all[r].uuid) == 0) {
+                snprintf(line, len, "all-gather: MPI (ranks %d and %d share a GPU; NCCL needs one GPU per rank)", r,
+                         q);
+                break;
+            }
     }
+    free(all);
+    if (line[0])
+        return comm_allgatherv;
     cuda_nccl_start();
-    snprintf(line, len, "all-gather: NCCL across %d GPUs", comm_size());
+    snprintf(line, len, "all-gather: NCCL across %d GPUs", P);
     return cuda_nccl_allgatherv;
 }
 

@@ -121,10 +121,10 @@ typedef struct Backend {
 extern const BackendOps backend_cpu_ops;
 
 /* The backend the settings ask for (params `backend`, `gpu_crossover`;
- * the CUDA device is local_rank mod the node's devices, local_size the
- * node's ranks), and in `why` the reason, for the one line that names
- * it. `backend = cuda` without a usable device is an error (exit 1). */
-const BackendOps *backend_select(const Params *p, int local_rank, int local_size, char *why, size_t len);
+ * the CUDA device is local_rank mod the devices this rank sees), and in
+ * `why` the reason, for the one line that names it. `backend = cuda`
+ * without a usable device is an error (exit 1). */
+const BackendOps *backend_select(const Params *p, int local_rank, char *why, size_t len);
 
 /* The window's all-gather (comm_allgatherv's contract, src/comm.h). */
 typedef void (*AllGatherFn)(const void *in, size_t bytes, void *out, const size_t *counts);

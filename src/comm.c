@@ -18,7 +18,7 @@
 static bool mpi_on;
 static int rank_, size_ = 1;           /* what the collectives use */
 static int world_rank, world_size = 1; /* all ranks, also in local mode */
-static int node_rank, node_size = 1;   /* among the ranks sharing this node */
+static int node_rank;   /* among the ranks sharing this node */
 
 static void abort_all(int code)
 {
@@ -54,7 +54,6 @@ void comm_init(int *argc, char ***argv)
     MPI_Comm node;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
     MPI_Comm_rank(node, &node_rank);
-    MPI_Comm_size(node, &node_size);
     MPI_Comm_free(&node);
 }
 
@@ -68,7 +67,6 @@ void comm_finalize(void)
 int comm_rank(void) { return rank_; }
 int comm_size(void) { return size_; }
 int comm_local_rank(void) { return node_rank; }
-int comm_local_size(void) { return node_size; }
 
 static int as_int(size_t n)
 {

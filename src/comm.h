@@ -19,10 +19,9 @@ void comm_init(int *argc, char ***argv);
 void comm_finalize(void);
 int comm_rank(void);
 int comm_size(void);
-/* This rank among the ranks of its node (MPI_COMM_TYPE_SHARED), and how
- * many there are: rank -> GPU. */
+/* This rank among the ranks of its node (MPI_COMM_TYPE_SHARED): rank ->
+ * GPU. */
 int comm_local_rank(void);
-int comm_local_size(void);
 /* Every rank sends `bytes` bytes; rank r's part lands at out + offset[r],
  * where offset is the prefix sum of counts[] (counts in bytes, the same
  * array on every rank). */

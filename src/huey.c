@@ -1150,7 +1150,7 @@ static int cmd_run(int argc, char **argv)
 
     t_scan = now_seconds() - t_scan;
     char backend_why[700];
-    const BackendOps *ops = backend_select(&r.p, comm_local_rank(), comm_local_size(), backend_why, sizeof backend_why);
+    const BackendOps *ops = backend_select(&r.p, comm_local_rank(), backend_why, sizeof backend_why);
     r.net = net_create(&r.p, ops, comm_rank(), comm_size());
     if (resume) {
         /* the model, then where the input stood */

@@ -51,11 +51,13 @@ const BackendOps *backend_select(const Params *p, int local_rank, char *line, si
 AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len)
 {
     line[0] = '\0';
-    if (comm_size() == 1 || ops != &backend_cuda_ops)
+    if (comm_size() == 1)
         return comm_allgatherv;
     /* NCCL wants a GPU of its own for every rank: the ranks compare their
      * devices' UUIDs (a rank's CUDA_VISIBLE_DEVICES may show it one device,
-     * its own, or all the node's) and take the same decision */
+     * its own, or all the node's) and take the same decision. Every rank
+     * takes part, whatever its backend: `auto` may have put some on the
+     * CPU. */
     typedef struct Probe {
         unsigned char uuid[16];
         char why[112];        /* empty: this rank can use NCCL */
@@ -63,7 +65,9 @@ AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len)
     const int P = comm_size();
     Probe me;
     memset(&me, 0, sizeof me);
-    if (!cuda_nccl_usable(me.uuid, me.why, sizeof me.why) && !me.why[0])
+    if (ops != &backend_cuda_ops)
+        snprintf(me.why, sizeof me.why, "CPU backend");
+    else if (!cuda_nccl_usable(me.uuid, me.why, sizeof me.why) && !me.why[0])
         snprintf(me.why, sizeof me.why, "NCCL unusable");
     Probe *all = xmalloc((size_t)P * sizeof *all);
     size_t *counts = xmalloc((size_t)P * sizeof *counts);
@@ -83,8 +87,13 @@ AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len)
                 break;
             }
     }
+    bool cpu_only = strcmp(all[0].why, "CPU backend") == 0;
+    for (int r = 1; r < P; r++)
+        cpu_only = cpu_only && strcmp(all[r].why, "CPU backend") == 0;
     free(all);
-    if (line[0])
+    if (cpu_only)
+        line[0] = '\0';   /* the usual case: nothing to say */
+    if (line[0] || cpu_only)
         return comm_allgatherv;
     cuda_nccl_start();
     snprintf(line, len, "all-gather: NCCL across %d GPUs", P);

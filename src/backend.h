@@ -129,10 +129,11 @@ const BackendOps *backend_select(const Params *p, int local_rank, char *why, siz
 /* The window's all-gather (comm_allgatherv's contract, src/comm.h). */
 typedef void (*AllGatherFn)(const void *in, size_t bytes, void *out, const size_t *counts);
 
-/* Which all-gather a run of P ranks on `ops` uses, collective: NCCL when
- * the backend is CUDA and every rank has a GPU of its own, else MPI
- * (comm_allgatherv); `line` says which and why (empty for one rank or the
- * CPU backend). backend_collective_end releases it (collective). */
+/* Which all-gather a run of P ranks on `ops` uses, collective over every
+ * rank whatever its backend: NCCL when every rank runs the CUDA backend on
+ * a GPU of its own, else MPI (comm_allgatherv); `line` says which and why
+ * (empty for one rank or when every rank is on the CPU).
+ * backend_collective_end releases it (collective). */
 AllGatherFn backend_collective(const BackendOps *ops, char *line, size_t len);
 void backend_collective_end(AllGatherFn f);
 

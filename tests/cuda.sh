@@ -173,6 +173,20 @@ if command -v mpirun >/dev/null 2>&1; then
         else
             fail "P = 3 with a GPU each: no NCCL line$how"; sed 's/^/     /' "$OUT/err" | head -5
         fi
+        # ranks on different backends (what auto gives where some lack a
+        # device) still agree on the all-gather: no hang, the CPU's network
+        # shellcheck disable=SC2086
+        if timeout 120 $MPIRUN -n 1 "$GPU" run "$DATA/FeynmanYoung.txt" --max-neurons 300 --progress-interval 0 \
+               --backend cuda --json "$OUT/mix.json" : -n 1 "$GPU" run "$DATA/FeynmanYoung.txt" --max-neurons 300 \
+               --progress-interval 0 --backend cpu --json "$OUT/mix.json" 2>"$OUT/err" &&
+           grep -q '^huey: all-gather: MPI (rank 1: CPU backend)$' "$OUT/err" &&
+           "$HUEY" run "$DATA/FeynmanYoung.txt" --max-neurons 300 --progress-interval 0 --backend cpu \
+               --json "$OUT/cpu.json" 2>/dev/null &&
+           "$CMP" --rtol 1e-9 "$OUT/cpu.json" "$OUT/mix.json" >/dev/null 2>&1; then
+            pass "P = 2, rank 0 on cuda and rank 1 on cpu: MPI all-gather, the CPU's network$how"
+        else
+            fail "P = 2 on mixed backends$how"; sed 's/^/     /' "$OUT/err" | head -5
+        fi
     fi
 fi
 # run --galileo reads the network from the backend: the same spaces

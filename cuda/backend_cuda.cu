@@ -157,31 +157,13 @@ typedef struct CudaState {
     size_t s_cap, s_arena;
 } CudaState;
 
-/* ---- pair set (as backend_cpu.c) ----------------------------------------- */
-
-/* ---- device arithmetic (rules.h, operation for operation) ------------------ */
+/* ---- device arithmetic: rules.h's own functions, its tables in constant memory */
 
 __constant__ double c_exp_hi[EXP_TABLE_SIZE], c_exp_lo[EXP_TABLE_SIZE];
 
 __device__ static double dev_sigmoid(double h)
 {
-    if (h > SIGMOID_SATURATE)
-        return 1.0;
-    if (h < -SIGMOID_SATURATE)
-        return 0.0;
-    double x = -h;
-    double kd = x * EXP_INV_LN2_N + EXP_SHIFT;
-    kd = kd - EXP_SHIFT;
-    int32_t k = (int32_t)kd;
-    double r = (x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO;
-    double r2 = r * r;
-    double p = r + r2 * (0.5 + r * (EXP_C3 + r * (EXP_C4 + r * EXP_C5)));
-    double t = c_exp_hi[k & (EXP_TABLE_SIZE - 1)], tl = c_exp_lo[k & (EXP_TABLE_SIZE - 1)];
-    double e = t + (tl + t * p);
-    unsigned long long bits = (unsigned long long)__double_as_longlong(e);
-    bits += (unsigned long long)(long long)(k >> 7) << 52;   /* as rules.h: unsigned, no signed shift */
-    e = __longlong_as_double((long long)bits);
-    return 1.0 / (1.0 + e);
+    return rule_sigmoid_tables(h, c_exp_hi, c_exp_lo);
 }
 
 __device__ static void dev_hebbian(const HebConst &p, double ai, double aj, double target, double *w, double *m)

@@ -101,8 +101,6 @@ typedef struct CpuState {
     bool avx2;                /* use the AVX2 kernels */
 } CpuState;
 
-/* ---- pair set ----------------------------------------------------------- */
-
 /* ---- rows --------------------------------------------------------------- */
 
 enum { ROW_BYTES_PER_ENTRY = 2 * sizeof(double) + sizeof(int32_t), ROW_MIN_CAP = 4 };

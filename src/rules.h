@@ -96,7 +96,17 @@ extern const double exp_table_hi[EXP_TABLE_SIZE], exp_table_lo[EXP_TABLE_SIZE];
 #define EXP_C5 (1.0 / 120.0)
 #define SIGMOID_SATURATE 708.0               /* |h| beyond: sigma is 0 or 1 */
 
-static inline double rule_sigmoid(double h)
+/* Functions the CUDA kernels share (cuda/backend_cuda.cu): host and
+ * device under nvcc, plain C elsewhere. */
+#ifdef __CUDACC__
+#define RULE_HOST_DEVICE __host__ __device__
+#else
+#define RULE_HOST_DEVICE
+#endif
+
+/* sigma(h) with the 2^(k/128) tables at hi/lo: the host's below, the
+ * device's copies in constant memory. */
+static inline RULE_HOST_DEVICE double rule_sigmoid_tables(double h, const double *hi, const double *lo)
 {
     if (h > SIGMOID_SATURATE)
         return 1.0;
@@ -109,13 +119,18 @@ static inline double rule_sigmoid(double h)
     double r = (x - kd * EXP_LN2_N_HI) - kd * EXP_LN2_N_LO;
     double r2 = r * r;
     double p = r + r2 * (0.5 + r * (EXP_C3 + r * (EXP_C4 + r * EXP_C5)));
-    double t = exp_table_hi[k & (EXP_TABLE_SIZE - 1)], tl = exp_table_lo[k & (EXP_TABLE_SIZE - 1)];
+    double t = hi[k & (EXP_TABLE_SIZE - 1)], tl = lo[k & (EXP_TABLE_SIZE - 1)];
     double e = t + (tl + t * p);
     uint64_t bits;
     memcpy(&bits, &e, sizeof bits);
-    bits += (uint64_t)(int64_t)(k >> 7) << 52;
+    bits += (uint64_t)(int64_t)(k >> 7) << 52;   /* unsigned: no signed shift */
     memcpy(&e, &bits, sizeof e);
     return 1.0 / (1.0 + e);
+}
+
+static inline double rule_sigmoid(double h)
+{
+    return rule_sigmoid_tables(h, exp_table_hi, exp_table_lo);
 }
 
 #endif

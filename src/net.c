@@ -73,10 +73,15 @@ static inline bool slot_alive(const Net *n, int32_t slot, int64_t id)
 }
 
 /* Rank owning a neuron id: round-robin, so that the early (and busiest)
- * ids - speakers, frequent words - spread over the ranks. */
+ * ids - speakers, frequent words - spread over the ranks; -1 for no id. */
+static inline int32_t owner_of(const Net *n, int64_t id)
+{
+    return id < 0 ? -1 : (int32_t)(id % n->nranks);
+}
+
 static inline bool owns(const Net *n, int64_t id)
 {
-    return n->nranks == 1 || id % n->nranks == n->rank;
+    return n->nranks == 1 || owner_of(n, id) == n->rank;
 }
 
 /* Give slot s the neuron id: its owner rank is kept next to it (a 64-bit
@@ -84,7 +89,7 @@ static inline bool owns(const Net *n, int64_t id)
 static void set_id(Net *n, int32_t s, int64_t id)
 {
     n->id[s] = id;
-    n->owner[s] = id < 0 ? -1 : (int32_t)(id % n->nranks);
+    n->owner[s] = owner_of(n, id);
 }
 
 /* A ghost (see net.h) has an id but no word. */
@@ -410,7 +415,9 @@ void net_free(Net *n)
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
     free(n->heap_id); free(n->heap_slot); free(n->step_empty);
-    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner); free(n->xcounts); free(n->xcursor); free(n->prev_count); free(n->prev_tally); free(n->xsettle); free(n->xbuf);
+    free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner);
+    free(n->prev_count); free(n->prev_tally);
+    free(n->xcounts); free(n->xcursor); free(n->xsettle); free(n->xbuf);
     free(n->id); free(n->owner); free(n->word); free(n->act); free(n->has_act);
     free(n->is_speaker); free(n->w2n_prev); free(n->w2n_next); free(n->free_slots); free(n->w2n_pos_scratch);
     free(n);

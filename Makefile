@@ -7,6 +7,8 @@
 #   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
 #   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
+#   make fuzz       the libFuzzer harnesses (tests/fuzz) and their seed corpora;
+#                   make fuzz FUZZ_S=N runs each harness N seconds
 #
 # Every target that builds first runs tools/install-deps.sh (idempotent).
 
@@ -103,7 +105,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean fuzz fuzz-regress fault
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -209,7 +211,55 @@ bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
 cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 sh tests/cuda.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo clusters cuda
+test: unit e2e mpi checkpoint offline batch align galileo clusters cuda fuzz-regress fault
+
+# Fuzzing (tests/fuzz; README.md "Fuzzing"): one libFuzzer
+# harness per parser, built by clang with ASan + UBSan over the library
+# objects compiled again (instrumented) in build/fuzz. MPI is linked, never
+# initialised (a plain process). One build serves make test and
+# make SANITIZE=1 test alike.
+FUZZ_NAMES := detect text params json ckpt batchlist
+FUZZ_DIR   := build/fuzz
+FUZZ_CC    := clang
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Wshadow -ffp-contract=off $(FUZZ_SAN)
+MPI_CFLAGS  = $(shell mpicc -showme:compile)
+MPI_LIBS    = $(shell mpicc -showme:link)
+FUZZ_OBJ   := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(filter-out src/huey.c,$(SRC))) $(FUZZ_DIR)/obj/stub.o
+FUZZ_BINS  := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_NAMES))
+
+$(FUZZ_DIR)/obj/%.o: src/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(MPI_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/obj/stub.o: cuda/stub.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/obj/fuzz_common.o: tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(MPI_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/obj/fuzz_common.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) $(MPI_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $(filter %.c %.o,$^) \
+	    $(LDLIBS) $(MPI_LIBS)
+
+# Seed corpora (build/fuzz/seeds/NAME): the bundled example, the project's
+# own test inputs and configs, and checkpoints and space files made by huey.
+$(FUZZ_DIR)/.seeds: tests/fuzz/seeds.sh $(BIN) $(GEN_BIN) $(wildcard tests/fuzz/regress/*/*)
+	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/fuzz/seeds.sh $(FUZZ_DIR)/seeds && touch $@
+
+FUZZ_S ?=
+fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/.seeds
+	$(if $(FUZZ_S),sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_S) $(FUZZ_NAMES))
+
+# Every input a harness ever crashed on (tests/fuzz/regress/NAME), replayed.
+fuzz-regress: $(FUZZ_BINS)
+	sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_NAMES)
+
+# Faults: kill -9 during checkpoint writes, a full disk, a rank killed.
+fault: $(BIN) $(GEN_BIN)
+	HUEY=$(BIN) GEN=$(GEN_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/fault.sh
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)
@@ -235,4 +285,4 @@ bench: $(BIN)
 clean:
 	rm -rf build bin out
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/cuda/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/cuda/*.d $(FUZZ_DIR)/obj/*.d)

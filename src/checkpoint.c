@@ -28,6 +28,7 @@ struct Ckpt {
     char *path, *tmp;
     hid_t file, group;
     bool writing, parallel;
+    long long file_bytes;   /* reading: the file's size, a bound on what it can hold */
     char *root;   /* batch files: "/conversations/NAME", the checkpoint's "/" */
 };
 
@@ -176,6 +177,7 @@ static Ckpt *open_file(const char *path, char **format)
         die("checkpoint %s: not an HDF5 file, or truncated", path);
     Ckpt *c = xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
+    c->file_bytes = (long long)st.st_size;
     c->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (c->file < 0)
         die("checkpoint %s: cannot open: truncated or damaged HDF5 file", path);
@@ -329,6 +331,8 @@ char *ckpt_get_str(Ckpt *c, const char *name)
     hid_t a = get_attr(c, name);
     hid_t t = H5Aget_type(a);
     size_t n = H5Tget_size(t);
+    if (H5Tget_class(t) != H5T_STRING || n == 0 || (long long)n > c->file_bytes)
+        die("checkpoint %s: attribute '%s' is not a string (damaged or foreign file)", c->path, name);
     char *v = xcalloc(n + 1, 1);
     hid_t mt = H5Tcopy(H5T_C_S1);
     H5Tset_size(mt, n);
@@ -540,6 +544,11 @@ static hid_t open_dataset(Ckpt *c, const char *name, size_t *n)
     H5Sclose(sp);
     if (np < 0)
         die("checkpoint %s: dataset '%s' unreadable", c->path, name);
+    /* huey stores every element (no compression, no unwritten fill): a
+     * dataset cannot hold more elements than the file has bytes */
+    if (!c->writing && np > c->file_bytes)
+        die("checkpoint %s: dataset '%s' claims %lld elements in a file of %lld bytes (damaged file)", c->path, name,
+            (long long)np, c->file_bytes);
     *n = (size_t)np;
     return d;
 }
@@ -558,6 +567,15 @@ void *ckpt_get_array(Ckpt *c, const char *name, CkType t, size_t *n)
     if (*n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         die("checkpoint %s: dataset '%s' is damaged (checksum or read error)", c->path, name);
     H5Dclose(d);
+    return v;
+}
+
+void *ckpt_get_array_n(Ckpt *c, const char *name, CkType t, size_t n)
+{
+    size_t got;
+    void *v = ckpt_get_array(c, name, t, &got);
+    if (got != n)
+        die("checkpoint %s: dataset '%s' holds %zu elements, not %zu (damaged file)", c->path, name, got, n);
     return v;
 }
 

@@ -85,6 +85,8 @@ void ckpt_put_runs(Ckpt *c, const char *name, CkType t, const void *v, const uin
 void ckpt_put_strings(Ckpt *c, const char *name, const char *const *s, size_t n);
 /* Reading: the whole dataset (malloc'ed, *n elements), or a slice. */
 void *ckpt_get_array(Ckpt *c, const char *name, CkType t, size_t *n);
+/* The same for a dataset that must hold n elements (dies otherwise). */
+void *ckpt_get_array_n(Ckpt *c, const char *name, CkType t, size_t n);
 void ckpt_get_part(Ckpt *c, const char *name, CkType t, void *v, size_t n, size_t offset);
 char **ckpt_get_strings(Ckpt *c, const char *name, size_t *n);   /* malloc'ed array of malloc'ed */
 bool ckpt_has(Ckpt *c, const char *name);

@@ -3,13 +3,12 @@
  * (setup -> stream every input through speaker detection, tokenizer and the
  * model -> report and export). Offline subcommands come with checkpoints.
  */
-#define _GNU_SOURCE   /* nftw: FTW_ACTIONRETVAL skips hidden folders */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -22,6 +21,7 @@
 #include "detect.h"
 #include "export.h"
 #include "galileo.h"
+#include "joblist.h"
 #include "net.h"
 #include "offline.h"
 #include "params.h"
@@ -444,52 +444,6 @@ static void write_checkpoint(Run *r, const char *path)
 
 /* ---- batch: one network per conversation -------------------------------- */
 
-/* A conversation to learn: its name (the group in OUT.h5) and its file. */
-typedef struct Job {
-    char *name, *path;
-    long long size;
-} Job;
-
-typedef struct JobList {
-    Job *job;
-    size_t n, cap;
-    const char *dir;   /* listing a directory: its path */
-} JobList;
-
-static void add_job(JobList *l, const char *name, const char *path, long long size)
-{
-    GROW(l->job, l->cap, l->n + 1);
-    l->job[l->n++] = (Job){ xstrdup(name), xstrdup(path), size };
-}
-
-static JobList *walking;   /* nftw has no context argument */
-
-static int walk_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    const char *base = path + ftw->base;
-    if (ftw->level > 0 && base[0] == '.')
-        return type == FTW_D ? FTW_SKIP_SUBTREE : 0;   /* hidden files and folders */
-    struct stat target;
-    if (type == FTW_SL && stat(path, &target) == 0 && S_ISREG(target.st_mode)) {
-        st = &target;   /* a link to a file counts; links to folders are not followed */
-        type = FTW_F;
-    }
-    if (type == FTW_F && S_ISREG(st->st_mode)) {
-        const char *rel = path + strlen(walking->dir);
-        while (*rel == '/')
-            rel++;
-        add_job(walking, rel, path, (long long)st->st_size);
-    } else if (type == FTW_DNR) {
-        warn("--batch %s: cannot read folder %s, skipped", walking->dir, path);
-    }
-    return 0;
-}
-
-static int cmp_job_name(const void *a, const void *b)
-{
-    return strcmp(((const Job *)a)->name, ((const Job *)b)->name);
-}
-
 /* Largest first, so that a few big files do not finish last; then name. */
 static int cmp_job_size(const void *a, const void *b)
 {
@@ -497,58 +451,6 @@ static int cmp_job_size(const void *a, const void *b)
     if (x->size != y->size)
         return x->size > y->size ? -1 : 1;
     return strcmp(x->name, y->name);
-}
-
-/* The conversations of `--batch LIST|DIR` (rank 0): every regular file
- * under DIR (hidden ones skipped), named by its path relative to DIR; or
- * one path per line of LIST (blank lines and lines starting with '#'
- * skipped), named as listed. */
-static void list_jobs(const char *arg, JobList *l)
-{
-    struct stat st;
-    if (stat(arg, &st) != 0)
-        die_usage("--batch %s: %s", arg, strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
-        l->dir = arg;
-        walking = l;
-        if (nftw(arg, walk_entry, 32, FTW_PHYS | FTW_ACTIONRETVAL) != 0)
-            die("--batch %s: cannot list the folder: %s", arg, strerror(errno));
-    } else {
-        FILE *f = fopen(arg, "r");
-        if (!f)
-            die_usage("--batch %s: %s", arg, strerror(errno));
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        for (long lineno = 1; (len = getline(&line, &cap, f)) >= 0; lineno++) {
-            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' || line[len - 1] == ' '))
-                line[--len] = '\0';
-            const char *p = line;
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (!*p || *p == '#')
-                continue;
-            if (memchr(line, '\0', (size_t)len))
-                die_usage("%s:%ld: a NUL byte in a file name", arg, lineno);
-            long long size = stat(p, &st) == 0 ? (long long)st.st_size : -1;
-            add_job(l, p, p, size);
-        }
-        free(line);
-        fclose(f);
-    }
-    qsort(l->job, l->n, sizeof *l->job, cmp_job_name);
-    for (size_t i = 1; i < l->n; i++)
-        if (!strcmp(l->job[i].name, l->job[i - 1].name))
-            die_usage("--batch %s: %s is listed twice", arg, l->job[i].name);
-}
-
-static void free_jobs(JobList *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->job[i].name);
-        free(l->job[i].path);
-    }
-    free(l->job);
 }
 
 /* One field of the summary CSV (RFC 4180 quoting where needed). */
@@ -765,7 +667,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
     size_t bytes = 0, total_jobs = 0, skipped = 0;
     if (me == 0) {
         JobList all = { 0 };
-        list_jobs(arg, &all);
+        joblist_read(arg, &all);
         total_jobs = all.n;
         char **done = NULL;
         size_t ndone = 0;
@@ -798,7 +700,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
                 skipped++;
                 continue;
             }
-            add_job(&todo, all.job[i].name, all.job[i].path, all.job[i].size);
+            joblist_add(&todo, all.job[i].name, all.job[i].path, all.job[i].size);
         }
         for (size_t i = 0; i < ndone; i++)
             free(done[i]);
@@ -819,8 +721,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
         }
         fprintf(stderr, "huey: batch of %zu conversations: %zu to learn on %d rank(s), %zu already in %s\n",
                 total_jobs, todo.n, P, skipped, out);
-        free_jobs(&all);
-        free_jobs(&todo);
+        joblist_free(&all);
+        joblist_free(&todo);
     }
     char *list = comm_bcast_bytes(buf, &bytes);
     free(buf);
@@ -829,7 +731,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
     const char *session = list;
     for (const char *s = list + strlen(list) + 1; s < list + bytes;) {
         const char *path = s + strlen(s) + 1;
-        add_job(&jobs, s, path, 0);
+        joblist_add(&jobs, s, path, 0);
         s = path + strlen(path) + 1;
     }
     char *part_path = xmalloc(strlen(out) + 96);
@@ -889,7 +791,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
     free(failed);
     free(part_path);
     free(list);
-    free_jobs(&jobs);
+    joblist_free(&jobs);
     return status;
 }
 
@@ -1097,6 +999,8 @@ static int cmd_run(int argc, char **argv)
         saved_paths = ckpt_get_strings(ck, "path", &nsaved);
         size_t n2;
         saved_sums = ckpt_get_strings(ck, "sha256", &n2);
+        if (n2 != nsaved)
+            die("checkpoint %s: damaged or foreign file: input tables of different lengths", resume);
         if (!ninputs) {
             inputs = xrealloc(inputs, (nsaved + 1) * sizeof *inputs);
             for (size_t f = 0; f < nsaved; f++)
@@ -1158,11 +1062,12 @@ static int cmd_run(int argc, char **argv)
         net_load(r.net, ck);
         ckpt_group(ck, "/input");
         r.file_index = (size_t)ckpt_get_i64(ck, "file_index");
-        size_t k;
-        int64_t *done = ckpt_get_array(ck, "utterances_done", CK_I64, &k);
-        int64_t *words = ckpt_get_array(ck, "words", CK_I64, &k);
-        int64_t *toks = ckpt_get_array(ck, "tokens", CK_I64, &k);
-        int64_t *wins = ckpt_get_array(ck, "windows", CK_I64, &k);
+        if (r.file_index > ninputs)
+            die("checkpoint %s: damaged or foreign file: input position past the last file", resume);
+        int64_t *done = ckpt_get_array_n(ck, "utterances_done", CK_I64, ninputs);
+        int64_t *words = ckpt_get_array_n(ck, "words", CK_I64, ninputs);
+        int64_t *toks = ckpt_get_array_n(ck, "tokens", CK_I64, ninputs);
+        int64_t *wins = ckpt_get_array_n(ck, "windows", CK_I64, ninputs);
         for (size_t f = 0; f < ninputs; f++) {
             InputFile *in = &r.info.files[f];
             in->utterances_done = (uint64_t)done[f];

@@ -1380,6 +1380,15 @@ static int cmp_w2n(const void *a, const void *b)
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+/* A checkpoint that breaks an invariant the model relies on is refused
+ * with the reason, never half-loaded (files are checksummed, so this is a
+ * foreign or hand-made file, or a bug). */
+static void need(const Ckpt *c, bool ok, const char *what)
+{
+    if (!ok)
+        die("checkpoint %s: damaged or foreign file: %s", ckpt_path(c), what);
+}
+
 void net_load(Net *n, Ckpt *c)
 {
     ckpt_group(c, "/model");
@@ -1399,20 +1408,23 @@ void net_load(Net *n, Ckpt *c)
     if (cnt != MT_N)
         die("checkpoint %s: RNG state has %zu words, not %d", ckpt_path(c), cnt, MT_N);
     memcpy(n->rng.mt, mt, sizeof n->rng.mt);
-    n->rng.index = (uint32_t)ckpt_get_i64(c, "rng_index");
+    int64_t rng_index = ckpt_get_i64(c, "rng_index");
+    need(c, rng_index >= 0 && rng_index <= MT_N, "RNG index out of range");
+    need(c, n->id_counter >= 0, "negative id counter");
+    n->rng.index = (uint32_t)rng_index;
     free(mt);
 
     ckpt_group(c, "/model/neurons");
     size_t nn, k;
     int64_t *ids = ckpt_get_array(c, "id", CK_I64, &nn);
     char **words = ckpt_get_strings(c, "word", &k);
-    int64_t *w2n = ckpt_get_array(c, "word_to_neuron_order", CK_I64, &k);
-    uint8_t *has = ckpt_get_array(c, "has_activation", CK_U8, &k);
-    double *act = ckpt_get_array(c, "activation", CK_F64, &k);
-    uint32_t *nout = ckpt_get_array(c, "out_targets", CK_U32, &k);
-    int64_t *start = ckpt_get_array(c, "row_start", CK_I64, &k);
-    if (k != nn)
-        die("checkpoint %s: neuron tables of different lengths", ckpt_path(c));
+    need(c, k == nn, "neuron tables of different lengths");
+    need(c, nn < INT32_MAX, "too many neurons");
+    int64_t *w2n = ckpt_get_array_n(c, "word_to_neuron_order", CK_I64, nn);
+    uint8_t *has = ckpt_get_array_n(c, "has_activation", CK_U8, nn);
+    double *act = ckpt_get_array_n(c, "activation", CK_F64, nn);
+    uint32_t *nout = ckpt_get_array_n(c, "out_targets", CK_U32, nn);
+    int64_t *start = ckpt_get_array_n(c, "row_start", CK_I64, nn);
 
     /* slots 0..nn-1 in id order; vocabulary; word_to_neuron order */
     ensure_slots(n, (int32_t)nn + 1);
@@ -1425,12 +1437,14 @@ void net_load(Net *n, Ckpt *c)
         int32_t s = (int32_t)i;
         if (i && ids[i] <= ids[i - 1])
             die("checkpoint %s: neuron ids not increasing", ckpt_path(c));
+        need(c, ids[i] >= 0 && ids[i] < n->id_counter, "a neuron id outside 0..id_counter-1");
         by_id[i] = (IdSlot){ ids[i], s };
         set_id(n, s, ids[i]);
         n->act[s] = act[i];
         n->has_act[s] = has[i];
         if (w2n[i] >= 0) {
             size_t len = strlen(words[i]);
+            need(c, strmap_get(&n->vocab, words[i], len) < 0, "a word held by two neurons");
             n->word[s] = strmap_put(&n->vocab, words[i], len, s);
             n->is_speaker[s] = len >= plen && memcmp(words[i], n->p.speaker_prefix, plen) == 0;
             order[nw++] = (W2nPos){ w2n[i], s };
@@ -1443,6 +1457,7 @@ void net_load(Net *n, Ckpt *c)
         BE(n, add_neuron, s, owns(n, ids[i]));
         activate(n, s);
     }
+    need(c, n->nliving <= n->p.max_neurons, "more living neurons than max_neurons");
     qsort(order, nw, sizeof *order, cmp_w2n);
     for (size_t i = 0; i < nw; i++)
         w2n_append(n, order[i].slot);
@@ -1450,13 +1465,17 @@ void net_load(Net *n, Ckpt *c)
     /* rows of the neurons this rank owns, read in blocks */
     ckpt_group(c, "/model/rows");
     size_t total = ckpt_len(c, "partner");
-    enum { BLOCK = 1 << 20 };
+    for (size_t i = 0; i < nn; i++)
+        need(c, start[i] >= (i ? start[i - 1] : 0) && (size_t)start[i] <= total && (i || start[0] == 0),
+             "row starts not increasing from 0 within the rows");
+    enum { BLOCK_MAX = 1 << 20 };
+    size_t block = total < BLOCK_MAX ? total + 1 : BLOCK_MAX;   /* small files: small buffers */
     RowEntry *row = NULL;
     bool *fwd = NULL;
     size_t rowcap = 0;
-    int64_t *bp = xmalloc(BLOCK * sizeof *bp);
-    uint8_t *bi = xmalloc(BLOCK);
-    double *bw = xmalloc(BLOCK * sizeof *bw), *bm = xmalloc(BLOCK * sizeof *bm);
+    int64_t *bp = xmalloc(block * sizeof *bp);
+    uint8_t *bi = xmalloc(block);
+    double *bw = xmalloc(block * sizeof *bw), *bm = xmalloc(block * sizeof *bm);
     size_t bstart = 0, blen = 0;
     for (size_t i = 0; i < nn; i++) {
         size_t end = i + 1 < nn ? (size_t)start[i + 1] : total;
@@ -1469,13 +1488,14 @@ void net_load(Net *n, Ckpt *c)
             size_t at = (size_t)start[i] + q;
             if (at < bstart || at >= bstart + blen) {
                 bstart = at;
-                blen = total - at < BLOCK ? total - at : BLOCK;
+                blen = total - at < block ? total - at : block;
                 ckpt_get_part(c, "partner", CK_I64, bp, blen, bstart);
                 ckpt_get_part(c, "incoming", CK_U8, bi, blen, bstart);
                 ckpt_get_part(c, "w", CK_F64, bw, blen, bstart);
                 ckpt_get_part(c, "m", CK_F64, bm, blen, bstart);
             }
             size_t o = at - bstart;
+            need(c, bi[o] <= 1, "a row entry neither outgoing nor incoming");
             int32_t ps = slot_by_id(by_id, nn, bp[o]);
             if (ps < 0)
                 die("checkpoint %s: a connection names neuron %lld, which is not stored", ckpt_path(c),
@@ -1491,17 +1511,20 @@ void net_load(Net *n, Ckpt *c)
     ckpt_group(c, "/model/stale");
     size_t nst;
     int64_t *ssrc = ckpt_get_array(c, "source", CK_I64, &nst);
-    int64_t *sdst = ckpt_get_array(c, "target", CK_I64, &nst);
-    for (size_t i = 0; i < nst; i++)
+    int64_t *sdst = ckpt_get_array_n(c, "target", CK_I64, nst);
+    for (size_t i = 0; i < nst; i++) {
+        int32_t ss = slot_by_id(by_id, nn, ssrc[i]), ds = slot_by_id(by_id, nn, sdst[i]);
+        need(c, ss >= 0 && ds >= 0, "a stale out-target names a neuron that is not stored");
         if (owns(n, ssrc[i]))
-            n->be.ops->stale_add(n->be.st, slot_by_id(by_id, nn, ssrc[i]), slot_by_id(by_id, nn, sdst[i]));
+            n->be.ops->stale_add(n->be.st, ss, ds);
+    }
     free(ssrc);
     free(sdst);
 
     ckpt_group(c, "/model/concepts");
     size_t nc;
     char **cw = ckpt_get_strings(c, "word", &nc);
-    int64_t *cid = ckpt_get_array(c, "id", CK_I64, &k);
+    int64_t *cid = ckpt_get_array_n(c, "id", CK_I64, nc);
     for (size_t i = 0; i < nc; i++) {
         GROW(n->concepts, n->concepts_cap, n->nconcepts + 1);
         const char *key = strmap_put(&n->concept_idx, cw[i], strlen(cw[i]), (int64_t)n->nconcepts);
@@ -1514,7 +1537,7 @@ void net_load(Net *n, Ckpt *c)
     ckpt_group(c, "/model/speakers");
     size_t nsp;
     char **names = ckpt_get_strings(c, "name", &nsp);
-    int64_t *blocks = ckpt_get_array(c, "utterances", CK_I64, &k);
+    int64_t *blocks = ckpt_get_array_n(c, "utterances", CK_I64, nsp);
     for (size_t i = 0; i < nsp; i++) {
         int32_t si = speaker_index(n, names[i]);
         n->speakers[si].blocks = (uint64_t)blocks[i];
@@ -1526,10 +1549,12 @@ void net_load(Net *n, Ckpt *c)
     ckpt_group(c, "/model/history");
     size_t nh;
     int32_t *hs = ckpt_get_array(c, "speaker", CK_I32, &nh);
-    int64_t *ht = ckpt_get_array(c, "tokens", CK_I64, &k);
-    int64_t *hw = ckpt_get_array(c, "first_window", CK_I64, &k);
-    double *hm = ckpt_get_array(c, "self_concept_mass", CK_F64, &k);
+    int64_t *ht = ckpt_get_array_n(c, "tokens", CK_I64, nh);
+    int64_t *hw = ckpt_get_array_n(c, "first_window", CK_I64, nh);
+    double *hm = ckpt_get_array_n(c, "self_concept_mass", CK_F64, nh);
     GROW(n->history, n->history_cap, nh + 1);
+    for (size_t i = 0; i < nh; i++)
+        need(c, hs[i] >= 0 && (size_t)hs[i] < n->nspeakers, "an utterance by an unknown speaker");
     for (size_t i = 0; i < nh; i++)
         n->history[i] = (UttRecord){ hs[i], (uint64_t)ht[i], (uint64_t)hw[i], hm[i] };
     n->nhistory = nh;
@@ -1545,10 +1570,11 @@ void net_load(Net *n, Ckpt *c)
     ckpt_group(c, "/model/word_counts");
     size_t nfw;
     char **fw = ckpt_get_strings(c, "word", &nfw);
-    uint64_t *raw = ckpt_get_array(c, "raw", CK_I64, &k);
-    uint64_t *kept = ckpt_get_array(c, "after_kill_list", CK_I64, &k);
+    uint64_t *raw = ckpt_get_array_n(c, "raw", CK_I64, nfw);
+    uint64_t *kept = ckpt_get_array_n(c, "after_kill_list", CK_I64, nfw);
     for (size_t i = 0; i < nfw; i++) {
         net_count_word(n, fw[i], strlen(fw[i]), false);
+        need(c, n->nfreq == i + 1, "a word counted twice");
         n->freq_raw[i] = raw[i];
         n->freq_kept[i] = kept[i];
         free(fw[i]);
@@ -1560,6 +1586,8 @@ void net_load(Net *n, Ckpt *c)
     n->cur_speaker = (int32_t)ckpt_get_i64(c, "speaker");
     n->spk_id = ckpt_get_i64(c, "speaker_id");
     n->spk_slot = n->in_utterance ? slot_by_id(by_id, nn, n->spk_id) : -1;
+    need(c, !n->in_utterance || (n->cur_speaker >= 0 && (size_t)n->cur_speaker < n->nspeakers && n->spk_slot >= 0),
+         "the utterance being read has an unknown speaker");
     n->utt_nliving0 = (int32_t)ckpt_get_i64(c, "living_at_start");
     n->utt_windows0 = (uint64_t)ckpt_get_i64(c, "windows_at_start");
     n->utt_tokens = (uint64_t)ckpt_get_i64(c, "tokens");

@@ -42,6 +42,7 @@ Loaded *offline_load(const char *path)
     ckpt_group(c, "/params");
     void *lp[2] = { &p, c };
     params_each(&keys, load_param, lp);
+    params_validate(&p);
 
     ckpt_group(c, "/kill_list");
     size_t nk;
@@ -66,15 +67,19 @@ Loaded *offline_load(const char *path)
     size_t nf, k;
     char **paths = ckpt_get_strings(c, "path", &nf);
     char **sums = ckpt_get_strings(c, "sha256", &k);
+    if (k != nf)
+        die("checkpoint %s: damaged or foreign file: input tables of different lengths", path);
     char **strat = ckpt_get_strings(c, "strategy", &k);
-    double *conf = ckpt_get_array(c, "confidence", CK_F64, &k);
-    int64_t *done = ckpt_get_array(c, "utterances_done", CK_I64, &k);
-    int64_t *words = ckpt_get_array(c, "words", CK_I64, &k);
-    int64_t *toks = ckpt_get_array(c, "tokens", CK_I64, &k);
-    int64_t *wins = ckpt_get_array(c, "windows", CK_I64, &k);
-    int64_t *exch = ckpt_get_array(c, "exchanges_total", CK_I64, &k);
-    int64_t *ws = ckpt_get_array(c, "whitespace_words", CK_I64, &k);
-    int64_t *bytes = ckpt_get_array(c, "bytes", CK_I64, &k);
+    if (k != nf)
+        die("checkpoint %s: damaged or foreign file: input tables of different lengths", path);
+    double *conf = ckpt_get_array_n(c, "confidence", CK_F64, nf);
+    int64_t *done = ckpt_get_array_n(c, "utterances_done", CK_I64, nf);
+    int64_t *words = ckpt_get_array_n(c, "words", CK_I64, nf);
+    int64_t *toks = ckpt_get_array_n(c, "tokens", CK_I64, nf);
+    int64_t *wins = ckpt_get_array_n(c, "windows", CK_I64, nf);
+    int64_t *exch = ckpt_get_array_n(c, "exchanges_total", CK_I64, nf);
+    int64_t *ws = ckpt_get_array_n(c, "whitespace_words", CK_I64, nf);
+    int64_t *bytes = ckpt_get_array_n(c, "bytes", CK_I64, nf);
     ri->files = xcalloc(nf + 1, sizeof *ri->files);
     ri->nfiles = nf;
     for (size_t f = 0; f < nf; f++) {

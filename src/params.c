@@ -315,48 +315,80 @@ void params_default(Params *p)
         set_opt(p, &opts[i], opts[i].def, "default");
 }
 
+/* One line of a config file (comment removed, NUL-terminated): its key
+ * and value, or NULL for a blank line; *why says what is wrong otherwise. */
+static char *config_line(char *line, char **value, const char **why)
+{
+    *why = NULL;
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char *s = line;
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    if (!*s)
+        return NULL;
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        *why = "expected 'key = value'";
+        *value = s;
+        return NULL;
+    }
+    *eq = '\0';
+    e = eq;
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    *value = eq + 1;
+    while (isspace((unsigned char)**value))
+        (*value)++;
+    if (*s)
+        return s;
+    *why = "missing key before '='";
+    *value = NULL;
+    return NULL;
+}
+
 void params_load_file(Params *p, const char *path)
 {
-    FILE *f = fopen(path, "r");
+    /* read whole (config files are small), so that no error below leaves
+     * the file open */
+    FILE *f = fopen(path, "rb");
     if (!f)
         die_usage("config file %s: cannot open", path);
-    char line[8192];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        GROW(buf, cap, len + 4097);
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad)
+        die_usage("config file %s: read error", path);
+    buf[len] = '\0';
+    int lineno = 1;
+    for (char *line = buf; line < buf + len; lineno++) {
+        char *nl = memchr(line, '\n', (size_t)(buf + len - line)), *next = nl ? nl + 1 : buf + len;
+        *(nl ? nl : buf + len) = '\0';
         char where[4200];
         snprintf(where, sizeof where, "%s:%d", path, lineno);
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n')
-            die_usage("%s: line too long", where);
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = line;
-        while (isspace((unsigned char)*s))
-            s++;
-        char *e = s + strlen(s);
-        while (e > s && isspace((unsigned char)e[-1]))
-            *--e = '\0';
-        if (!*s)
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq)
-            die_usage("%s: expected 'key = value', got '%s'", where, s);
-        *eq = '\0';
-        char *key = s, *value = eq + 1;
-        e = key + strlen(key);
-        while (e > key && isspace((unsigned char)e[-1]))
-            *--e = '\0';
-        while (isspace((unsigned char)*value))
-            value++;
-        if (!*key)
-            die_usage("%s: missing key before '='", where);
-        params_set(p, key, value, where);
+        if (strlen(line) != (size_t)(next - line) - (nl != NULL))
+            die_usage("%s: a NUL byte in the line", where);
+        const char *why;
+        char *value = NULL, *key = config_line(line, &value, &why);
+        if (why && value)
+            die_usage("%s: %s, got '%s'", where, why, value);
+        if (why)
+            die_usage("%s: %s", where, why);
+        if (key)
+            params_set(p, key, value, where);
+        line = next;
     }
-    if (ferror(f))
-        die_usage("config file %s: read error", path);
-    fclose(f);
+    free(buf);
 }
 
 void params_validate(const Params *p)

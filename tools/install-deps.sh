@@ -4,7 +4,7 @@
 # installs what is missing; otherwise it lists what is missing and stops.
 set -eu
 
-PKGS="gcc g++ make pkg-config python3 libutf8proc-dev libpcre2-dev libssl-dev libjansson-dev libcunit1-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools python3-h5py libxml2-utils libopenblas-dev libscalapack-openmpi-dev"
+PKGS="gcc g++ make pkg-config python3 libutf8proc-dev libpcre2-dev libssl-dev libjansson-dev libcunit1-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools python3-h5py libxml2-utils libopenblas-dev libscalapack-openmpi-dev clang libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

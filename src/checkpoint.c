@@ -32,11 +32,58 @@ struct Ckpt {
     char *root;   /* batch files: "/conversations/NAME", the checkpoint's "/" */
 };
 
-#define CK_CHECK(x, what)                                                                         \
-    do {                                                                                         \
-        if ((x) < 0 && (H5Eprint2(H5E_DEFAULT, stderr), 1))                                      \
-            die("checkpoint %s: HDF5 error while %s", c->writing ? c->tmp : c->path, (what));    \
+#define CK_CHECK(x, what)                     \
+    do {                                     \
+        errno = 0;                           \
+        if ((x) < 0)                         \
+            hdf5_failed(c, (what));          \
     } while (0)
+
+/* Before the first HDF5 call: errors are huey's to report; and no exit
+ * handler of HDF5's, which would flush files still open when huey stops
+ * on an error (a full disk: that flush fails again, inside exit). Every
+ * file huey writes is closed before it exits normally. */
+static void hdf5_start(void)
+{
+    static bool started;
+    if (started)
+        return;
+    started = true;
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* The errno behind a failed HDF5 call: its file driver records it in the
+ * error stack's text ("..., errno = 28, error message = ..."). */
+static herr_t find_errno(unsigned n, const H5E_error2_t *e, void *ctx)
+{
+    (void)n;
+    const char *at = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (at && !*(int *)ctx)
+        *(int *)ctx = atoi(at + 8);
+    return 0;
+}
+
+/* An HDF5 call failed. Writing, the usual cause is the disk (full, or a
+ * file-size limit): say so in one line; the previous checkpoint is intact
+ * (only NAME.tmp was being written, and it is removed). Reading, the file
+ * is damaged. HDF5's own trace follows with HUEY_HDF5_TRACE=1. */
+_Noreturn static void hdf5_failed(const Ckpt *c, const char *what)
+{
+    int err = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, find_errno, &err);
+    if (!err)
+        err = errno;
+    if (getenv("HUEY_HDF5_TRACE"))
+        H5Eprint2(H5E_DEFAULT, stderr);
+    if (!c->writing)
+        die("checkpoint %s: HDF5 error while reading %s (damaged file)", c->path, what);
+    bool tmp = strcmp(c->tmp, c->path) != 0;   /* part files are written in place */
+    if (tmp)
+        unlink(c->tmp);
+    die("checkpoint %s: write failed (%s): %s%s", c->tmp, what, err ? strerror(err) : "HDF5 error",
+        tmp ? "; the previous checkpoint, if any, is intact" : "");
+}
 
 static hid_t mem_type(CkType t)
 {
@@ -95,7 +142,7 @@ static hid_t group_props(void)
 /* Create `file` (truncating), collectively with MPI-IO when `parallel`. */
 static Ckpt *create_file(const char *path, const char *file, bool parallel, const char *what)
 {
-    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    hdf5_start();
     Ckpt *c = xcalloc(1, sizeof *c);
     c->path = xstrdup(path);
     c->tmp = xstrdup(file);
@@ -167,7 +214,7 @@ void ckpt_commit(Ckpt *c)
  * or "huey-batch"; malloc'ed). */
 static Ckpt *open_file(const char *path, char **format)
 {
-    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    hdf5_start();
     struct stat st;
     if (stat(path, &st) != 0)
         die("checkpoint %s: %s", path, strerror(errno));
@@ -282,8 +329,8 @@ void ckpt_group(Ckpt *c, const char *name)
 static void put_attr(Ckpt *c, const char *name, hid_t ftype, hid_t mtype, const void *v)
 {
     hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(c->group, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-    CK_CHECK(a, name);
+    hid_t a;
+    CK_CHECK(a = H5Acreate2(c->group, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT), name);
     CK_CHECK(H5Awrite(a, mtype, v), name);
     H5Aclose(a);
     H5Sclose(sp);
@@ -371,10 +418,10 @@ static hid_t create_dataset(Ckpt *c, const char *name, CkType t, size_t total)
         H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
     }
-    hid_t d = H5Dcreate2(c->group, name, file_type(t), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d;
+    CK_CHECK(d = H5Dcreate2(c->group, name, file_type(t), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), name);
     H5Pclose(dcpl);
     H5Sclose(sp);
-    CK_CHECK(d, name);
     return d;
 }
 
@@ -778,7 +825,7 @@ char **ckpt_summaries(const char *path, size_t *n)
 
 char **ckpt_try_conversations(const char *path, size_t *n)
 {
-    H5Eset_auto(H5E_DEFAULT, NULL, NULL);
+    hdf5_start();
     *n = 0;
     if (H5Fis_hdf5(path) <= 0)
         return NULL;

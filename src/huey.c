@@ -1137,8 +1137,15 @@ static int cmd_run(int argc, char **argv)
             if (!jf)
                 die("cannot write %s: %s", json_path, strerror(errno));
             export_json_extra(r.net, &out, sc, &r.info, jf, galileo_dir ? galileo_json_keys : NULL, spaces);
-            if (fclose(jf) != 0)
-                die("error writing %s: %s", json_path, strerror(errno));
+            /* a full disk or a file-size limit shows in the stream's error
+             * flag or at the last flush: no partial file is left behind */
+            errno = 0;
+            bool bad = fflush(jf) != 0 || ferror(jf);
+            int werr = errno;
+            if (fclose(jf) != 0 || bad) {
+                unlink(json_path);
+                die("error writing %s: %s; nothing written", json_path, strerror(werr ? werr : errno));
+            }
             fprintf(stderr, "huey: wrote %s\n", json_path);
         }
         space_free(spaces[0]);
@@ -1182,6 +1189,9 @@ static int take_conversation(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* past a file-size limit (ulimit -f) a write fails with EFBIG, which
+     * is reported like a full disk, instead of killing the process */
+    signal(SIGXFSZ, SIG_IGN);
     comm_init(&argc, &argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);

@@ -218,7 +218,7 @@ test: unit e2e mpi checkpoint offline batch align galileo clusters cuda fuzz-reg
 # objects compiled again (instrumented) in build/fuzz. MPI is linked, never
 # initialised (a plain process). One build serves make test and
 # make SANITIZE=1 test alike.
-FUZZ_NAMES := detect text params json ckpt batchlist
+FUZZ_NAMES := detect text params json ckpt ckptedit batchlist
 FUZZ_DIR   := build/fuzz
 FUZZ_CC    := clang
 FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -249,12 +249,18 @@ $(FUZZ_DIR)/fuzz-%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/obj/fuzz_common
 $(FUZZ_DIR)/.seeds: tests/fuzz/seeds.sh $(BIN) $(GEN_BIN) $(wildcard tests/fuzz/regress/*/*)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/fuzz/seeds.sh $(FUZZ_DIR)/seeds && touch $@
 
+# The checkpoint fuzz-ckptedit edits (tests/fuzz/ckptedit.c).
+$(FUZZ_DIR)/base.h5: $(BIN) tests/data/example_conversation.txt
+	@mkdir -p $(FUZZ_DIR)
+	head -12 tests/data/example_conversation.txt > $(FUZZ_DIR)/base.txt
+	$(BIN) run $(FUZZ_DIR)/base.txt --progress-interval 0 --checkpoint $@ 2>/dev/null
+
 FUZZ_S ?=
-fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/.seeds
+fuzz: $(FUZZ_BINS) $(FUZZ_DIR)/.seeds $(FUZZ_DIR)/base.h5
 	$(if $(FUZZ_S),sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_S) $(FUZZ_NAMES))
 
 # Every input a harness ever crashed on (tests/fuzz/regress/NAME), replayed.
-fuzz-regress: $(FUZZ_BINS)
+fuzz-regress: $(FUZZ_BINS) $(FUZZ_DIR)/base.h5
 	sh tests/fuzz/replay.sh $(FUZZ_DIR) $(FUZZ_NAMES)
 
 # Faults: kill -9 during checkpoint writes, a full disk, a rank killed.

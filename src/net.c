@@ -1457,7 +1457,6 @@ void net_load(Net *n, Ckpt *c)
         BE(n, add_neuron, s, owns(n, ids[i]));
         activate(n, s);
     }
-    need(c, n->nliving <= n->p.max_neurons, "more living neurons than max_neurons");
     qsort(order, nw, sizeof *order, cmp_w2n);
     for (size_t i = 0; i < nw; i++)
         w2n_append(n, order[i].slot);

@@ -48,6 +48,11 @@ void fuzz_done(void);
         fuzz_begin();                 \
     } while (0)
 
+/* Checkpoint harnesses: close every HDF5 object and file huey left open
+ * (the cleanup after a die()); abort if any stays open. */
+void fuzz_close_hdf5(void);
+void fuzz_check_hdf5_closed(const char *when);
+
 /* Path of a file holding data[0..n) (one file per slot 0..3, rewritten
  * on every call, removed at exit). */
 const char *fuzz_file(int slot, const void *data, size_t n);

@@ -112,6 +112,47 @@ void fuzz_after_die(void)
             close(fd);
 }
 
+static int collect(void *obj, hid_t id, void *ctx)
+{
+    (void)obj;
+    hid_t *last = ctx;
+    *last = id;
+    return 1;   /* one at a time: it is closed before the next search */
+}
+
+/* Every object and file huey had open (attributes, groups, datasets,
+ * then the files), and its dataspaces. */
+void fuzz_close_hdf5(void)
+{
+    for (int files = 0; files < 2; files++) {
+        ssize_t n = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+        hid_t *ids = malloc(((size_t)(n > 0 ? n : 0) + 1) * sizeof *ids);
+        n = n > 0 ? H5Fget_obj_ids(H5F_OBJ_ALL, H5F_OBJ_ALL, (size_t)n, ids) : 0;
+        for (ssize_t i = 0; i < n; i++) {
+            H5I_type_t t = H5Iget_type(ids[i]);
+            if ((t == H5I_FILE) == (files == 1))
+                (t == H5I_FILE ? H5Fclose : t == H5I_ATTR ? H5Aclose : H5Oclose)(ids[i]);
+        }
+        free(ids);
+    }
+    hid_t sp;
+    while (sp = -1, H5Isearch(H5I_DATASPACE, collect, &sp), sp >= 0)
+        H5Sclose(sp);
+    H5Eclear2(H5E_DEFAULT);
+    fuzz_check_hdf5_closed("after a die()");
+}
+
+/* Nothing may stay open: after an input that loaded, huey closed
+ * everything; after a die(), fuzz_close_hdf5 did. */
+void fuzz_check_hdf5_closed(const char *when)
+{
+    ssize_t open = H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL);
+    if (open != 0) {
+        fprintf(stderr, "fuzz: %s, %zd HDF5 objects left open\n", when, open);
+        abort();
+    }
+}
+
 static char tmp_dir[64];
 
 static void remove_files(void)

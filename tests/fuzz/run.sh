@@ -24,7 +24,7 @@ one() {
     # the smallest checkpoints with connections are 60-125 KB; HDF5's state
     # after a die() cannot be freed (fuzz.h), so leaks are looked for at
     # exit only (per input, every rejected file would be checked twice)
-    [ "$n" = ckpt ] && len=131072 leaks=0
+    case $n in ckpt) len=131072 leaks=0 ;; ckptedit) leaks=0 ;; esac
     "$DIR/fuzz-$n" -max_total_time="$S" -timeout=1 -max_len=$len -detect_leaks=$leaks -rss_limit_mb=2048 -close_fd_mask=3 \
         -print_final_stats=1 -artifact_prefix="$DIR/crashes/$n/" "$DIR/corpus/$n" > "$DIR/log/$n.log" 2>&1
     echo $? > "$DIR/log/$n.rc"

@@ -11,7 +11,7 @@ HUEY=${HUEY:-bin/huey}
 GEN=${GEN:-build/gencorpus}
 DATA=../shared/data
 rm -rf "$DIR"
-for n in detect text params json ckpt batchlist; do mkdir -p "$DIR/$n"; done
+for n in detect text params json ckpt ckptedit batchlist; do mkdir -p "$DIR/$n"; done
 TMP=$DIR/.work
 mkdir -p "$TMP"
 cap() { head -c 65000; }
@@ -79,6 +79,13 @@ done
 printf '{"labels": ["a", "b", "c", "d"], "coordinates": [[0, 1, 0], [1, 2, 0], [0, 0.5, 2], [3, -1, 1]],\n "eigenvalues_desc": [4, -1, 2]}\n' > "$DIR/json/hand.json"
 printf '{"web_torgerson_galileo": {"concept_words": ["x", "y", "z"], "positions": [[1e308, -0.0, NaN], [Infinity, -Infinity, 2e-308], [1, 2, 3]], "selected_eigenvalues": [1, -2, 3]}, "s": "\\u00e9\\ud83d\\ude00\\n"}\n' > "$DIR/json/escapes.json"
 
+# ---- edits of a checkpoint (tests/fuzz/ckptedit.c: 15-byte records)
+: > "$DIR/ckptedit/none"
+printf '\000\000\001\000\000\000\001\377\377\377\377\377\377\377\377' > "$DIR/ckptedit/set"
+printf '\001\000\007\000\000\000\003AAAAAAAA\002\000\011\000\000\000\005\001\000\000\000\000\000\000\000' \
+    > "$DIR/ckptedit/cut-grow"
+printf '\003\000\020\000\000\000\000\000\000\000\000\000\000\000\000' > "$DIR/ckptedit/delete"
+
 # ---- batch LIST files
 printf '%s\n' "$TMP/batch/labeled.txt" "# a comment" "" "  $TMP/batch/numbered.txt  " > "$DIR/batchlist/list"
 printf 'a.txt\r\nb.txt\r\n\t# indented comment\r\n' > "$DIR/batchlist/crlf"
@@ -91,4 +98,4 @@ for d in tests/fuzz/regress/*/; do
     for f in "$d"*; do [ -f "$f" ] && cp "$f" "$DIR/$n/regress-$(basename "$f")"; done
 done
 rm -rf "$TMP"
-echo "fuzz seeds: $(for n in detect text params json ckpt batchlist; do printf '%s %s  ' "$n" "$(ls "$DIR/$n" | wc -l)"; done)"
+echo "fuzz seeds: $(for n in detect text params json ckpt ckptedit batchlist; do printf '%s %s  ' "$n" "$(ls "$DIR/$n" | wc -l)"; done)"

@@ -81,17 +81,14 @@ static void run(const char *path, const DetectOptions *opt)
     detect_free(&d);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc;
-    (void)argv;
     fuzz_init(FUZZ_FREE, NULL);
     kill = kill_default();
     /* the compiled patterns live for the process: made before any input */
     DetectOptions opt = { .conversation_mode = true };
     static const char hello[] = "A: hello\nB: hi\n";
     run(fuzz_file(0, hello, sizeof hello - 1), &opt);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -29,6 +29,10 @@ typedef enum { FUZZ_FREE, FUZZ_IGNORE } FuzzDieMode;
 
 extern jmp_buf fuzz_env;
 
+/* Each harness's: what it needs before the first input, fuzz_init at
+ * least (called from LLVMFuzzerInitialize). */
+void fuzz_setup(void);
+
 /* Once per process, before the first input: die() returns to FUZZ_GUARD,
  * the allocation log is installed; mode says what happens to what a dying
  * input left allocated. cleanup (may be NULL) runs first after a die(),

@@ -67,6 +67,14 @@ void fuzz_init(FuzzDieMode mode, void (*cleanup)(void))
     }
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_setup();
+    return 0;
+}
+
 void fuzz_begin(void)
 {
     if (!fds_known) {

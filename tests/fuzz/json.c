@@ -16,12 +16,9 @@
 #include "fuzz.h"
 #include "jsonread.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc;
-    (void)argv;
     fuzz_init(FUZZ_FREE, NULL);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -31,12 +31,9 @@ static void record(void *ctx, const char *key, const char *value)
         params_set(e->into, key, value, "echo");
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc;
-    (void)argv;
     fuzz_init(FUZZ_FREE, NULL);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -53,12 +53,9 @@ static Stream tokenize(const KillList *k, const char *s, size_t n, unsigned step
     return st;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc;
-    (void)argv;
     fuzz_init(FUZZ_FREE, NULL);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

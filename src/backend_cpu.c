@@ -50,7 +50,7 @@
 #include "rules.h"
 #include "util.h"
 
-enum { NB_IN = 2, NB_FWD = 1 };
+enum { NB_IN = 2, NB_FWD = 1, NB_PAD = -4 };
 static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
 static inline int32_t nb_partner(int32_t nb) { return nb >> 2; }
 static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
@@ -69,6 +69,11 @@ typedef struct Touched {
     double w;
 } Touched;
 
+/* The same, as the Hebbian step records it: window member, position. */
+typedef struct TouchRec {
+    int32_t member, pos;
+} TouchRec;
+
 typedef struct CpuState {
     WindowGate gate;          /* first: the ops table's gate entries read it (gate.h) */
     const Params *p;
@@ -80,7 +85,8 @@ typedef struct CpuState {
     int32_t *dirty_list;      /* slots marked dirty since the last refresh */
     size_t ndirty, dirty_cap;
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
-    double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
+    double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0; */
+    double *asel_block;       /* (4 + 4*cap) asel - 4: asel[NB_PAD] = 0 */
     double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
     size_t hcap;
     int32_t *oslot, *oidx;    /* (ocap) P > 1: the listed rows held here, their list index */
@@ -95,7 +101,15 @@ typedef struct CpuState {
     int64_t wid[MAX_WINDOW];
     int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
+    uint8_t *wtouch;          /* (wn*wn) pair (i->j) touched in this window */
     size_t wcap;
+    /* the copies the Hebbian step touched, in rows held here (each once),
+     * then grouped by member for the step: tpos[tbeg[i] .. tbeg[i+1]) */
+    TouchRec *trec;
+    size_t ntrec, trec_cap;
+    int32_t *tpos;
+    size_t tpos_cap;
+    int32_t tbeg[MAX_WINDOW + 1];
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
     double last_activity, last_target;  /* rule_mass_target cache */
     bool avx2;                /* use the AVX2 kernels */
@@ -121,10 +135,13 @@ typedef struct BlockPool {
 
 static BlockPool pool;   /* blocks are interchangeable between backends */
 
+/* Half again the last, rounded up to whole groups of four entries. */
+static inline int32_t series_next(int32_t c) { return (c + c / 2 + 3) & ~3; }
+
 static int cap_class(int32_t cap)
 {
     int k = 0;
-    for (int32_t c = ROW_MIN_CAP; c < cap && k < POOL_CLASSES; c += c / 2)
+    for (int32_t c = ROW_MIN_CAP; c < cap && k < POOL_CLASSES; c = series_next(c))
         k++;
     return k < POOL_CLASSES ? k : -1;
 }
@@ -173,8 +190,21 @@ static int32_t series_cap(int32_t need)
 {
     int32_t c = ROW_MIN_CAP;
     while (c < need)
-        c += c / 2;
+        c = series_next(c);
     return c;
+}
+
+/* Entries n .. up to the next multiple of four: a weight that decays to
+ * itself and never falls below the deletion cut, and a partner code whose
+ * activation is 0 (asel[NB_PAD] = 0), so that the vector kernels read
+ * whole groups of four without a remainder case. */
+static void row_pad(EdgeRow *r)
+{
+    for (int32_t k = r->n; k & 3; k++) {
+        r->w[k] = HUGE_VAL;
+        r->m[k] = 0.0;
+        r->nb[k] = NB_PAD;
+    }
 }
 
 static void row_resize(EdgeRow *r, int32_t c)
@@ -190,6 +220,7 @@ static void row_resize(EdgeRow *r, int32_t c)
     r->m = blk + c;
     r->nb = (int32_t *)(blk + 2 * c);
     r->cap = c;
+    row_pad(r);
 }
 
 /* Grow by half: at most a third of a row's storage is slack, so a
@@ -215,10 +246,13 @@ static void row_shrink(EdgeRow *r)
 static int32_t row_append(EdgeRow *r, int32_t nb)
 {
     row_reserve(r, r->n + 1);
-    r->w[r->n] = 0.0;
-    r->m[r->n] = 0.0;
-    r->nb[r->n] = nb;
-    return r->n++;
+    int32_t k = r->n++;
+    if ((k & 3) == 0)
+        row_pad(r);   /* a new group of four */
+    r->w[k] = 0.0;
+    r->m[k] = 0.0;
+    r->nb[k] = nb;
+    return k;
 }
 
 /* Tombstone the copy with partner x in direction `in`; whether one existed. */
@@ -246,7 +280,9 @@ static void ensure_cap(CpuState *s, int32_t slot)
     s->dirty = xrealloc(s->dirty, (size_t)c * sizeof *s->dirty);
     s->widx = xrealloc(s->widx, (size_t)c * sizeof *s->widx);
     s->owned = xrealloc(s->owned, (size_t)c);
-    s->asel = xrealloc(s->asel, 4 * (size_t)c * sizeof *s->asel);
+    s->asel_block = xrealloc(s->asel_block, 4 * ((size_t)c + 1) * sizeof *s->asel_block);
+    memset(s->asel_block, 0, 4 * sizeof *s->asel_block);
+    s->asel = s->asel_block + 4;
     for (int32_t i = s->cap; i < c; i++) {
         memset(&s->row[i], 0, sizeof s->row[i]);
         s->nout[i] = 0;
@@ -260,6 +296,10 @@ static void ensure_cap(CpuState *s, int32_t slot)
 
 /* ---- ops ---------------------------------------------------------------- */
 
+#ifdef HAVE_AVX2_KERNEL
+static void keep_perm_init(void);
+#endif
+
 static void *cpu_create(const Params *p, int nranks)
 {
     CpuState *s = xcalloc(1, sizeof *s);
@@ -268,6 +308,8 @@ static void *cpu_create(const Params *p, int nranks)
     s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
+    if (s->avx2)
+        keep_perm_init();
 #endif
     return s;
 }
@@ -277,9 +319,9 @@ static void cpu_destroy(void *st)
     CpuState *s = st;
     for (int32_t i = 0; i < s->cap; i++)
         block_put(s->row[i].w, s->row[i].cap);
-    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
+    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel_block);
     free(s->owned); gate_free(&s->gate);
-    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf); free(s->oslot); free(s->oidx); free(s->oempty);
+    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->wtouch); free(s->trec); free(s->tpos); free(s->dirty_list); free(s->hbuf); free(s->oslot); free(s->oidx); free(s->oempty);
     pool_drain();
     free(s);
 }
@@ -451,10 +493,14 @@ static void cpu_window_begin(void *st, const WindowView *w)
     }
     size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
-    if (s->wcap != old)
+    if (s->wcap != old) {
         s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
+        s->wtouch = xrealloc(s->wtouch, s->wcap);
+    }
     for (int i = 0; i < n * n; i++)
         s->wout[i] = s->win[i] = -1;
+    memset(s->wtouch, 0, (size_t)n * n);
+    s->ntrec = 0;
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[w->slot[i]];
         int32_t k = 0;
@@ -492,6 +538,15 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
         *state = GATE_EXISTS;
     }
     int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
+    if (!s->wtouch[di * n + dj]) {
+        /* the step keeps these copies' weights (§10: no decay in the window) */
+        s->wtouch[di * n + dj] = 1;
+        GROW(s->trec, s->trec_cap, s->ntrec + 2);
+        if (oi)
+            s->trec[s->ntrec++] = (TouchRec){ di, po };
+        if (oj)
+            s->trec[s->ntrec++] = (TouchRec){ dj, pi };
+    }
     double activity = ai * aj;
     if (activity != s->last_activity) {
         s->last_activity = activity;
@@ -610,58 +665,67 @@ static void row_filter(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r
     row->n = k2;
     row->ntomb = 0;
     row_shrink(row);
+    if (row->n)
+        row_pad(row);
 }
 
 #ifdef HAVE_AVX2_KERNEL
-/* AVX2 versions of row_sums and row_pass_fast: vector lane l holds scalar
- * lane l, so the results are the scalar ones bit for bit. */
-static inline __attribute__((target("avx2"))) __m256d remainder_mask(int32_t r)
+/* AVX2 versions of the row passes: vector lane l holds scalar lane l, so
+ * the results are the scalar ones bit for bit. Rows are read in whole
+ * groups of four (row_pad); `in_row` masks the padding out of sums. */
+typedef struct Lanes {
+    __m256i pos;   /* positions k .. k + 3 */
+    __m256i n;     /* the row length, in every lane */
+} Lanes;
+
+static inline __attribute__((target("avx2"))) Lanes lanes_start(int32_t n)
 {
-    const __m256i lanes = _mm256_set_epi64x(3, 2, 1, 0);
-    return _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(r), lanes));
+    return (Lanes){ _mm256_set_epi64x(3, 2, 1, 0), _mm256_set1_epi64x(n) };
 }
 
-static inline __attribute__((target("avx2"))) double lanes_combine(__m256d v)
+/* The mask of the group's lanes inside the row; moves on to the next group. */
+static inline __attribute__((target("avx2"))) __m256d lanes_next(Lanes *l)
 {
-    double l[4];
-    _mm256_storeu_pd(l, v);
-    return (l[0] + l[1]) + (l[2] + l[3]);
+    __m256d in_row = _mm256_castsi256_pd(_mm256_cmpgt_epi64(l->n, l->pos));
+    l->pos = _mm256_add_epi64(l->pos, _mm256_set1_epi64x(4));
+    return in_row;
 }
 
-/* asel[nb[0..3]] (and 0.0 in lanes >= r when r < 4) by scalar loads: the
- * same values as vgatherdpd, which costs several times more on AMD Zen
- * cores and is no faster on Intel for four lanes from L1. */
-static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *asel, const int32_t *nb, int32_t r)
+/* (l0 + l1) + (l2 + l3) for two lane vectors at once. */
+static inline __attribute__((target("avx2"))) RowSums lanes_combine2(__m256d lw, __m256d lh)
 {
-    switch (r) {
-    case 1: return _mm256_set_pd(0.0, 0.0, 0.0, asel[nb[0]]);
-    case 2: return _mm256_set_pd(0.0, 0.0, asel[nb[1]], asel[nb[0]]);
-    case 3: return _mm256_set_pd(0.0, asel[nb[2]], asel[nb[1]], asel[nb[0]]);
-    default: return _mm256_set_pd(asel[nb[3]], asel[nb[2]], asel[nb[1]], asel[nb[0]]);
-    }
+    __m256d pair = _mm256_hadd_pd(lw, lh);
+    __m128d sum = _mm_add_pd(_mm256_castpd256_pd128(pair), _mm256_extractf128_pd(pair, 1));
+    return (RowSums){ _mm_cvtsd_f64(sum), _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum)) };
 }
 
+/* asel[nb[0..3]] by scalar loads: the same values as vgatherdpd, which
+ * costs several times more on AMD Zen cores and is no faster on Intel for
+ * four lanes from L1. */
+static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *asel, const int32_t *nb)
+{
+    return _mm256_set_pd(asel[nb[3]], asel[nb[2]], asel[nb[1]], asel[nb[0]]);
+}
+
+/* Sums of w and w * asel[nb] over a row without tombstones. */
 static __attribute__((target("avx2"))) RowSums row_sums_avx2(const EdgeRow *row, const double *asel)
 {
     const double *w = row->w;
     const int32_t *nb = row->nb;
-    const int32_t n = row->n;
     __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd();
-    int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d x = _mm256_loadu_pd(w + k);
-        __m256d av = asel_load4(asel, nb + k, 4);
+    Lanes l = lanes_start(row->n);
+    for (int32_t k = 0; k < row->n; k += 4) {
+        __m256d x = _mm256_and_pd(_mm256_loadu_pd(w + k), lanes_next(&l));   /* padding adds +0.0 */
         lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
     }
-    if (k < n) {
-        __m256d m = remainder_mask(n - k);
-        __m256d x = _mm256_maskload_pd(w + k, _mm256_castpd_si256(m));
-        __m256d av = asel_load4(asel, nb + k, n - k);
-        lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-    }
-    return (RowSums){ lanes_combine(lw), lanes_combine(lh) };
+    return lanes_combine2(lw, lh);
+}
+
+/* t[j[0..3]] by scalar loads (see asel_load4). */
+static inline __attribute__((target("avx2"))) __m256d table_load4(const double *t, const int32_t *j)
+{
+    return _mm256_set_pd(t[j[3]], t[j[2]], t[j[1]], t[j[0]]);
 }
 
 /* rule_sigmoid on four values in [-708, 708], step for step. */
@@ -678,8 +742,9 @@ static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
     q = _mm256_add_pd(_mm256_set1_pd(EXP_C3), _mm256_mul_pd(r, q));
     q = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(r, q));
     __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
-    __m128i j = _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1));
-    __m256d t = _mm256_i32gather_pd(exp_table_hi, j, 8), tl = _mm256_i32gather_pd(exp_table_lo, j, 8);
+    int32_t j[4];
+    _mm_storeu_si128((__m128i *)j, _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1)));
+    __m256d t = table_load4(exp_table_hi, j), tl = table_load4(exp_table_lo, j);
     __m256d e = _mm256_add_pd(t, _mm256_add_pd(tl, _mm256_mul_pd(t, p)));
     __m256i scale = _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_srai_epi32(k, 7)), 52);
     e = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale));
@@ -704,32 +769,99 @@ static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_
         v[k] = rule_sigmoid(v[k]);
 }
 
-/* Decay only, returning the smallest decayed weight. */
+/* Decay only, returning the smallest decayed weight (padding decays to
+ * +inf). */
 static __attribute__((target("avx2"))) double row_decay_avx2(const PassConst *pc, EdgeRow *row)
 {
     double *w = row->w;
-    const int32_t n = row->n;
     const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
     __m256d lo = _mm256_set1_pd(HUGE_VAL);
-    int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
+    for (int32_t k = 0; k < row->n; k += 4) {
         __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
         _mm256_storeu_pd(w + k, x);
         lo = _mm256_min_pd(x, lo);
     }
-    double l[4];
-    _mm256_storeu_pd(l, lo);
-    double mn = l[0];
-    for (int i = 1; i < 4; i++)
-        mn = l[i] < mn ? l[i] : mn;
-    for (; k < n; k++) {
-        double d = w[k] * pc->decay;
-        w[k] = pc->floor > d ? pc->floor : d;
-        mn = w[k] < mn ? w[k] : mn;
-    }
-    return mn;
+    __m128d m2 = _mm_min_pd(_mm256_castpd256_pd128(lo), _mm256_extractf128_pd(lo, 1));
+    return _mm_cvtsd_f64(_mm_min_sd(m2, _mm_unpackhi_pd(m2, m2)));
 }
 
+/* Lane selections for compacting a group of four: for each 4-bit keep
+ * mask, the 32-bit source lanes of the kept doubles (for vpermd) and the
+ * source bytes of the kept int32 (for pshufb), packed to the front. */
+static int32_t keep_perm_d[16][8];
+static uint8_t keep_perm_i[16][16];
+
+static void keep_perm_init(void)
+{
+    for (int mask = 0; mask < 16; mask++) {
+        int o = 0;
+        for (int lane = 0; lane < 4; lane++)
+            if (mask >> lane & 1) {
+                keep_perm_d[mask][2 * o] = 2 * lane;
+                keep_perm_d[mask][2 * o + 1] = 2 * lane + 1;
+                for (int b = 0; b < 4; b++)
+                    keep_perm_i[mask][4 * o + b] = (uint8_t)(4 * lane + b);
+                o++;
+            }
+        for (; o < 4; o++) {
+            keep_perm_d[mask][2 * o] = keep_perm_d[mask][2 * o + 1] = 0;
+            for (int b = 0; b < 4; b++)
+                keep_perm_i[mask][4 * o + b] = 0x80;   /* pshufb: zero */
+        }
+    }
+}
+
+/* row_filter, four entries at a time: the same decisions in the same
+ * order (candidates below the cut are decided one by one, by the scalar
+ * rule), kept entries packed by lane permutations. */
+static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
+                                                            int32_t r, int wr, uint64_t *decayed, uint64_t *pruned)
+{
+    double *w = row->w, *m = row->m;
+    int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    const __m256d cut = _mm256_set1_pd(pc->cut);
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < n; k += 4) {
+        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
+        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
+        int keep = ~_mm_movemask_ps(_mm_castsi128_ps(b)) & 15;   /* tombstones and padding are < 0 */
+        int cand = _mm256_movemask_pd(_mm256_cmp_pd(x, cut, _CMP_LT_OQ)) & keep;
+        while (cand) {
+            int lane = __builtin_ctz(cand);
+            cand &= cand - 1;
+            int32_t e = nb[k + lane];
+            double we = w[k + lane];
+            bool out = !nb_in(e);
+            if (!copy_active(s, wr, e) && we <= pc->keep_floor) {
+                if (out) {
+                    pairset_add(&s->stale, r, nb_partner(e));
+                    (*decayed)++;
+                }
+                keep &= ~(1 << lane);
+            } else if (fabs(we) < pc->prune) {
+                if (out) {
+                    s->nout[r]--;
+                    (*pruned)++;
+                }
+                keep &= ~(1 << lane);
+            }
+        }
+        /* k2 <= k: the stores reach at most lane k + 3 of this group,
+         * already read */
+        __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
+        _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
+        _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
+        _mm_storeu_si128((__m128i *)(nb + k2),
+                         _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
+        k2 += __builtin_popcount((unsigned)keep);
+    }
+    row->n = k2;
+    row->ntomb = 0;
+    row_shrink(row);
+    if (row->n)
+        row_pad(row);
+}
 #endif
 
 #ifdef HAVE_AVX2_KERNEL
@@ -774,35 +906,22 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             double *w = row->w;
             const int32_t *nb = row->nb;
             __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
-            int32_t k = 0;
-            for (; k + 4 <= n; k += 4) {
+            /* padding decays to itself (+inf, never below the cut) and
+             * adds +0.0 to the sums */
+            Lanes l = lanes_start(n);
+            for (int32_t k = 0; k < n; k += 4) {
                 __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
                 _mm256_storeu_pd(w + k, x);
                 low = _mm256_min_pd(x, low);
-                __m256d av = asel_load4(asel, nb + k, 4);
+                x = _mm256_and_pd(x, lanes_next(&l));
                 lw = _mm256_add_pd(lw, x);
-                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-            }
-            if (k < n) {
-                __m256d m = remainder_mask(n - k);
-                __m256i mi = _mm256_castpd_si256(m);
-                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_maskload_pd(w + k, mi), decay));
-                x = _mm256_and_pd(x, m);                       /* unused lanes add +0.0 */
-                _mm256_maskstore_pd(w + k, mi, x);
-                low = _mm256_blendv_pd(low, _mm256_min_pd(x, low), m);
-                __m256d av = asel_load4(asel, nb + k, n - k);
-                lw = _mm256_add_pd(lw, x);
-                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
             }
             if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
-                row_filter(s, pc, row, r, -1, decayed, pruned);
+                row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
                 rs = row_sums_avx2(row, asel);
             } else {
-                /* (l0 + l1) + (l2 + l3) for both sums at once */
-                __m256d pair = _mm256_hadd_pd(lw, lh);
-                __m128d sum = _mm_add_pd(_mm256_castpd256_pd128(pair), _mm256_extractf128_pd(pair, 1));
-                rs.w = _mm_cvtsd_f64(sum);
-                rs.h = _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum));
+                rs = lanes_combine2(lw, lh);
             }
         }
         s->strength[r] = rs.w;
@@ -818,21 +937,13 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
 static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
                                 const double *asel, uint64_t *decayed, uint64_t *pruned)
 {
+    /* the active copies in this row: those the Hebbian step touched
+     * (outgoing to later window members, incoming from earlier ones) */
     Touched *keep = s->keep;
     int nkeep = 0;
-    if (wr >= 0) {
-        /* the active copies in this row: outgoing to later window members,
-         * incoming from earlier ones */
-        int n = s->gate.n;
-        for (int o = 0; o < n; o++) {
-            int32_t po = s->wfirst[wr] < s->wlast[o] ? s->wout[wr * n + o] : -1;
-            int32_t pi = s->wfirst[o] < s->wlast[wr] ? s->win[o * n + wr] : -1;
-            if (po >= 0)
-                keep[nkeep++] = (Touched){ po, row->w[po] };
-            if (pi >= 0)
-                keep[nkeep++] = (Touched){ pi, row->w[pi] };
-        }
-    }
+    if (wr >= 0)
+        for (int32_t t = s->tbeg[wr]; t < s->tbeg[wr + 1]; t++)
+            keep[nkeep++] = (Touched){ s->tpos[t], row->w[s->tpos[t]] };
     double *restrict w = row->w;
     double lowest = HUGE_VAL;
 #ifdef HAVE_AVX2_KERNEL
@@ -852,12 +963,15 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
         w[keep[i].pos] = keep[i].w;
         lowest = keep[i].w < lowest ? keep[i].w : lowest;
     }
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2) {
+        if (row->ntomb || lowest < pc->cut)
+            row_filter_avx2(s, pc, row, r, wr, decayed, pruned);
+        return row_sums_avx2(row, asel);
+    }
+#endif
     if (row->ntomb || lowest < pc->cut)
         row_filter(s, pc, row, r, wr, decayed, pruned);
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2)
-        return row_sums_avx2(row, asel);
-#endif
     return row_sums(row, asel);
 }
 
@@ -900,6 +1014,24 @@ static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *r
         return row_sums(row, asel);
     }
     return (RowSums){ (lw0 + lw1) + (lw2 + lw3), (lh0 + lh1) + (lh2 + lh3) };
+}
+
+/* The Hebbian step's touched copies grouped by window member (a counting
+ * sort, keeping each member's copies in the order they were touched). */
+static void group_touched(CpuState *s)
+{
+    const int n = s->gate.n;
+    memset(s->tbeg, 0, ((size_t)n + 1) * sizeof *s->tbeg);
+    for (size_t t = 0; t < s->ntrec; t++)
+        s->tbeg[s->trec[t].member + 1]++;
+    for (int i = 0; i < n; i++)
+        s->tbeg[i + 1] += s->tbeg[i];
+    GROW(s->tpos, s->tpos_cap, s->ntrec + 1);
+    int32_t fill[MAX_WINDOW];
+    memcpy(fill, s->tbeg, (size_t)n * sizeof *fill);
+    for (size_t t = 0; t < s->ntrec; t++)
+        s->tpos[fill[s->trec[t].member]++] = s->trec[t].pos;
+    s->ntrec = 0;
 }
 
 static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
@@ -956,6 +1088,7 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     }
     GROW(s->hbuf, s->hcap, (size_t)nr + 1);
     double *h = s->hbuf;
+    group_touched(s);
 
     uint64_t decayed = 0, pruned = 0;
 #ifdef HAVE_AVX2_KERNEL
@@ -1093,6 +1226,7 @@ static void cpu_row_set(void *st, int32_t slot, const RowEntry *e, const bool *f
             s->nconn++;
     }
     r->n = n;
+    row_pad(r);
     s->nout[slot] = nout;
     mark_dirty(s, slot);   /* the strength is recomputed from the row */
 }

@@ -906,17 +906,24 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             double *w = row->w;
             const int32_t *nb = row->nb;
             __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
-            /* padding decays to itself (+inf, never below the cut) and
-             * adds +0.0 to the sums */
-            Lanes l = lanes_start(n);
-            for (int32_t k = 0; k < n; k += 4) {
+            /* whole groups, then the last one, whose padding decays to
+             * itself (+inf, never below the cut) and adds +0.0 */
+            const int32_t last = (n - 1) & ~3;
+            int32_t k = 0;
+            for (; k < last; k += 4) {
                 __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
                 _mm256_storeu_pd(w + k, x);
                 low = _mm256_min_pd(x, low);
-                x = _mm256_and_pd(x, lanes_next(&l));
                 lw = _mm256_add_pd(lw, x);
                 lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
             }
+            __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+            _mm256_storeu_pd(w + k, x);
+            low = _mm256_min_pd(x, low);
+            x = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k),
+                                                                         _mm256_set_epi64x(3, 2, 1, 0))));
+            lw = _mm256_add_pd(lw, x);
+            lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
             if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
                 row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
                 rs = row_sums_avx2(row, asel);

@@ -69,10 +69,6 @@ typedef struct Touched {
     double w;
 } Touched;
 
-/* The same, as the Hebbian step records it: window member, position. */
-typedef struct TouchRec {
-    int32_t member, pos;
-} TouchRec;
 
 typedef struct CpuState {
     WindowGate gate;          /* first: the ops table's gate entries read it (gate.h) */
@@ -84,11 +80,13 @@ typedef struct CpuState {
     uint8_t *dirty;           /* (cap) strength must be recomputed */
     int32_t *dirty_list;      /* slots marked dirty since the last refresh */
     size_t ndirty, dirty_cap;
-    int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
+    int32_t *widx;            /* (cap) index in the current window, -1 if not in it; widx[-1] = -1 */
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0; */
     double *asel_block;       /* (4 + 4*cap) asel - 4: asel[NB_PAD] = 0 */
     double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
     size_t hcap;
+    int32_t *defer;           /* (defer_cap) AVX2 step: list indices of the rows left for later */
+    size_t defer_cap;
     int32_t *oslot, *oidx;    /* (ocap) P > 1: the listed rows held here, their list index */
     uint8_t *oempty;
     size_t ocap;
@@ -103,13 +101,11 @@ typedef struct CpuState {
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
     uint8_t *wtouch;          /* (wn*wn) pair (i->j) touched in this window */
     size_t wcap;
-    /* the copies the Hebbian step touched, in rows held here (each once),
-     * then grouped by member for the step: tpos[tbeg[i] .. tbeg[i+1]) */
-    TouchRec *trec;
-    size_t ntrec, trec_cap;
+    /* the copies the Hebbian step touched in member i's row, each once:
+     * tpos[2 n i .. 2 n i + tcount[i]) (at most n - 1 out and n - 1 in) */
     int32_t *tpos;
     size_t tpos_cap;
-    int32_t tbeg[MAX_WINDOW + 1];
+    int32_t tcount[MAX_WINDOW];
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
     double last_activity, last_target;  /* rule_mass_target cache */
     bool avx2;                /* use the AVX2 kernels */
@@ -278,7 +274,8 @@ static void ensure_cap(CpuState *s, int32_t slot)
     s->nout = xrealloc(s->nout, (size_t)c * sizeof *s->nout);
     s->strength = xrealloc(s->strength, (size_t)c * sizeof *s->strength);
     s->dirty = xrealloc(s->dirty, (size_t)c * sizeof *s->dirty);
-    s->widx = xrealloc(s->widx, (size_t)c * sizeof *s->widx);
+    s->widx = (int32_t *)xrealloc(s->widx ? s->widx - 1 : NULL, ((size_t)c + 1) * sizeof *s->widx) + 1;
+    s->widx[-1] = -1;
     s->owned = xrealloc(s->owned, (size_t)c);
     s->asel_block = xrealloc(s->asel_block, 4 * ((size_t)c + 1) * sizeof *s->asel_block);
     memset(s->asel_block, 0, 4 * sizeof *s->asel_block);
@@ -319,9 +316,12 @@ static void cpu_destroy(void *st)
     CpuState *s = st;
     for (int32_t i = 0; i < s->cap; i++)
         block_put(s->row[i].w, s->row[i].cap);
-    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel_block);
-    free(s->owned); gate_free(&s->gate);
-    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->wtouch); free(s->trec); free(s->tpos); free(s->dirty_list); free(s->hbuf); free(s->oslot); free(s->oidx); free(s->oempty);
+    if (s->widx)
+        free(s->widx - 1);
+    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->asel_block); free(s->owned);
+    gate_free(&s->gate); pairset_free(&s->stale);
+    free(s->wout); free(s->win); free(s->wtouch); free(s->tpos);
+    free(s->dirty_list); free(s->hbuf); free(s->defer); free(s->oslot); free(s->oidx); free(s->oempty);
     pool_drain();
     free(s);
 }
@@ -440,45 +440,6 @@ static const double *cpu_strengths(void *st)
     return s->strength;
 }
 
-/* Record copy k (in the row of window member i) if its partner is in the
- * window too. */
-static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
-{
-    if (nb < 0)
-        return;
-    int j = s->widx[nb_partner(nb)];
-    if (j < 0)
-        return;
-    if (nb_in(nb))
-        s->win[j * s->gate.n + i] = k;   /* mirror of j -> i */
-    else
-        s->wout[i * s->gate.n + j] = k;
-}
-
-#ifdef HAVE_AVX2_KERNEL
-/* The bulk of a window member's row, eight copies at a time: a gather of
- * the partners' window indices finds the (few) partners in the window.
- * Returns how far it got; the caller does the rest. */
-static __attribute__((target("avx2"))) int32_t window_scan_avx2(CpuState *s, const EdgeRow *r, int i)
-{
-    int32_t k = 0;
-    const __m256i minus1 = _mm256_set1_epi32(-1);
-    for (; k + 8 <= r->n; k += 8) {
-        __m256i nb = _mm256_loadu_si256((const __m256i *)(r->nb + k));
-        __m256i live = _mm256_cmpgt_epi32(nb, minus1);
-        __m256i part = _mm256_and_si256(_mm256_srai_epi32(nb, 2), live);
-        __m256i wi = _mm256_mask_i32gather_epi32(minus1, s->widx, part, live, 4);
-        int hits = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(wi, minus1)));
-        while (hits) {
-            int b = __builtin_ctz(hits);
-            hits &= hits - 1;
-            window_note(s, r->nb[k + b], k + b, i);
-        }
-    }
-    return k;
-}
-#endif
-
 static void cpu_window_begin(void *st, const WindowView *w)
 {
     CpuState *s = st;
@@ -500,16 +461,22 @@ static void cpu_window_begin(void *st, const WindowView *w)
     for (int i = 0; i < n * n; i++)
         s->wout[i] = s->win[i] = -1;
     memset(s->wtouch, 0, (size_t)n * n);
-    s->ntrec = 0;
+    GROW(s->tpos, s->tpos_cap, 2 * (size_t)n * n);
+    memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);
+    /* where the window's pairs are in the members' rows (scalar loads:
+     * a gather of the partners' window indices is dearer on AMD cores) */
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[w->slot[i]];
-        int32_t k = 0;
-#ifdef HAVE_AVX2_KERNEL
-        if (s->avx2)
-            k = window_scan_avx2(s, r, i);
-#endif
-        for (; k < r->n; k++)
-            window_note(s, r->nb[k], k, i);
+        for (int32_t k = 0; k < r->n; k++) {
+            int32_t nb = r->nb[k];
+            int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
+            if (j >= 0) {
+                if (nb_in(nb))
+                    s->win[j * n + i] = k;    /* mirror of j -> i */
+                else
+                    s->wout[i * n + j] = k;
+            }
+        }
     }
     /* the gate's view of the pairs whose source is held here */
     gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);
@@ -541,11 +508,10 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     if (!s->wtouch[di * n + dj]) {
         /* the step keeps these copies' weights (§10: no decay in the window) */
         s->wtouch[di * n + dj] = 1;
-        GROW(s->trec, s->trec_cap, s->ntrec + 2);
         if (oi)
-            s->trec[s->ntrec++] = (TouchRec){ di, po };
+            s->tpos[2 * n * di + s->tcount[di]++] = po;
         if (oj)
-            s->trec[s->ntrec++] = (TouchRec){ dj, pi };
+            s->tpos[2 * n * dj + s->tcount[dj]++] = pi;
     }
     double activity = ai * aj;
     if (activity != s->last_activity) {
@@ -705,6 +671,15 @@ static inline __attribute__((target("avx2"))) RowSums lanes_combine2(__m256d lw,
 static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *asel, const int32_t *nb)
 {
     return _mm256_set_pd(asel[nb[3]], asel[nb[2]], asel[nb[1]], asel[nb[0]]);
+}
+
+/* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each. */
+static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl,
+                                                           const double *act, double c0, double c1, double c2, double c3)
+{
+    const __m256d c = _mm256_set_pd(c3, c2, c1, c0);
+    for (int32_t i = 0; i < nl; i++)
+        _mm256_storeu_pd(asel + 4 * slots[i], _mm256_mul_pd(_mm256_set1_pd(act[slots[i]]), c));
 }
 
 /* Sums of w and w * asel[nb] over a row without tombstones. */
@@ -878,6 +853,12 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
                                                            int32_t nl, const double *asel, double *h, uint8_t *empty,
                                                            uint64_t *decayed, uint64_t *pruned)
 {
+    /* The common rows in one tight loop (no calls: its constants stay in
+     * registers); the others are deferred, in list order, so that their
+     * deletions and stale entries come in the scalar path's order. */
+    enum { DEFER_FILTER = INT32_MIN };   /* decayed already, only the filter is due */
+    GROW(s->defer, s->defer_cap, (size_t)nl + 1);
+    int32_t *defer = s->defer, ndefer = 0;
     const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
     const __m256d cut = _mm256_set1_pd(pc->cut);
     for (int32_t i = 0; i < nl; i++) {
@@ -891,48 +872,58 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             _mm_prefetch((const char *)ahead->w, _MM_HINT_T0);
             _mm_prefetch((const char *)ahead->nb, _MM_HINT_T0);
         }
+        s->dirty[r] = 0;
         if (n == 0) {
             s->strength[r] = 0.0;
-            s->dirty[r] = 0;
             empty[i] = 1;
             h[i] = 0.0;
             continue;
         }
-        int wr = s->widx[r];
-        RowSums rs;
-        if (wr >= 0 || row->ntomb) {
-            rs = row_pass_general(s, pc, row, r, wr, asel, decayed, pruned);
-        } else {
-            double *w = row->w;
-            const int32_t *nb = row->nb;
-            __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
-            /* whole groups, then the last one, whose padding decays to
-             * itself (+inf, never below the cut) and adds +0.0 */
-            const int32_t last = (n - 1) & ~3;
-            int32_t k = 0;
-            for (; k < last; k += 4) {
-                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
-                _mm256_storeu_pd(w + k, x);
-                low = _mm256_min_pd(x, low);
-                lw = _mm256_add_pd(lw, x);
-                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
-            }
+        if (s->widx[r] >= 0 || row->ntomb) {
+            defer[ndefer++] = i;
+            continue;
+        }
+        double *w = row->w;
+        const int32_t *nb = row->nb;
+        __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
+        /* whole groups, then the last one, whose padding decays to itself
+         * (+inf, never below the cut) and adds +0.0 */
+        const int32_t last = (n - 1) & ~3;
+        int32_t k = 0;
+        for (; k < last; k += 4) {
             __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
             _mm256_storeu_pd(w + k, x);
             low = _mm256_min_pd(x, low);
-            x = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k),
-                                                                         _mm256_set_epi64x(3, 2, 1, 0))));
             lw = _mm256_add_pd(lw, x);
             lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
-            if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
-                row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
-                rs = row_sums_avx2(row, asel);
-            } else {
-                rs = lanes_combine2(lw, lh);
-            }
+        }
+        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+        _mm256_storeu_pd(w + k, x);
+        low = _mm256_min_pd(x, low);
+        x = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k),
+                                                                     _mm256_set_epi64x(3, 2, 1, 0))));
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
+        if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
+            defer[ndefer++] = i | DEFER_FILTER;
+            continue;
+        }
+        RowSums rs = lanes_combine2(lw, lh);
+        s->strength[r] = rs.w;
+        empty[i] = 0;
+        h[i] = rs.h;
+    }
+    for (int32_t d = 0; d < ndefer; d++) {
+        int32_t i = defer[d] & ~DEFER_FILTER, r = slots[i];
+        EdgeRow *row = &s->row[r];
+        RowSums rs;
+        if (defer[d] & DEFER_FILTER) {
+            row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
+            rs = row_sums_avx2(row, asel);
+        } else {
+            rs = row_pass_general(s, pc, row, r, s->widx[r], asel, decayed, pruned);
         }
         s->strength[r] = rs.w;
-        s->dirty[r] = 0;
         empty[i] = row->n == 0;
         h[i] = rs.h;
     }
@@ -948,9 +939,11 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
      * (outgoing to later window members, incoming from earlier ones) */
     Touched *keep = s->keep;
     int nkeep = 0;
-    if (wr >= 0)
-        for (int32_t t = s->tbeg[wr]; t < s->tbeg[wr + 1]; t++)
-            keep[nkeep++] = (Touched){ s->tpos[t], row->w[s->tpos[t]] };
+    if (wr >= 0) {
+        const int32_t *tp = s->tpos + 2 * s->gate.n * wr;
+        for (int32_t t = 0; t < s->tcount[wr]; t++)
+            keep[nkeep++] = (Touched){ tp[t], row->w[tp[t]] };
+    }
     double *restrict w = row->w;
     double lowest = HUGE_VAL;
 #ifdef HAVE_AVX2_KERNEL
@@ -1023,24 +1016,6 @@ static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *r
     return (RowSums){ (lw0 + lw1) + (lw2 + lw3), (lh0 + lh1) + (lh2 + lh3) };
 }
 
-/* The Hebbian step's touched copies grouped by window member (a counting
- * sort, keeping each member's copies in the order they were touched). */
-static void group_touched(CpuState *s)
-{
-    const int n = s->gate.n;
-    memset(s->tbeg, 0, ((size_t)n + 1) * sizeof *s->tbeg);
-    for (size_t t = 0; t < s->ntrec; t++)
-        s->tbeg[s->trec[t].member + 1]++;
-    for (int i = 0; i < n; i++)
-        s->tbeg[i + 1] += s->tbeg[i];
-    GROW(s->tpos, s->tpos_cap, s->ntrec + 1);
-    int32_t fill[MAX_WINDOW];
-    memcpy(fill, s->tbeg, (size_t)n * sizeof *fill);
-    for (size_t t = 0; t < s->ntrec; t++)
-        s->tpos[fill[s->trec[t].member]++] = s->trec[t].pos;
-    s->ntrec = 0;
-}
-
 static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CpuState *s = st;
@@ -1065,6 +1040,11 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *restrict asel = s->asel;
     const int32_t *slots = a->slots;
     const int32_t nl = a->nlist;
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2)
+        asel_fill_avx2(asel, slots, nl, a->act, c0, c1, c2, c3);
+    else
+#endif
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         double v = a->act[r];
@@ -1095,7 +1075,6 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     }
     GROW(s->hbuf, s->hcap, (size_t)nr + 1);
     double *h = s->hbuf;
-    group_touched(s);
 
     uint64_t decayed = 0, pruned = 0;
 #ifdef HAVE_AVX2_KERNEL

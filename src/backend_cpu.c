@@ -744,22 +744,6 @@ static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_
         v[k] = rule_sigmoid(v[k]);
 }
 
-/* Decay only, returning the smallest decayed weight (padding decays to
- * +inf). */
-static __attribute__((target("avx2"))) double row_decay_avx2(const PassConst *pc, EdgeRow *row)
-{
-    double *w = row->w;
-    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
-    __m256d lo = _mm256_set1_pd(HUGE_VAL);
-    for (int32_t k = 0; k < row->n; k += 4) {
-        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
-        _mm256_storeu_pd(w + k, x);
-        lo = _mm256_min_pd(x, lo);
-    }
-    __m128d m2 = _mm_min_pd(_mm256_castpd256_pd128(lo), _mm256_extractf128_pd(lo, 1));
-    return _mm_cvtsd_f64(_mm_min_sd(m2, _mm_unpackhi_pd(m2, m2)));
-}
-
 /* Lane selections for compacting a group of four: for each 4-bit keep
  * mask, the 32-bit source lanes of the kept doubles (for vpermd) and the
  * source bytes of the kept int32 (for pshufb), packed to the front. */
@@ -786,50 +770,70 @@ static void keep_perm_init(void)
     }
 }
 
+/* Which of the four entries at k row_filter keeps (bit per lane): not
+ * tombstones or padding (< 0), and of those below the cut the ones the
+ * scalar rule keeps, decided one by one with its bookkeeping. */
+static inline __attribute__((target("avx2"))) int group_keep(CpuState *s, const PassConst *pc, const EdgeRow *row,
+                                                             int32_t r, int wr, int32_t k, __m256d x, __m128i b,
+                                                             uint64_t *decayed, uint64_t *pruned)
+{
+    int keep = ~_mm_movemask_ps(_mm_castsi128_ps(b)) & 15;
+    int cand = _mm256_movemask_pd(_mm256_cmp_pd(x, _mm256_set1_pd(pc->cut), _CMP_LT_OQ)) & keep;
+    while (cand) {
+        int lane = __builtin_ctz(cand);
+        cand &= cand - 1;
+        int32_t e = row->nb[k + lane];
+        double we = row->w[k + lane];
+        bool out = !nb_in(e);
+        if (!copy_active(s, wr, e) && we <= pc->keep_floor) {
+            if (out) {
+                pairset_add(&s->stale, r, nb_partner(e));
+                (*decayed)++;
+            }
+            keep &= ~(1 << lane);
+        } else if (fabs(we) < pc->prune) {
+            if (out) {
+                s->nout[r]--;
+                (*pruned)++;
+            }
+            keep &= ~(1 << lane);
+        }
+    }
+    return keep;
+}
+
 /* row_filter, four entries at a time: the same decisions in the same
- * order (candidates below the cut are decided one by one, by the scalar
- * rule), kept entries packed by lane permutations. */
+ * order; nothing moves before the first entry that goes (masses are read
+ * only from there), kept entries are packed by lane permutations. */
 static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
                                                             int32_t r, int wr, uint64_t *decayed, uint64_t *pruned)
 {
     double *w = row->w, *m = row->m;
     int32_t *nb = row->nb;
     const int32_t n = row->n;
-    const __m256d cut = _mm256_set1_pd(pc->cut);
-    int32_t k2 = 0;
-    for (int32_t k = 0; k < n; k += 4) {
-        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
-        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
-        int keep = ~_mm_movemask_ps(_mm_castsi128_ps(b)) & 15;   /* tombstones and padding are < 0 */
-        int cand = _mm256_movemask_pd(_mm256_cmp_pd(x, cut, _CMP_LT_OQ)) & keep;
-        while (cand) {
-            int lane = __builtin_ctz(cand);
-            cand &= cand - 1;
-            int32_t e = nb[k + lane];
-            double we = w[k + lane];
-            bool out = !nb_in(e);
-            if (!copy_active(s, wr, e) && we <= pc->keep_floor) {
-                if (out) {
-                    pairset_add(&s->stale, r, nb_partner(e));
-                    (*decayed)++;
-                }
-                keep &= ~(1 << lane);
-            } else if (fabs(we) < pc->prune) {
-                if (out) {
-                    s->nout[r]--;
-                    (*pruned)++;
-                }
-                keep &= ~(1 << lane);
-            }
-        }
+    int32_t k = 0, keep = 15;
+    for (; k < n; k += 4) {
+        keep = group_keep(s, pc, row, r, wr, k, _mm256_loadu_pd(w + k), _mm_loadu_si128((const __m128i *)(nb + k)),
+                          decayed, pruned);
+        if (keep != 15)
+            break;
+    }
+    int32_t k2 = k;
+    while (k < n) {
         /* k2 <= k: the stores reach at most lane k + 3 of this group,
          * already read */
+        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
+        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
         __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
         _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
         _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
         _mm_storeu_si128((__m128i *)(nb + k2),
                          _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
         k2 += __builtin_popcount((unsigned)keep);
+        k += 4;
+        if (k < n)
+            keep = group_keep(s, pc, row, r, wr, k, _mm256_loadu_pd(w + k),
+                              _mm_loadu_si128((const __m128i *)(nb + k)), decayed, pruned);
     }
     row->n = k2;
     row->ntomb = 0;
@@ -837,15 +841,42 @@ static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const P
     if (row->n)
         row_pad(row);
 }
-#endif
 
-#ifdef HAVE_AVX2_KERNEL
-/* The fast path of the step for a whole work list, vectorised: rows outside
- * the window without tombstones are decayed and summed here; any other
- * row (and a row where something falls below the deletion cut) goes
- * through the exact scalar passes. Results equal the scalar path's. */
-static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
-                                const double *asel, uint64_t *decayed, uint64_t *pruned);
+/* row_pass_general in one pass where it can: the touched copies are
+ * marked by their sign bit beforehand and keep their weight; the sums are
+ * taken on the way unless tombstones shift the lanes or something falls
+ * below the cut (then the filter and a sums pass follow). */
+static __attribute__((target("avx2"))) RowSums row_pass_window_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
+                                                                    int32_t r, int wr, const double *asel,
+                                                                    uint64_t *decayed, uint64_t *pruned)
+{
+    double *w = row->w;
+    const int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    if (wr >= 0) {
+        const int32_t *tp = s->tpos + 2 * s->gate.n * wr;
+        for (int32_t t = 0; t < s->tcount[wr]; t++)
+            w[tp[t]] = -w[tp[t]];   /* Hebbian weights are positive */
+    }
+    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
+    Lanes l = lanes_start(n);
+    for (int32_t k = 0; k < n; k += 4) {
+        __m256d v = _mm256_loadu_pd(w + k);
+        __m256d x = _mm256_blendv_pd(_mm256_max_pd(floor, _mm256_mul_pd(v, decay)), _mm256_xor_pd(v, sign), v);
+        _mm256_storeu_pd(w + k, x);
+        low = _mm256_min_pd(x, low);
+        x = _mm256_and_pd(x, lanes_next(&l));
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
+    }
+    if (row->ntomb || _mm256_movemask_pd(_mm256_cmp_pd(low, _mm256_set1_pd(pc->cut), _CMP_LT_OQ))) {
+        row_filter_avx2(s, pc, row, r, wr, decayed, pruned);
+        return row_sums_avx2(row, asel);
+    }
+    return lanes_combine2(lw, lh);
+}
 
 enum { STEP_PREFETCH = 4 };   /* rows ahead (measured: README "Speed") */
 
@@ -921,7 +952,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
             rs = row_sums_avx2(row, asel);
         } else {
-            rs = row_pass_general(s, pc, row, r, s->widx[r], asel, decayed, pruned);
+            rs = row_pass_window_avx2(s, pc, row, r, s->widx[r], asel, decayed, pruned);
         }
         s->strength[r] = rs.w;
         empty[i] = row->n == 0;
@@ -946,30 +977,16 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
     }
     double *restrict w = row->w;
     double lowest = HUGE_VAL;
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2) {
-        lowest = row_decay_avx2(pc, row);
-    } else
-#endif
-    {
-        const double decay = pc->decay, floor = pc->floor;
-        for (int32_t k = 0; k < row->n; k++) {
-            double d = w[k] * decay;
-            w[k] = floor > d ? floor : d;
-            lowest = w[k] < lowest ? w[k] : lowest;
-        }
+    const double decay = pc->decay, floor = pc->floor;
+    for (int32_t k = 0; k < row->n; k++) {
+        double d = w[k] * decay;
+        w[k] = floor > d ? floor : d;
+        lowest = w[k] < lowest ? w[k] : lowest;
     }
     for (int i = 0; i < nkeep; i++) {
         w[keep[i].pos] = keep[i].w;
         lowest = keep[i].w < lowest ? keep[i].w : lowest;
     }
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2) {
-        if (row->ntomb || lowest < pc->cut)
-            row_filter_avx2(s, pc, row, r, wr, decayed, pruned);
-        return row_sums_avx2(row, asel);
-    }
-#endif
     if (row->ntomb || lowest < pc->cut)
         row_filter(s, pc, row, r, wr, decayed, pruned);
     return row_sums(row, asel);

@@ -58,6 +58,7 @@ static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
 typedef struct EdgeRow {
     int32_t n, cap;
     int32_t ntomb;    /* tombstones among the n entries */
+    int32_t inwin;    /* the slot is in the current window (the step reads it with n) */
     double *w;        /* (cap) weights; the block also holds m and nb */
     double *m;        /* (cap) = w + cap */
     int32_t *nb;      /* (cap) = (int32_t *)(w + 2 * cap) */
@@ -77,7 +78,8 @@ typedef struct CpuState {
     EdgeRow *row;             /* (cap) */
     uint32_t *nout;           /* (cap) out-target set size, stale included */
     double *strength;         /* (cap) Σ w of the row */
-    uint8_t *dirty;           /* (cap) strength must be recomputed */
+    uint8_t *dirty;           /* (cap) the row changed since its strength was taken (a death, a load):
+                                 cpu_strengths takes it again; the step leaves the flag alone */
     int32_t *dirty_list;      /* slots marked dirty since the last refresh */
     size_t ndirty, dirty_cap;
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it; widx[-1] = -1 */
@@ -451,6 +453,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->wfirst[i] = w->first[i];
         s->wlast[i] = w->last[i];
         s->widx[w->slot[i]] = i;
+        s->row[w->slot[i]].inwin = 1;
     }
     size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
@@ -903,14 +906,13 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             _mm_prefetch((const char *)ahead->w, _MM_HINT_T0);
             _mm_prefetch((const char *)ahead->nb, _MM_HINT_T0);
         }
-        s->dirty[r] = 0;
         if (n == 0) {
             s->strength[r] = 0.0;
             empty[i] = 1;
             h[i] = 0.0;
             continue;
         }
-        if (s->widx[r] >= 0 || row->ntomb) {
+        if (row->inwin | row->ntomb) {
             defer[ndefer++] = i;
             continue;
         }
@@ -1114,7 +1116,6 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         else
             rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
         s->strength[r] = rs.w;
-        s->dirty[r] = 0;
         empty[k] = row->n == 0;
         h[k] = incoming ? a->bias + rs.h : rs.h;
     }
@@ -1136,8 +1137,10 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
             if (s->owned[s->wslot[i]])
                 a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
-    for (int i = 0; i < s->gate.n; i++)
+    for (int i = 0; i < s->gate.n; i++) {
         s->widx[s->wslot[i]] = -1;
+        s->row[s->wslot[i]].inwin = 0;
+    }
     s->gate.n = 0;
     if (stats) {
         stats->decay_deleted += decayed;

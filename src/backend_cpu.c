@@ -442,6 +442,49 @@ static const double *cpu_strengths(void *st)
     return s->strength;
 }
 
+/* Record copy k (in the row of window member i) if its partner is in the
+ * window too. */
+static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
+{
+    int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
+    if (j < 0)
+        return;
+    if (nb_in(nb))
+        s->win[j * s->gate.n + i] = k;   /* mirror of j -> i */
+    else
+        s->wout[i * s->gate.n + j] = k;
+}
+
+#ifdef HAVE_AVX2_KERNEL
+enum { SCAN_MAX_MEMBERS = 16 };
+
+/* The bulk of a window member's row, eight copies at a time: partners
+ * compared with every member's slot (a gather of the partners' window
+ * indices costs more on AMD cores, a load per copy more everywhere).
+ * Returns how far it got; the caller does the rest. */
+static __attribute__((target("avx2"))) int32_t window_scan_avx2(CpuState *s, const EdgeRow *r, int i)
+{
+    const int n = s->gate.n;
+    __m256i member[SCAN_MAX_MEMBERS];
+    for (int m = 0; m < n; m++)
+        member[m] = _mm256_set1_epi32(s->wslot[m]);
+    int32_t k = 0;
+    for (; k + 8 <= r->n; k += 8) {
+        __m256i part = _mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2);
+        __m256i hit = _mm256_cmpeq_epi32(part, member[0]);
+        for (int m = 1; m < n; m++)
+            hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(part, member[m]));
+        int bits = _mm256_movemask_ps(_mm256_castsi256_ps(hit));
+        while (bits) {
+            int b = __builtin_ctz(bits);
+            bits &= bits - 1;
+            window_note(s, r->nb[k + b], k + b, i);
+        }
+    }
+    return k;
+}
+#endif
+
 static void cpu_window_begin(void *st, const WindowView *w)
 {
     CpuState *s = st;
@@ -466,20 +509,16 @@ static void cpu_window_begin(void *st, const WindowView *w)
     memset(s->wtouch, 0, (size_t)n * n);
     GROW(s->tpos, s->tpos_cap, 2 * (size_t)n * n);
     memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);
-    /* where the window's pairs are in the members' rows (scalar loads:
-     * a gather of the partners' window indices is dearer on AMD cores) */
+    /* where the window's pairs are in the members' rows */
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[w->slot[i]];
-        for (int32_t k = 0; k < r->n; k++) {
-            int32_t nb = r->nb[k];
-            int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
-            if (j >= 0) {
-                if (nb_in(nb))
-                    s->win[j * n + i] = k;    /* mirror of j -> i */
-                else
-                    s->wout[i * n + j] = k;
-            }
-        }
+        int32_t k = 0;
+#ifdef HAVE_AVX2_KERNEL
+        if (s->avx2 && n <= SCAN_MAX_MEMBERS)
+            k = window_scan_avx2(s, r, i);
+#endif
+        for (; k < r->n; k++)
+            window_note(s, r->nb[k], k, i);
     }
     /* the gate's view of the pairs whose source is held here */
     gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);

@@ -221,8 +221,9 @@ static void row_resize(EdgeRow *r, int32_t c)
     row_pad(r);
 }
 
-/* Grow by half: at most a third of a row's storage is slack, so a
- * connection (two copies of 20 bytes) costs at most 60 bytes. */
+/* Grow by half, rounded up to whole groups of four: beyond the smallest
+ * rows at most about a third of a row's storage is slack, so a connection
+ * (two copies of 20 bytes) costs about 60 bytes at most. */
 static void row_reserve(EdgeRow *r, int32_t need)
 {
     if (need <= r->cap)

@@ -522,7 +522,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
             window_note(s, r->nb[k], k, i);
     }
     /* the gate's view of the pairs whose source is held here */
-    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);
+    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, s->nranks > 1 ? &s->stale : NULL);
 }
 
 static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
@@ -534,16 +534,19 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     uint8_t *state = &s->gate.state[di * n + dj];
     if (*state != GATE_EXISTS) {
         bool fwd = s->wid[di] < s->wid[dj];
+        bool stale = *state == GATE_STALE;
         if (oi) {
             s->wout[di * n + dj] = row_append(&s->row[i], nb_make(j, false, fwd));
-            /* j joins i's out-target set unless it is still there as stale */
-            if (!pairset_remove(&s->stale, i, j))
+            /* j joins i's out-target set unless it is still there as stale
+             * (one rank: the gate did not look, gate_fill) */
+            stale = pairset_remove(&s->stale, i, j);
+            if (!stale)
                 s->nout[i]++;
             s->nconn++;
         }
         if (oj)
             s->win[di * n + dj] = row_append(&s->row[j], nb_make(i, true, fwd));
-        if (*state != GATE_STALE)
+        if (!stale)
             s->gate.nout[di]++;
         *state = GATE_EXISTS;
     }

@@ -505,8 +505,8 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
         s->wtouch = xrealloc(s->wtouch, s->wcap);
     }
-    for (int i = 0; i < n * n; i++)
-        s->wout[i] = s->win[i] = -1;
+    memset(s->wout, 0xff, (size_t)n * n * sizeof *s->wout);   /* -1 */
+    memset(s->win, 0xff, (size_t)n * n * sizeof *s->win);
     memset(s->wtouch, 0, (size_t)n * n);
     GROW(s->tpos, s->tpos_cap, 2 * (size_t)n * n);
     memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);

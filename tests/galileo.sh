@@ -501,6 +501,15 @@ if "$HUEY" run tests/data/lighthouse_conversation.txt --progress-interval 0 --ch
     else
         fail "lighthouse: run --galileo"; sed 's/^/     /' "$OUT/g.cmp"
     fi
+    if command -v mpirun >/dev/null 2>&1; then   # self-concepts gathered from 2 ranks
+        $MPIRUN -n 2 "$HUEY" run tests/data/lighthouse_conversation.txt --progress-interval 0 --galileo "$L.gal2" \
+            --json "$L.run2.json" >/dev/null 2>&1
+        if "$CMP" --keys web_torgerson_galileo "$OUT/ref.json" "$L.run2.json" >"$OUT/g.cmp" 2>&1; then
+            pass "lighthouse: run --galileo on 2 ranks = the reference's rule"
+        else
+            fail "lighthouse: run --galileo on 2 ranks"; sed 's/^/     /' "$OUT/g.cmp"
+        fi
+    fi
     ref_vs_huey "lighthouse, --concepts 14" "$L.h5" "$L.json" --concepts 14
     ref_vs_huey "lighthouse, --min-mass 20" "$L.h5" "$L.json" --min-mass 20
     if grep -q '(below --min-mass)' "$OUT/ref.log"; then

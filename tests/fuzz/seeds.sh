@@ -20,7 +20,7 @@ cap() { head -c 65000; }
 # small cases of each detection strategy
 texts="$TMP/texts"
 mkdir -p "$texts"
-cp tests/data/example_conversation.txt "$texts/example.txt"
+for f in tests/data/*.txt; do cap < "$f" > "$texts/$(basename "$f")"; done
 for f in "$DATA"/*.txt; do [ -f "$f" ] && cap < "$f" > "$texts/$(basename "$f")"; done
 "$GEN" --words 3000 --vocab 500 --speakers 3 --utterance-words 12 | cap > "$texts/gen-conv.txt"
 "$GEN" --words 3000 --vocab 500 --speakers 0 | cap > "$texts/gen-plain.txt"

@@ -213,7 +213,7 @@ cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
 
 test: unit e2e mpi checkpoint offline batch align galileo clusters cuda fuzz-regress fault
 
-# Fuzzing (tests/fuzz; README.md "Fuzzing"): one libFuzzer
+# Fuzzing (tests/fuzz; README.md "Fuzzing and fault tests"): one libFuzzer
 # harness per parser, built by clang with ASan + UBSan over the library
 # objects compiled again (instrumented) in build/fuzz. MPI is linked, never
 # initialised (a plain process). One build serves make test and

@@ -18,7 +18,7 @@ endif
 OPT     ?= -O2
 # Model code is exact double arithmetic: no contraction into FMA, no fast-math.
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP
+CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP -pthread
 # Parallel HDF5 (Debian's Open MPI build); include and library paths are
 # fixed by the package, so no pkg-config call is needed before it exists.
 HDF5_INC := /usr/include/hdf5/openmpi
@@ -33,7 +33,7 @@ ifeq ($(SCALAPACK),1)
 CPPFLAGS += -DHAVE_SCALAPACK
 LDLIBS  += -lscalapack-openmpi
 endif
-LDLIBS  += -lopenblas -lm
+LDLIBS  += -lopenblas -lm -pthread
 
 BUILD   := build
 SANFLAGS :=

@@ -921,11 +921,8 @@ static int next_prejoin(Pass *ps, int k, const char *in, size_t n, size_t *pos, 
 }
 
 /* re.sub(pattern, open + \1 + mid + \2, in) into out. Matches are never
- * empty, so the search simply resumes at each match's end, as re.sub does.
- * With `boundary` (a position in `in`): *crossed is set when a match
- * starts before it and ends after it, and *boundary moves to the same
- * place in out. */
-static int substitute(Pass *ps, int k, const char *in, size_t n, Buf *out, size_t *boundary, bool *crossed)
+ * empty, so the search simply resumes at each match's end, as re.sub does. */
+static int substitute(Pass *ps, int k, const char *in, size_t n, Buf *out)
 {
     out->len = 0;
     buf_add(out, "", 0);
@@ -942,15 +939,10 @@ static int substitute(Pass *ps, int k, const char *in, size_t n, Buf *out, size_
         group(ps, in, 1, &g1, &n1);
         group(ps, in, 2, &g2, &n2);
         buf_add(out, in + copied, ov[0] - copied);
-        size_t at = out->len;
         buf_str(out, prejoin_table[k].open);
         buf_add(out, g1, n1);
         buf_str(out, prejoin_table[k].mid);
         buf_add(out, g2, n2);
-        if (boundary && ov[1] <= *boundary)
-            *boundary = *boundary + (out->len - at) - (ov[1] - ov[0]);
-        else if (boundary && ov[0] < *boundary)
-            *crossed = true;
         copied = pos = ov[1];
     }
     buf_add(out, in + copied, n - copied);
@@ -964,7 +956,7 @@ static int process_block(Pass *ps, const char *text, size_t n)
 {
     for (int k = 0; k < N_PREJOIN; k++) {
         Buf *out = &ps->sub[k & 1];
-        int rc = substitute(ps, k, text, n, out, NULL, NULL);
+        int rc = substitute(ps, k, text, n, out);
         if (rc)
             return rc;
         text = out->p;
@@ -1270,10 +1262,11 @@ void detect_free(Detection *d)
  * ends in a letter, digit or '_' is not held, although a pre-join could
  * still reach back over it through lines that labeled transcripts do not
  * have (a name spread over lines, "so\n-\ntext" joined to "so - text").
- * Whether one did is checked on every block: the pre-joins run over the
- * end of the text processed before (LIVE_CONTEXT bytes) followed by the
- * block, and a match across the cut is counted and reported (a "rejoin":
- * from there on the stream's utterances differ from the finished file's).
+ * Whether one did is checked on every block: the pre-joins over the end
+ * of the text processed before (LIVE_CONTEXT bytes) followed by the block
+ * must give what they give over each alone; if not, it is counted and
+ * reported (a "rejoin": from there on the stream's utterances differ from
+ * the finished file's).
  *
  * An idle flush (--utterance-idle) or the end of the stream processes
  * everything held, an unfinished last line included; text after a line
@@ -1295,7 +1288,8 @@ struct LiveDetect {
     uint64_t pending_line;   /* number of the line pending starts with */
     Buf ctx;                 /* the end of the processed text: LIVE_CONTEXT bytes,
                                 '\x01' in front when that cuts a line */
-    Buf chk[2];              /* the check's substitution results */
+    Buf chk[2];              /* the check's substitutions, in turn */
+    Buf res[3];              /* ... and its three results */
     bool in_utt;             /* plain mode: Author's utterance is open */
     bool cut_mid_line;       /* the last flush processed an unfinished line */
     LiveStats st;
@@ -1335,8 +1329,10 @@ void live_detect_free(LiveDetect *d)
     pass_free(&d->ps);
     buf_free(&d->pending);
     buf_free(&d->ctx);
-    buf_free(&d->chk[0]);
-    buf_free(&d->chk[1]);
+    for (int i = 0; i < 2; i++)
+        buf_free(&d->chk[i]);
+    for (int i = 0; i < 3; i++)
+        buf_free(&d->res[i]);
     free(d);
 }
 
@@ -1366,24 +1362,40 @@ static bool may_join_next(const char *line, size_t n)
     return true;
 }
 
-/* Whether a pre-join over ctx followed by text has a match that starts in
- * ctx and ends in text (in any of the seven passes). 0 or a PCRE2 error. */
-static int prejoin_crosses(LiveDetect *d, const char *text, size_t n, bool *crossed)
+/* The seven pre-joins over a[0..na) followed by b[0..nb), into res. */
+static int prejoins(LiveDetect *d, const char *a, size_t na, const char *b, size_t nb, Buf *res)
 {
     Buf *in = &d->chk[0], *out = &d->chk[1];
     in->len = 0;
-    buf_add(in, d->ctx.p, d->ctx.len);
-    buf_add(in, text, n);
-    size_t boundary = d->ctx.len;
-    *crossed = false;
-    for (int k = 0; k < N_PREJOIN && !*crossed; k++) {
-        int rc = substitute(&d->ps, k, in->p, in->len, out, &boundary, crossed);
+    buf_add(in, a, na);
+    buf_add(in, b, nb);
+    for (int k = 0; k < N_PREJOIN; k++) {
+        int rc = substitute(&d->ps, k, in->p, in->len, out);
         if (rc)
             return rc;
         Buf t = *in;
         *in = *out;
         *out = t;
     }
+    res->len = 0;
+    buf_add(res, in->p, in->len);
+    return 0;
+}
+
+/* Whether the pre-joins make of ctx followed by text something else than
+ * of each alone (which is how they were processed): then a pre-join
+ * reached back over the cut. Matches may cross the cut harmlessly (a name
+ * may spread over lines, and most pre-joins copy it unchanged). */
+static int prejoin_reaches_back(LiveDetect *d, const char *text, size_t n, bool *reaches)
+{
+    Buf *joint = &d->res[0], *alone = &d->res[1], *tail = &d->res[2];
+    int rc;
+    if ((rc = prejoins(d, d->ctx.p, d->ctx.len, text, n, joint)) != 0 ||
+        (rc = prejoins(d, d->ctx.p, d->ctx.len, "", 0, alone)) != 0 ||
+        (rc = prejoins(d, text, n, "", 0, tail)) != 0)
+        return rc;
+    *reaches = joint->len != alone->len + tail->len || memcmp(joint->p, alone->p, alone->len) != 0 ||
+               memcmp(joint->p + alone->len, tail->p, tail->len) != 0;
     return 0;
 }
 
@@ -1411,11 +1423,11 @@ static int live_block(LiveDetect *d, size_t end)
 {
     const char *text = d->pending.p;
     if (d->ctx.len) {
-        bool crossed;
-        int rc = prejoin_crosses(d, text, end, &crossed);
+        bool back;
+        int rc = prejoin_reaches_back(d, text, end, &back);
         if (rc)
             return rc;
-        if (crossed && d->st.rejoins++ == 0)
+        if (back && d->st.rejoins++ == 0)
             live_note(d, "%s: line %llu: a pre-join (huey-model.md §2) joins this text with a line learnt before "
                       "it arrived; huey run on the finished file differs from here on",
                       d->r.path, (unsigned long long)d->pending_line);

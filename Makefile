@@ -103,7 +103,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters live cuda bench-cuda slurm-test check-html run bench clean
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -189,6 +189,10 @@ align: $(BIN)
 galileo: $(BIN) $(CMP_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
 
+# huey run --follow / --live: a conversation learnt while it is written.
+live: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/live.sh
+
 # huey clusters: dendrograms of the torgerson concepts, frequency tables.
 clusters: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
@@ -209,7 +213,7 @@ bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
 cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 sh tests/cuda.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo clusters cuda
+test: unit e2e mpi checkpoint offline batch align galileo clusters live cuda
 
 # The job scripts on a real one-node SLURM (root only; SKIPPED otherwise).
 slurm-test: $(BIN) $(GEN_BIN)

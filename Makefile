@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run, a live view) rendered in headless Chromium (skipped without it)
 #   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
 #
@@ -220,8 +220,9 @@ slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 # Every picture of plot.h for a made-up space; check-html renders its
-# space.html, and that of a checkpoint learnt by huey, in headless Chromium
-# and checks that neither screenshot is blank.
+# space.html, that of a checkpoint learnt by huey and a live view (--live)
+# in headless Chromium and checks that no screenshot is blank and that the
+# live view takes the rotation in its URL.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -496,6 +496,7 @@ static const char SPACE_JS[] =
     "/* a live view reloads itself; the rotation and zoom survive in the URL's\n"
     "   #view= and in sessionStorage (both work from file://, where fetch does not) */\n"
     "function keep() { var v = yaw.toFixed(5) + ',' + pitch.toFixed(5) + ',' + zoom.toFixed(5);\n"
+    "  cv.setAttribute('data-view', v);\n"
     "  try { sessionStorage.setItem('huey-view', v); } catch (e) {}\n"
     "  try { history.replaceState(null, '', '#view=' + v); } catch (e) {} }\n"
     "if (D.reload > 0) {\n"
@@ -505,6 +506,7 @@ static const char SPACE_JS[] =
     "    yaw = parseFloat(sv[0]); pitch = parseFloat(sv[1]); zoom = parseFloat(sv[2]); }\n"
     "  ['mouseup', 'wheel', 'dblclick', 'touchend'].forEach(function (t) { window.addEventListener(t, keep); });\n"
     "  setInterval(function () { if (!drag) { keep(); location.reload(); } }, D.reload * 1000);\n"
+    "  keep();\n"
     "}\n"
     "fit(); draw();\n"
     "})();\n";

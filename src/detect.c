@@ -1442,8 +1442,9 @@ static int live_block(LiveDetect *d, size_t end)
         d->pending_line++;
     memmove(d->pending.p, d->pending.p + end, d->pending.len - end + 1);
     d->pending.len -= end;
-    d->line_at -= end;
-    d->scanned -= end;
+    /* a flush processes the unfinished line too */
+    d->line_at = d->line_at > end ? d->line_at - end : 0;
+    d->scanned = d->scanned > end ? d->scanned - end : 0;
     return 0;
 }
 

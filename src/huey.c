@@ -115,11 +115,16 @@ static void progress_line(Run *r, double now)
     double frac = r->bytes_total ? (double)r->bytes_done / (double)r->bytes_total : 0.0;
     double wps = el > 0 ? (double)(r->net->c.windows - r->windows0) / el : 0.0;
     double eta = frac > 0 ? el * (1.0 - frac) / frac : 0.0;
+    char done[16] = "    -", left[16] = "     -";   /* a followed input has no end to go by */
+    if (!r->ld) {
+        snprintf(done, sizeof done, "%5.1f%%", 100.0 * frac);
+        snprintf(left, sizeof left, "%6.0fs", eta);
+    }
     /* rank 0 only, so no collective here: its own share of connections */
-    fprintf(stderr, "huey: %7.1fs %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %6.0fs\n",
-            el, 100.0 * frac, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
+    fprintf(stderr, "huey: %7.1fs %s  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %s\n",
+            el, done, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
             r->net->nranks > 1 ? "(rank 0)" : "",
-            (unsigned long long)r->net->be.ops->connection_count(r->net->be.st), eta);
+            (unsigned long long)r->net->be.ops->connection_count(r->net->be.st), left);
 }
 
 static void live_snapshot(Run *r, bool final);

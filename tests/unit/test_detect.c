@@ -671,7 +671,7 @@ static int live_text(const char *text, size_t n, const DetectOptions *o, size_t 
                      Collect *c, LiveStats *st, Detection *d, char *err, size_t errlen)
 {
     UttSink sink = { c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", o, &sink);
+    LiveDetect *ld = live_detect_new("stream", o, &sink);   /* c is the caller's */
     int rc = 0;
     for (size_t at = 0; at < n && rc == 0;) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -688,6 +688,14 @@ static int live_text(const char *text, size_t n, const DetectOptions *o, size_t 
         live_detect_result(ld, d);
     live_detect_free(ld);
     return rc;
+}
+
+/* A live detector whose utterances land in c (made fresh). */
+static LiveDetect *live_collect(Collect *c, const DetectOptions *o)
+{
+    collect_init(c);
+    UttSink sink = { c, c_begin, c_text, c_end };
+    return live_detect_new("stream", o, &sink);
 }
 
 /* The finished file's labeled utterances: their digest, confidence,
@@ -767,9 +775,7 @@ static void test_live_emits_at_line_end_and_holds_label_lines(void)
 {
     Collect c;
     char err[512], hex[65];
-    collect_init(&c);
-    UttSink sink = { &c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", &conversation, &sink);
+    LiveDetect *ld = live_collect(&c, &conversation);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: hi there", 15, err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.n, 0);
     CU_ASSERT(live_detect_pending(ld));
@@ -798,9 +804,7 @@ static void test_live_rejoin_is_detected(void)
 {
     Collect c;
     char err[512], hex[65];
-    collect_init(&c);
-    UttSink sink = { &c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", &conversation, &sink);
+    LiveDetect *ld = live_collect(&c, &conversation);
     const char *text = "Alice: I think so\n-\nmore text\nBob: fine\n";
     CU_ASSERT_EQUAL(live_detect_feed(ld, text, strlen(text), err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.n, 2);
@@ -827,9 +831,7 @@ static void test_live_idle_flush_cuts_a_line(void)
 {
     Collect c;
     char err[512], hex[65];
-    collect_init(&c);
-    UttSink sink = { &c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", &conversation, &sink);
+    LiveDetect *ld = live_collect(&c, &conversation);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: hel", 10, err, sizeof err), 0);
     CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
     CU_ASSERT_EQUAL_FATAL(c.n, 1);
@@ -856,9 +858,7 @@ static void test_live_bad_utf8_and_cut_code_points(void)
 {
     Collect c;
     char err[512], hex[65];
-    collect_init(&c);
-    UttSink sink = { &c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", &conversation, &sink);
+    LiveDetect *ld = live_collect(&c, &conversation);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: caf\xc3", 11, err, sizeof err), 0);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "\xa9\nBob: ok\n", 10, err, sizeof err), 0);
     CU_ASSERT_EQUAL_FATAL(c.n, 2);
@@ -866,15 +866,17 @@ static void test_live_bad_utf8_and_cut_code_points(void)
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Bob: x\xff\n", 9, err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "stream: invalid UTF-8 at byte offset 27");
     live_detect_free(ld);
+    collect_done(&c, hex);
 
-    ld = live_detect_new("stream", &conversation, &sink);
+    ld = live_collect(&c, &conversation);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: a\n", 9, err, sizeof err), 0);
     CU_ASSERT_EQUAL(live_detect_restart(ld, err, sizeof err), 0);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "B\xff\n", 3, err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "stream: invalid UTF-8 at byte offset 1");
     live_detect_free(ld);
+    collect_done(&c, hex);
 
-    ld = live_detect_new("stream", &conversation, &sink);
+    ld = live_collect(&c, &conversation);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: \xe2\x82", 9, err, sizeof err), 0);
     CU_ASSERT_EQUAL(live_detect_finish(ld, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "byte offset 7 (sequence cut by the end"));
@@ -901,9 +903,7 @@ static void test_live_plain_mode(void)
     detect_free(&d);
     collect_done(&c, hex);
 
-    collect_init(&c);
-    UttSink sink = { &c, c_begin, c_text, c_end };
-    LiveDetect *ld = live_detect_new("stream", &plain, &sink);
+    LiveDetect *ld = live_collect(&c, &plain);
     CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
     CU_ASSERT_EQUAL(c.begins, 0);
     CU_ASSERT_EQUAL(live_detect_feed(ld, "a b", 3, err, sizeof err), 0);

@@ -288,19 +288,22 @@ void comm_bcast(void *buf, size_t bytes, double poll_seconds)
     }
     /* rank 0 may wait minutes for input: test and sleep rather than spin
      * (a non-blocking collective matches only non-blocking ones: rank 0
-     * starts one too) */
+     * starts one too). The sleeps grow from a few microseconds to
+     * poll_seconds, so that a message that follows closely is taken at
+     * once and a long wait costs no CPU. */
     MPI_Request req;
     MPI_Ibcast(buf, as_int(bytes), MPI_BYTE, 0, MPI_COMM_WORLD, &req);
     if (world_rank == 0) {
         MPI_Wait(&req, MPI_STATUS_IGNORE);
         return;
     }
-    struct timespec pause = { (time_t)poll_seconds, (long)((poll_seconds - (double)(time_t)poll_seconds) * 1e9) };
-    for (int done = 0;;) {
+    for (double pause = 1e-5;; pause = pause * 2 < poll_seconds ? pause * 2 : poll_seconds) {
+        int done;
         MPI_Test(&req, &done, MPI_STATUS_IGNORE);
         if (done)
             break;
-        nanosleep(&pause, NULL);
+        struct timespec t = { (time_t)pause, (long)((pause - (double)(time_t)pause) * 1e9) };
+        nanosleep(&t, NULL);
     }
 }
 

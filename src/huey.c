@@ -365,6 +365,12 @@ static void live_snapshot(Run *r, bool final)
     r->t_last_live = now_seconds();
 }
 
+/* The followed input in messages. */
+static const char *follow_name(const Run *r)
+{
+    return strcmp(r->follow_path, "-") ? r->follow_path : "standard input";
+}
+
 /* What rank 0 tells every rank after each look at a followed input. */
 enum { MSG_DATA, MSG_FLUSH, MSG_NEW_FILE, MSG_END, MSG_ERROR, MSG_TICK };
 enum { END_INPUT, END_SIGNAL, END_BUDGET };
@@ -461,8 +467,7 @@ static int learn_follow(Run *r, Follow *fw, const DetectOptions *dopt, char *err
     learn_start(r);
     r->cur = &r->info.files[0];
     UttSink sink = { r, sink_begin, sink_text, sink_end };
-    bool stdin_in = !strcmp(r->follow_path, "-");
-    r->ld = live_detect_new(stdin_in ? "standard input" : r->follow_path, dopt, &sink);
+    r->ld = live_detect_new(follow_name(r), dopt, &sink);
     char *buf = xmalloc(FOLLOW_CHUNK + 1);
     FollowClock fc = { r->t_start, r->t_start, true, false };
     int rc = 0;
@@ -520,14 +525,15 @@ static int learn_follow(Run *r, Follow *fw, const DetectOptions *dopt, char *err
  * the finished text would have read it the same way. */
 static void follow_report(Run *r)
 {
+    const char *name = follow_name(r);
     LiveStats st = live_detect_stats(r->ld);
     if (!r->p.conversation_mode) {
-        fprintf(stderr, "huey: followed %s: %llu bytes, %llu utterance(s) by Author\n", r->follow_path,
+        fprintf(stderr, "huey: followed %s: %llu bytes, %llu utterance(s) by Author\n", name,
                 (unsigned long long)st.bytes, (unsigned long long)st.utterances);
         return;
     }
     fprintf(stderr, "huey: followed %s: %llu bytes, %llu lines, %llu utterances, %llu line(s) without a label "
-                    "dropped", r->follow_path, (unsigned long long)st.bytes, (unsigned long long)st.lines,
+                    "dropped", name, (unsigned long long)st.bytes, (unsigned long long)st.lines,
             (unsigned long long)st.utterances, (unsigned long long)st.dropped);
     if (st.rejoins)
         fprintf(stderr, ", %llu pre-join(s) across a line already learnt", (unsigned long long)st.rejoins);
@@ -539,10 +545,10 @@ static void follow_report(Run *r)
     if (st.lines == 0)
         return;
     if (live_detect_batch_choice(r->ld, &d, why, sizeof why) != 0)
-        warn("%s was read as labeled_speakers; huey run on the text read would fail: %s", r->follow_path, why);
+        warn("%s was read as labeled_speakers; huey run on the text read would fail: %s", name, why);
     else if (strcmp(d.strategy, "labeled_speakers") != 0)
         warn("%s was read as labeled_speakers (confidence %.3g); huey run on the text read would choose %s "
-             "(confidence %.3g) and learn other utterances", r->follow_path, r->cur->det.confidence, d.strategy,
+             "(confidence %.3g) and learn other utterances", name, r->cur->det.confidence, d.strategy,
              d.confidence);
     detect_free(&d);
 }

@@ -203,7 +203,8 @@ cat "$OUT/t1.txt" "$OUT/t2.txt" "$OUT/t3.txt" > "$OUT/t123.txt"
 "$HUEY" run "$OUT/t1.txt" "$OUT/t2.txt" $M --json "$OUT/t12.json" 2>/dev/null
 u1=$(utterances "$OUT/t1.json"); u12=$(utterances "$OUT/t12.json"); u123=$(utterances "$OUT/tb.json")
 : > "$OUT/rot.txt"
-"$HUEY" run --follow "$OUT/rot.txt" $M --live "$OUT/rl" --live-every 0.05 --json "$OUT/r.json" 2>"$OUT/r.err" &
+"$HUEY" run --follow "$OUT/rot.txt" $M --live "$OUT/rl" --live-every 0.05 --json "$OUT/r.json" \
+    --checkpoint "$OUT/r.h5" 2>"$OUT/r.err" &
 hp=$!
 live write "$OUT/t1.txt" "$OUT/rot.txt" 0.001 0 0 100
 live wait "$OUT/rl/state.json" "$u1" 60 || fail "truncation: part 1 never learnt"
@@ -255,7 +256,7 @@ if command -v mpirun >/dev/null 2>&1; then
     fi
     : > "$OUT/mconv.txt"
     $MPIRUN -n 2 "$HUEY" run --follow "$OUT/mconv.txt" $M --live "$OUT/ml" --live-every 0.05 \
-        --json "$OUT/mf.json" 2>"$OUT/mf.err" &
+        --json "$OUT/mf.json" --checkpoint "$OUT/mf.h5" 2>"$OUT/mf.err" &
     hp=$!
     live write "$T" "$OUT/mconv.txt" 0.001 0 0 300
     live wait "$OUT/ml/state.json" "$N" 120 || fail "P = 2: state.json never reached $N utterances"

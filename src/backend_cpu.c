@@ -50,7 +50,7 @@
 #include "rules.h"
 #include "util.h"
 
-enum { NB_IN = 2, NB_FWD = 1 };
+enum { NB_IN = 2, NB_FWD = 1, NB_PAD = -4 };
 static inline int32_t nb_make(int32_t partner, bool in, bool fwd) { return partner << 2 | (in ? NB_IN : 0) | (fwd ? NB_FWD : 0); }
 static inline int32_t nb_partner(int32_t nb) { return nb >> 2; }
 static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
@@ -58,6 +58,7 @@ static inline bool nb_in(int32_t nb) { return nb & NB_IN; }
 typedef struct EdgeRow {
     int32_t n, cap;
     int32_t ntomb;    /* tombstones among the n entries */
+    int32_t inwin;    /* the slot is in the current window (the step reads it with n) */
     double *w;        /* (cap) weights; the block also holds m and nb */
     double *m;        /* (cap) = w + cap */
     int32_t *nb;      /* (cap) = (int32_t *)(w + 2 * cap) */
@@ -69,6 +70,7 @@ typedef struct Touched {
     double w;
 } Touched;
 
+
 typedef struct CpuState {
     WindowGate gate;          /* first: the ops table's gate entries read it (gate.h) */
     const Params *p;
@@ -76,13 +78,17 @@ typedef struct CpuState {
     EdgeRow *row;             /* (cap) */
     uint32_t *nout;           /* (cap) out-target set size, stale included */
     double *strength;         /* (cap) Σ w of the row */
-    uint8_t *dirty;           /* (cap) strength must be recomputed */
+    uint8_t *dirty;           /* (cap) the row changed since its strength was taken (a death, a load):
+                                 cpu_strengths takes it again; the step leaves the flag alone */
     int32_t *dirty_list;      /* slots marked dirty since the last refresh */
     size_t ndirty, dirty_cap;
-    int32_t *widx;            /* (cap) index in the current window, -1 if not in it */
-    double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
+    int32_t *widx;            /* (cap) index in the current window, -1 if not in it; widx[-1] = -1 */
+    double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0; */
+    double *asel_block;       /* (4 + 4*cap) asel - 4: asel[NB_PAD] = 0 */
     double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
     size_t hcap;
+    int32_t *defer;           /* (defer_cap) AVX2 step: list indices of the rows left for later */
+    size_t defer_cap;
     int32_t *oslot, *oidx;    /* (ocap) P > 1: the listed rows held here, their list index */
     uint8_t *oempty;
     size_t ocap;
@@ -95,7 +101,13 @@ typedef struct CpuState {
     int64_t wid[MAX_WINDOW];
     int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
+    uint8_t *wtouch;          /* (wn*wn) pair (i->j) touched in this window */
     size_t wcap;
+    /* the copies the Hebbian step touched in member i's row, each once:
+     * tpos[2 n i .. 2 n i + tcount[i]) (at most n - 1 out and n - 1 in) */
+    int32_t *tpos;
+    size_t tpos_cap;
+    int32_t tcount[MAX_WINDOW];
     Touched keep[2 * MAX_WINDOW]; /* scratch of the step */
     double last_activity, last_target;  /* rule_mass_target cache */
     bool avx2;                /* use the AVX2 kernels */
@@ -121,10 +133,13 @@ typedef struct BlockPool {
 
 static BlockPool pool;   /* blocks are interchangeable between backends */
 
+/* Half again the last, rounded up to whole groups of four entries. */
+static inline int32_t series_next(int32_t c) { return (c + c / 2 + 3) & ~3; }
+
 static int cap_class(int32_t cap)
 {
     int k = 0;
-    for (int32_t c = ROW_MIN_CAP; c < cap && k < POOL_CLASSES; c += c / 2)
+    for (int32_t c = ROW_MIN_CAP; c < cap && k < POOL_CLASSES; c = series_next(c))
         k++;
     return k < POOL_CLASSES ? k : -1;
 }
@@ -173,8 +188,21 @@ static int32_t series_cap(int32_t need)
 {
     int32_t c = ROW_MIN_CAP;
     while (c < need)
-        c += c / 2;
+        c = series_next(c);
     return c;
+}
+
+/* Entries n .. up to the next multiple of four: a weight that decays to
+ * itself and never falls below the deletion cut, and a partner code whose
+ * activation is 0 (asel[NB_PAD] = 0), so that the vector kernels read
+ * whole groups of four without a remainder case. */
+static void row_pad(EdgeRow *r)
+{
+    for (int32_t k = r->n; k & 3; k++) {
+        r->w[k] = HUGE_VAL;
+        r->m[k] = 0.0;
+        r->nb[k] = NB_PAD;
+    }
 }
 
 static void row_resize(EdgeRow *r, int32_t c)
@@ -190,10 +218,12 @@ static void row_resize(EdgeRow *r, int32_t c)
     r->m = blk + c;
     r->nb = (int32_t *)(blk + 2 * c);
     r->cap = c;
+    row_pad(r);
 }
 
-/* Grow by half: at most a third of a row's storage is slack, so a
- * connection (two copies of 20 bytes) costs at most 60 bytes. */
+/* Grow by half, rounded up to whole groups of four: beyond the smallest
+ * rows at most about a third of a row's storage is slack, so a connection
+ * (two copies of 20 bytes) costs about 60 bytes at most. */
 static void row_reserve(EdgeRow *r, int32_t need)
 {
     if (need <= r->cap)
@@ -215,10 +245,13 @@ static void row_shrink(EdgeRow *r)
 static int32_t row_append(EdgeRow *r, int32_t nb)
 {
     row_reserve(r, r->n + 1);
-    r->w[r->n] = 0.0;
-    r->m[r->n] = 0.0;
-    r->nb[r->n] = nb;
-    return r->n++;
+    int32_t k = r->n++;
+    if ((k & 3) == 0)
+        row_pad(r);   /* a new group of four */
+    r->w[k] = 0.0;
+    r->m[k] = 0.0;
+    r->nb[k] = nb;
+    return k;
 }
 
 /* Tombstone the copy with partner x in direction `in`; whether one existed. */
@@ -244,9 +277,12 @@ static void ensure_cap(CpuState *s, int32_t slot)
     s->nout = xrealloc(s->nout, (size_t)c * sizeof *s->nout);
     s->strength = xrealloc(s->strength, (size_t)c * sizeof *s->strength);
     s->dirty = xrealloc(s->dirty, (size_t)c * sizeof *s->dirty);
-    s->widx = xrealloc(s->widx, (size_t)c * sizeof *s->widx);
+    s->widx = (int32_t *)xrealloc(s->widx ? s->widx - 1 : NULL, ((size_t)c + 1) * sizeof *s->widx) + 1;
+    s->widx[-1] = -1;
     s->owned = xrealloc(s->owned, (size_t)c);
-    s->asel = xrealloc(s->asel, 4 * (size_t)c * sizeof *s->asel);
+    s->asel_block = xrealloc(s->asel_block, 4 * ((size_t)c + 1) * sizeof *s->asel_block);
+    memset(s->asel_block, 0, 4 * sizeof *s->asel_block);
+    s->asel = s->asel_block + 4;
     for (int32_t i = s->cap; i < c; i++) {
         memset(&s->row[i], 0, sizeof s->row[i]);
         s->nout[i] = 0;
@@ -260,6 +296,10 @@ static void ensure_cap(CpuState *s, int32_t slot)
 
 /* ---- ops ---------------------------------------------------------------- */
 
+#ifdef HAVE_AVX2_KERNEL
+static void keep_perm_init(void);
+#endif
+
 static void *cpu_create(const Params *p, int nranks)
 {
     CpuState *s = xcalloc(1, sizeof *s);
@@ -268,6 +308,8 @@ static void *cpu_create(const Params *p, int nranks)
     s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
+    if (s->avx2)
+        keep_perm_init();
 #endif
     return s;
 }
@@ -277,9 +319,12 @@ static void cpu_destroy(void *st)
     CpuState *s = st;
     for (int32_t i = 0; i < s->cap; i++)
         block_put(s->row[i].w, s->row[i].cap);
-    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->widx); free(s->asel);
-    free(s->owned); gate_free(&s->gate);
-    pairset_free(&s->stale); free(s->wout); free(s->win); free(s->dirty_list); free(s->hbuf); free(s->oslot); free(s->oidx); free(s->oempty);
+    if (s->widx)
+        free(s->widx - 1);
+    free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->asel_block); free(s->owned);
+    gate_free(&s->gate); pairset_free(&s->stale);
+    free(s->wout); free(s->win); free(s->wtouch); free(s->tpos);
+    free(s->dirty_list); free(s->hbuf); free(s->defer); free(s->oslot); free(s->oidx); free(s->oempty);
     pool_drain();
     free(s);
 }
@@ -402,9 +447,7 @@ static const double *cpu_strengths(void *st)
  * window too. */
 static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
 {
-    if (nb < 0)
-        return;
-    int j = s->widx[nb_partner(nb)];
+    int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
     if (j < 0)
         return;
     if (nb_in(nb))
@@ -414,22 +457,28 @@ static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
 }
 
 #ifdef HAVE_AVX2_KERNEL
-/* The bulk of a window member's row, eight copies at a time: a gather of
- * the partners' window indices finds the (few) partners in the window.
+enum { SCAN_MAX_MEMBERS = 16 };
+
+/* The bulk of a window member's row, eight copies at a time: partners
+ * compared with every member's slot (a gather of the partners' window
+ * indices costs more on AMD cores, a load per copy more everywhere).
  * Returns how far it got; the caller does the rest. */
 static __attribute__((target("avx2"))) int32_t window_scan_avx2(CpuState *s, const EdgeRow *r, int i)
 {
+    const int n = s->gate.n;
+    __m256i member[SCAN_MAX_MEMBERS];
+    for (int m = 0; m < n; m++)
+        member[m] = _mm256_set1_epi32(s->wslot[m]);
     int32_t k = 0;
-    const __m256i minus1 = _mm256_set1_epi32(-1);
     for (; k + 8 <= r->n; k += 8) {
-        __m256i nb = _mm256_loadu_si256((const __m256i *)(r->nb + k));
-        __m256i live = _mm256_cmpgt_epi32(nb, minus1);
-        __m256i part = _mm256_and_si256(_mm256_srai_epi32(nb, 2), live);
-        __m256i wi = _mm256_mask_i32gather_epi32(minus1, s->widx, part, live, 4);
-        int hits = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(wi, minus1)));
-        while (hits) {
-            int b = __builtin_ctz(hits);
-            hits &= hits - 1;
+        __m256i part = _mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2);
+        __m256i hit = _mm256_cmpeq_epi32(part, member[0]);
+        for (int m = 1; m < n; m++)
+            hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(part, member[m]));
+        int bits = _mm256_movemask_ps(_mm256_castsi256_ps(hit));
+        while (bits) {
+            int b = __builtin_ctz(bits);
+            bits &= bits - 1;
             window_note(s, r->nb[k + b], k + b, i);
         }
     }
@@ -448,25 +497,32 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->wfirst[i] = w->first[i];
         s->wlast[i] = w->last[i];
         s->widx[w->slot[i]] = i;
+        s->row[w->slot[i]].inwin = 1;
     }
     size_t old = s->wcap;
     GROW(s->wout, s->wcap, (size_t)n * n);
-    if (s->wcap != old)
+    if (s->wcap != old) {
         s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
-    for (int i = 0; i < n * n; i++)
-        s->wout[i] = s->win[i] = -1;
+        s->wtouch = xrealloc(s->wtouch, s->wcap);
+    }
+    memset(s->wout, 0xff, (size_t)n * n * sizeof *s->wout);   /* -1 */
+    memset(s->win, 0xff, (size_t)n * n * sizeof *s->win);
+    memset(s->wtouch, 0, (size_t)n * n);
+    GROW(s->tpos, s->tpos_cap, 2 * (size_t)n * n);
+    memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);
+    /* where the window's pairs are in the members' rows */
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[w->slot[i]];
         int32_t k = 0;
 #ifdef HAVE_AVX2_KERNEL
-        if (s->avx2)
+        if (s->avx2 && n <= SCAN_MAX_MEMBERS)
             k = window_scan_avx2(s, r, i);
 #endif
         for (; k < r->n; k++)
             window_note(s, r->nb[k], k, i);
     }
     /* the gate's view of the pairs whose source is held here */
-    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, &s->stale);
+    gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, s->nranks > 1 ? &s->stale : NULL);
 }
 
 static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
@@ -478,20 +534,31 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
     uint8_t *state = &s->gate.state[di * n + dj];
     if (*state != GATE_EXISTS) {
         bool fwd = s->wid[di] < s->wid[dj];
+        bool stale = *state == GATE_STALE;
         if (oi) {
             s->wout[di * n + dj] = row_append(&s->row[i], nb_make(j, false, fwd));
-            /* j joins i's out-target set unless it is still there as stale */
-            if (!pairset_remove(&s->stale, i, j))
+            /* j joins i's out-target set unless it is still there as stale
+             * (one rank: the gate did not look, gate_fill) */
+            stale = pairset_remove(&s->stale, i, j);
+            if (!stale)
                 s->nout[i]++;
             s->nconn++;
         }
         if (oj)
             s->win[di * n + dj] = row_append(&s->row[j], nb_make(i, true, fwd));
-        if (*state != GATE_STALE)
+        if (!stale)
             s->gate.nout[di]++;
         *state = GATE_EXISTS;
     }
     int32_t po = s->wout[di * n + dj], pi = s->win[di * n + dj];
+    if (!s->wtouch[di * n + dj]) {
+        /* the step keeps these copies' weights (§10: no decay in the window) */
+        s->wtouch[di * n + dj] = 1;
+        if (oi)
+            s->tpos[2 * n * di + s->tcount[di]++] = po;
+        if (oj)
+            s->tpos[2 * n * dj + s->tcount[dj]++] = pi;
+    }
     double activity = ai * aj;
     if (activity != s->last_activity) {
         s->last_activity = activity;
@@ -610,47 +677,82 @@ static void row_filter(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r
     row->n = k2;
     row->ntomb = 0;
     row_shrink(row);
+    if (row->n)
+        row_pad(row);
 }
 
 #ifdef HAVE_AVX2_KERNEL
-/* AVX2 versions of row_sums and row_pass_fast: vector lane l holds scalar
- * lane l, so the results are the scalar ones bit for bit. */
-static inline __attribute__((target("avx2"))) __m256d remainder_mask(int32_t r)
+/* AVX2 versions of the row passes: vector lane l holds scalar lane l, so
+ * the results are the scalar ones bit for bit. Rows are read in whole
+ * groups of four (row_pad); `in_row` masks the padding out of sums. */
+typedef struct Lanes {
+    __m256i pos;   /* positions k .. k + 3 */
+    __m256i n;     /* the row length, in every lane */
+} Lanes;
+
+static inline __attribute__((target("avx2"))) Lanes lanes_start(int32_t n)
 {
-    const __m256i lanes = _mm256_set_epi64x(3, 2, 1, 0);
-    return _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(r), lanes));
+    return (Lanes){ _mm256_set_epi64x(3, 2, 1, 0), _mm256_set1_epi64x(n) };
 }
 
-static inline __attribute__((target("avx2"))) double lanes_combine(__m256d v)
+/* The mask of the group's lanes inside the row; moves on to the next group. */
+static inline __attribute__((target("avx2"))) __m256d lanes_next(Lanes *l)
 {
-    double l[4];
-    _mm256_storeu_pd(l, v);
-    return (l[0] + l[1]) + (l[2] + l[3]);
+    __m256d in_row = _mm256_castsi256_pd(_mm256_cmpgt_epi64(l->n, l->pos));
+    l->pos = _mm256_add_epi64(l->pos, _mm256_set1_epi64x(4));
+    return in_row;
 }
 
+/* (l0 + l1) + (l2 + l3) for two lane vectors at once. */
+static inline __attribute__((target("avx2"))) RowSums lanes_combine2(__m256d lw, __m256d lh)
+{
+    __m256d pair = _mm256_hadd_pd(lw, lh);
+    __m128d sum = _mm_add_pd(_mm256_castpd256_pd128(pair), _mm256_extractf128_pd(pair, 1));
+    return (RowSums){ _mm_cvtsd_f64(sum), _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum)) };
+}
+
+/* asel[nb[0..3]] by scalar loads, the four codes read as two 64-bit
+ * words: the same values as vgatherdpd, which costs several times more on
+ * AMD Zen cores, and 16 % less time in the step than four 32-bit reads on
+ * Zen 4 (the loads of the codes, not of the activations, were the limit). */
+static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *asel, const int32_t *nb)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, nb, sizeof lo);
+    memcpy(&hi, nb + 2, sizeof hi);
+    __m128d a = _mm_unpacklo_pd(_mm_load_sd(asel + (int32_t)lo), _mm_load_sd(asel + (int32_t)(lo >> 32)));
+    __m128d b = _mm_unpacklo_pd(_mm_load_sd(asel + (int32_t)hi), _mm_load_sd(asel + (int32_t)(hi >> 32)));
+    return _mm256_insertf128_pd(_mm256_castpd128_pd256(a), b, 1);
+}
+
+/* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each. */
+static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl,
+                                                           const double *act, double c0, double c1, double c2, double c3)
+{
+    const __m256d c = _mm256_set_pd(c3, c2, c1, c0);
+    for (int32_t i = 0; i < nl; i++)
+        _mm256_storeu_pd(asel + 4 * slots[i], _mm256_mul_pd(_mm256_set1_pd(act[slots[i]]), c));
+}
+
+/* Sums of w and w * asel[nb] over a row without tombstones. */
 static __attribute__((target("avx2"))) RowSums row_sums_avx2(const EdgeRow *row, const double *asel)
 {
     const double *w = row->w;
     const int32_t *nb = row->nb;
-    const int32_t n = row->n;
     __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd();
-    int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d x = _mm256_loadu_pd(w + k);
-        __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
+    Lanes l = lanes_start(row->n);
+    for (int32_t k = 0; k < row->n; k += 4) {
+        __m256d x = _mm256_and_pd(_mm256_loadu_pd(w + k), lanes_next(&l));   /* padding adds +0.0 */
         lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
     }
-    if (k < n) {
-        __m256d m = remainder_mask(n - k);
-        __m256d x = _mm256_maskload_pd(w + k, _mm256_castpd_si256(m));
-        __m128i idx = _mm_maskload_epi32(nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
-                                                      _mm256_castpd_si256(m), _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0))));
-        __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
-        lw = _mm256_add_pd(lw, x);
-        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-    }
-    return (RowSums){ lanes_combine(lw), lanes_combine(lh) };
+    return lanes_combine2(lw, lh);
+}
+
+/* t[j[0..3]] by scalar loads (see asel_load4). */
+static inline __attribute__((target("avx2"))) __m256d table_load4(const double *t, const int32_t *j)
+{
+    return _mm256_set_pd(t[j[3]], t[j[2]], t[j[1]], t[j[0]]);
 }
 
 /* rule_sigmoid on four values in [-708, 708], step for step. */
@@ -667,8 +769,9 @@ static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
     q = _mm256_add_pd(_mm256_set1_pd(EXP_C3), _mm256_mul_pd(r, q));
     q = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(r, q));
     __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
-    __m128i j = _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1));
-    __m256d t = _mm256_i32gather_pd(exp_table_hi, j, 8), tl = _mm256_i32gather_pd(exp_table_lo, j, 8);
+    int32_t j[4];
+    _mm_storeu_si128((__m128i *)j, _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1)));
+    __m256d t = table_load4(exp_table_hi, j), tl = table_load4(exp_table_lo, j);
     __m256d e = _mm256_add_pd(t, _mm256_add_pd(tl, _mm256_mul_pd(t, p)));
     __m256i scale = _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_srai_epi32(k, 7)), 52);
     e = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale));
@@ -693,103 +796,216 @@ static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_
         v[k] = rule_sigmoid(v[k]);
 }
 
-/* Decay only, returning the smallest decayed weight. */
-static __attribute__((target("avx2"))) double row_decay_avx2(const PassConst *pc, EdgeRow *row)
+/* Lane selections for compacting a group of four: for each 4-bit keep
+ * mask, the 32-bit source lanes of the kept doubles (for vpermd) and the
+ * source bytes of the kept int32 (for pshufb), packed to the front. */
+static int32_t keep_perm_d[16][8];
+static uint8_t keep_perm_i[16][16];
+
+static void keep_perm_init(void)
 {
-    double *w = row->w;
-    const int32_t n = row->n;
-    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
-    __m256d lo = _mm256_set1_pd(HUGE_VAL);
-    int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
-        _mm256_storeu_pd(w + k, x);
-        lo = _mm256_min_pd(x, lo);
+    for (int mask = 0; mask < 16; mask++) {
+        int o = 0;
+        for (int lane = 0; lane < 4; lane++)
+            if (mask >> lane & 1) {
+                keep_perm_d[mask][2 * o] = 2 * lane;
+                keep_perm_d[mask][2 * o + 1] = 2 * lane + 1;
+                for (int b = 0; b < 4; b++)
+                    keep_perm_i[mask][4 * o + b] = (uint8_t)(4 * lane + b);
+                o++;
+            }
+        for (; o < 4; o++) {
+            keep_perm_d[mask][2 * o] = keep_perm_d[mask][2 * o + 1] = 0;
+            for (int b = 0; b < 4; b++)
+                keep_perm_i[mask][4 * o + b] = 0x80;   /* pshufb: zero */
+        }
     }
-    double l[4];
-    _mm256_storeu_pd(l, lo);
-    double mn = l[0];
-    for (int i = 1; i < 4; i++)
-        mn = l[i] < mn ? l[i] : mn;
-    for (; k < n; k++) {
-        double d = w[k] * pc->decay;
-        w[k] = pc->floor > d ? pc->floor : d;
-        mn = w[k] < mn ? w[k] : mn;
-    }
-    return mn;
 }
 
-#endif
+/* Which of the four entries at k row_filter keeps (bit per lane): not
+ * tombstones or padding (< 0), and of those below the cut the ones the
+ * scalar rule keeps, decided one by one with its bookkeeping. */
+static inline __attribute__((target("avx2"))) int group_keep(CpuState *s, const PassConst *pc, const EdgeRow *row,
+                                                             int32_t r, int wr, int32_t k, __m256d x, __m128i b,
+                                                             uint64_t *decayed, uint64_t *pruned)
+{
+    int keep = ~_mm_movemask_ps(_mm_castsi128_ps(b)) & 15;
+    int cand = _mm256_movemask_pd(_mm256_cmp_pd(x, _mm256_set1_pd(pc->cut), _CMP_LT_OQ)) & keep;
+    while (cand) {
+        int lane = __builtin_ctz(cand);
+        cand &= cand - 1;
+        int32_t e = row->nb[k + lane];
+        double we = row->w[k + lane];
+        bool out = !nb_in(e);
+        if (!copy_active(s, wr, e) && we <= pc->keep_floor) {
+            if (out) {
+                pairset_add(&s->stale, r, nb_partner(e));
+                (*decayed)++;
+            }
+            keep &= ~(1 << lane);
+        } else if (fabs(we) < pc->prune) {
+            if (out) {
+                s->nout[r]--;
+                (*pruned)++;
+            }
+            keep &= ~(1 << lane);
+        }
+    }
+    return keep;
+}
 
-#ifdef HAVE_AVX2_KERNEL
-/* The fast path of the step for a whole work list, vectorised: rows outside
- * the window without tombstones are decayed and summed here; any other
- * row (and a row where something falls below the deletion cut) goes
- * through the exact scalar passes. Results equal the scalar path's. */
-static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
-                                const double *asel, uint64_t *decayed, uint64_t *pruned);
+/* row_filter, four entries at a time: the same decisions in the same
+ * order; nothing moves before the first entry that goes (masses are read
+ * only from there), kept entries are packed by lane permutations. */
+static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
+                                                            int32_t r, int wr, uint64_t *decayed, uint64_t *pruned)
+{
+    double *w = row->w, *m = row->m;
+    int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    int32_t k = 0, keep = 15;
+    for (; k < n; k += 4) {
+        keep = group_keep(s, pc, row, r, wr, k, _mm256_loadu_pd(w + k), _mm_loadu_si128((const __m128i *)(nb + k)),
+                          decayed, pruned);
+        if (keep != 15)
+            break;
+    }
+    int32_t k2 = k;
+    while (k < n) {
+        /* k2 <= k: the stores reach at most lane k + 3 of this group,
+         * already read */
+        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
+        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
+        __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
+        _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
+        _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
+        _mm_storeu_si128((__m128i *)(nb + k2),
+                         _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
+        k2 += __builtin_popcount((unsigned)keep);
+        k += 4;
+        if (k < n)
+            keep = group_keep(s, pc, row, r, wr, k, _mm256_loadu_pd(w + k),
+                              _mm_loadu_si128((const __m128i *)(nb + k)), decayed, pruned);
+    }
+    row->n = k2;
+    row->ntomb = 0;
+    row_shrink(row);
+    if (row->n)
+        row_pad(row);
+}
+
+/* row_pass_general in one pass where it can: the touched copies are
+ * marked by their sign bit beforehand and keep their weight; the sums are
+ * taken on the way unless tombstones shift the lanes or something falls
+ * below the cut (then the filter and a sums pass follow). */
+static __attribute__((target("avx2"))) RowSums row_pass_window_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
+                                                                    int32_t r, int wr, const double *asel,
+                                                                    uint64_t *decayed, uint64_t *pruned)
+{
+    double *w = row->w;
+    const int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    if (wr >= 0) {
+        const int32_t *tp = s->tpos + 2 * s->gate.n * wr;
+        for (int32_t t = 0; t < s->tcount[wr]; t++)
+            w[tp[t]] = -w[tp[t]];   /* Hebbian weights are positive */
+    }
+    const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
+    Lanes l = lanes_start(n);
+    for (int32_t k = 0; k < n; k += 4) {
+        __m256d v = _mm256_loadu_pd(w + k);
+        __m256d x = _mm256_blendv_pd(_mm256_max_pd(floor, _mm256_mul_pd(v, decay)), _mm256_xor_pd(v, sign), v);
+        _mm256_storeu_pd(w + k, x);
+        low = _mm256_min_pd(x, low);
+        x = _mm256_and_pd(x, lanes_next(&l));
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
+    }
+    if (row->ntomb || _mm256_movemask_pd(_mm256_cmp_pd(low, _mm256_set1_pd(pc->cut), _CMP_LT_OQ))) {
+        row_filter_avx2(s, pc, row, r, wr, decayed, pruned);
+        return row_sums_avx2(row, asel);
+    }
+    return lanes_combine2(lw, lh);
+}
+
+enum { STEP_PREFETCH = 4 };   /* rows ahead (measured: README "Speed") */
 
 static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const PassConst *pc, const int32_t *slots,
                                                            int32_t nl, const double *asel, double *h, uint8_t *empty,
                                                            uint64_t *decayed, uint64_t *pruned)
 {
+    /* The common rows in one tight loop (no calls: its constants stay in
+     * registers); the others are deferred, in list order, so that their
+     * deletions and stale entries come in the scalar path's order. */
+    enum { DEFER_FILTER = INT32_MIN };   /* decayed already, only the filter is due */
+    GROW(s->defer, s->defer_cap, (size_t)nl + 1);
+    int32_t *defer = s->defer, ndefer = 0;
     const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
     const __m256d cut = _mm256_set1_pd(pc->cut);
-    const __m256i idx_of_mask = _mm256_set_epi32(6, 4, 2, 0, 6, 4, 2, 0);
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         EdgeRow *row = &s->row[r];
         const int32_t n = row->n;
+        if (i + STEP_PREFETCH < nl) {
+            /* rows are scattered blocks, too short for the hardware
+             * prefetcher: ask for a later row's first weights and partners */
+            const EdgeRow *ahead = &s->row[slots[i + STEP_PREFETCH]];
+            _mm_prefetch((const char *)ahead->w, _MM_HINT_T0);
+            _mm_prefetch((const char *)ahead->nb, _MM_HINT_T0);
+        }
         if (n == 0) {
             s->strength[r] = 0.0;
-            s->dirty[r] = 0;
             empty[i] = 1;
             h[i] = 0.0;
             continue;
         }
-        int wr = s->widx[r];
+        if (row->inwin | row->ntomb) {
+            defer[ndefer++] = i;
+            continue;
+        }
+        double *w = row->w;
+        const int32_t *nb = row->nb;
+        __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
+        /* whole groups, then the last one, whose padding decays to itself
+         * (+inf, never below the cut) and adds +0.0 */
+        const int32_t last = (n - 1) & ~3;
+        int32_t k = 0;
+        for (; k < last; k += 4) {
+            __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+            _mm256_storeu_pd(w + k, x);
+            low = _mm256_min_pd(x, low);
+            lw = _mm256_add_pd(lw, x);
+            lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
+        }
+        __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
+        _mm256_storeu_pd(w + k, x);
+        low = _mm256_min_pd(x, low);
+        x = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k),
+                                                                     _mm256_set_epi64x(3, 2, 1, 0))));
+        lw = _mm256_add_pd(lw, x);
+        lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
+        if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
+            defer[ndefer++] = i | DEFER_FILTER;
+            continue;
+        }
+        RowSums rs = lanes_combine2(lw, lh);
+        s->strength[r] = rs.w;
+        empty[i] = 0;
+        h[i] = rs.h;
+    }
+    for (int32_t d = 0; d < ndefer; d++) {
+        int32_t i = defer[d] & ~DEFER_FILTER, r = slots[i];
+        EdgeRow *row = &s->row[r];
         RowSums rs;
-        if (wr >= 0 || row->ntomb) {
-            rs = row_pass_general(s, pc, row, r, wr, asel, decayed, pruned);
+        if (defer[d] & DEFER_FILTER) {
+            row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
+            rs = row_sums_avx2(row, asel);
         } else {
-            double *w = row->w;
-            const int32_t *nb = row->nb;
-            __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
-            int32_t k = 0;
-            for (; k + 4 <= n; k += 4) {
-                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
-                _mm256_storeu_pd(w + k, x);
-                low = _mm256_min_pd(x, low);
-                __m256d av = _mm256_i32gather_pd(asel, _mm_loadu_si128((const __m128i *)(nb + k)), 8);
-                lw = _mm256_add_pd(lw, x);
-                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-            }
-            if (k < n) {
-                __m256d m = remainder_mask(n - k);
-                __m256i mi = _mm256_castpd_si256(m);
-                __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_maskload_pd(w + k, mi), decay));
-                x = _mm256_and_pd(x, m);                       /* unused lanes add +0.0 */
-                _mm256_maskstore_pd(w + k, mi, x);
-                low = _mm256_blendv_pd(low, _mm256_min_pd(x, low), m);
-                __m128i idx = _mm_maskload_epi32(
-                    nb + k, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(mi, idx_of_mask)));
-                __m256d av = _mm256_mask_i32gather_pd(_mm256_setzero_pd(), asel, idx, m, 8);
-                lw = _mm256_add_pd(lw, x);
-                lh = _mm256_add_pd(lh, _mm256_mul_pd(x, av));
-            }
-            if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
-                row_filter(s, pc, row, r, -1, decayed, pruned);
-                rs = row_sums_avx2(row, asel);
-            } else {
-                /* (l0 + l1) + (l2 + l3) for both sums at once */
-                __m256d pair = _mm256_hadd_pd(lw, lh);
-                __m128d sum = _mm_add_pd(_mm256_castpd256_pd128(pair), _mm256_extractf128_pd(pair, 1));
-                rs.w = _mm_cvtsd_f64(sum);
-                rs.h = _mm_cvtsd_f64(_mm_unpackhi_pd(sum, sum));
-            }
+            rs = row_pass_window_avx2(s, pc, row, r, s->widx[r], asel, decayed, pruned);
         }
         s->strength[r] = rs.w;
-        s->dirty[r] = 0;
         empty[i] = row->n == 0;
         h[i] = rs.h;
     }
@@ -801,35 +1017,22 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
 static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r, int wr,
                                 const double *asel, uint64_t *decayed, uint64_t *pruned)
 {
+    /* the active copies in this row: those the Hebbian step touched
+     * (outgoing to later window members, incoming from earlier ones) */
     Touched *keep = s->keep;
     int nkeep = 0;
     if (wr >= 0) {
-        /* the active copies in this row: outgoing to later window members,
-         * incoming from earlier ones */
-        int n = s->gate.n;
-        for (int o = 0; o < n; o++) {
-            int32_t po = s->wfirst[wr] < s->wlast[o] ? s->wout[wr * n + o] : -1;
-            int32_t pi = s->wfirst[o] < s->wlast[wr] ? s->win[o * n + wr] : -1;
-            if (po >= 0)
-                keep[nkeep++] = (Touched){ po, row->w[po] };
-            if (pi >= 0)
-                keep[nkeep++] = (Touched){ pi, row->w[pi] };
-        }
+        const int32_t *tp = s->tpos + 2 * s->gate.n * wr;
+        for (int32_t t = 0; t < s->tcount[wr]; t++)
+            keep[nkeep++] = (Touched){ tp[t], row->w[tp[t]] };
     }
     double *restrict w = row->w;
     double lowest = HUGE_VAL;
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2) {
-        lowest = row_decay_avx2(pc, row);
-    } else
-#endif
-    {
-        const double decay = pc->decay, floor = pc->floor;
-        for (int32_t k = 0; k < row->n; k++) {
-            double d = w[k] * decay;
-            w[k] = floor > d ? floor : d;
-            lowest = w[k] < lowest ? w[k] : lowest;
-        }
+    const double decay = pc->decay, floor = pc->floor;
+    for (int32_t k = 0; k < row->n; k++) {
+        double d = w[k] * decay;
+        w[k] = floor > d ? floor : d;
+        lowest = w[k] < lowest ? w[k] : lowest;
     }
     for (int i = 0; i < nkeep; i++) {
         w[keep[i].pos] = keep[i].w;
@@ -837,10 +1040,6 @@ static RowSums row_pass_general(CpuState *s, const PassConst *pc, EdgeRow *row, 
     }
     if (row->ntomb || lowest < pc->cut)
         row_filter(s, pc, row, r, wr, decayed, pruned);
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2)
-        return row_sums_avx2(row, asel);
-#endif
     return row_sums(row, asel);
 }
 
@@ -909,6 +1108,11 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *restrict asel = s->asel;
     const int32_t *slots = a->slots;
     const int32_t nl = a->nlist;
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2)
+        asel_fill_avx2(asel, slots, nl, a->act, c0, c1, c2, c3);
+    else
+#endif
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         double v = a->act[r];
@@ -961,7 +1165,6 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         else
             rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
         s->strength[r] = rs.w;
-        s->dirty[r] = 0;
         empty[k] = row->n == 0;
         h[k] = incoming ? a->bias + rs.h : rs.h;
     }
@@ -983,8 +1186,10 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
             if (s->owned[s->wslot[i]])
                 a->act[s->wslot[i]] = 1.0;    /* window members are clamped (§11b) */
     s->nconn -= decayed + pruned;
-    for (int i = 0; i < s->gate.n; i++)
+    for (int i = 0; i < s->gate.n; i++) {
         s->widx[s->wslot[i]] = -1;
+        s->row[s->wslot[i]].inwin = 0;
+    }
     s->gate.n = 0;
     if (stats) {
         stats->decay_deleted += decayed;
@@ -1076,6 +1281,7 @@ static void cpu_row_set(void *st, int32_t slot, const RowEntry *e, const bool *f
             s->nconn++;
     }
     r->n = n;
+    row_pad(r);
     s->nout[slot] = nout;
     mark_dirty(s, slot);   /* the strength is recomputed from the row */
 }

@@ -334,7 +334,8 @@ void cluster_frequency_tables(FILE *f, const Net *n, size_t top)
 /* ---- huey clusters ----------------------------------------------------------- */
 
 static const char clusters_usage[] = "usage: huey clusters FILE.h5 [--concepts 50] [--min-mass 0] "
-                                     "[--linkage average|complete|both] [--out DIR] [--top 30] [--max-dense-gb X]";
+                                     "[--profile reference|fixed] [--linkage average|complete|both] [--out DIR] "
+                                     "[--top 30] [--max-dense-gb X]";
 /* rows of each word-frequency table unless --top says otherwise (0: all) */
 enum { CLUSTERS_TOP = 30 };
 
@@ -348,7 +349,7 @@ int cmd_clusters(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
-        if (strcmp(a, "--profile") && galileo_take_opt(&o, argc, argv, &i)) {
+        if (galileo_take_opt(&o, argc, argv, &i)) {   /* --profile: with or without the speaker entries */
             continue;
         } else if (!strcmp(a, "--linkage") && has) {
             const char *v = argv[++i];
@@ -377,7 +378,7 @@ int cmd_clusters(int argc, char **argv)
 
     Loaded *l = offline_load(path);
     double *S;   /* (n, n) */
-    Space *s = space_similarity(l->net, &l->out, &o, &S);
+    Space *s = space_similarity(l->net, &l->out, l->self, &o, &S);
     if (s->error)
         die("%s: %s", path, s->error);
     if (out && mkdir(out, 0777) != 0 && errno != EEXIST)

@@ -38,10 +38,14 @@ static const struct {
     double assoc_diagonal;        /* A_ii = 1 */
 } gal = { 0.1, 1e-10, 1e-8, 1e-4, 3.0, 1e-8, 1e-12, 2.0, 0.75, 1.0 };
 
-/* Words the Streamlit page never places (its "system artifacts"). */
+/* Words the Streamlit page never places (its "system artifacts"), and
+ * the shorter list of its plain-text mode (one speaker, named "text"). */
 static const char *const artifacts[] = { "speaker_speaker_a", "speaker_speaker_b", "speaker_speaker_c",
                                          "speaker_speaker_d", "speaker_speaker_e", "speaker_speaker_f",
-                                         "re", "e", "g", "4", "lines" };
+                                         "re", "e", "g", "4", "lines", NULL };
+static const char *const plain_artifacts[] = { "speaker_text", "re", "e", "g", "4", "lines", NULL };
+static const char plain_speaker[] = "text";   /* the speaker's name, lower-cased */
+static const char speaker_label[] = "Speaker_";   /* + name: a speaker's self-concept entry */
 
 void galileo_opts_default(GalileoOpts *o)
 {
@@ -537,9 +541,11 @@ static void assoc_space(Space *s, GalInput *g, const GalileoOpts *opt)
 /* ---- §12.2 --------------------------------------------------------------------- */
 
 typedef struct Cand {
-    size_t order;            /* word_to_neuron position: the stable sort's tie-break */
+    size_t order;            /* place in the page's list (speaker entries, then
+                                word_to_neuron): the stable sort's tie-break */
     int32_t slot;
     double mass;
+    int64_t speaker;         /* a speaker's self-concept entry: its index; -1: a neuron */
 } Cand;
 
 static int cmp_cand(const void *a, const void *b)
@@ -550,30 +556,44 @@ static int cmp_cand(const void *a, const void *b)
     return (x->order > y->order) - (x->order < y->order);
 }
 
-static bool is_artifact(const char *w)
+static bool in_list(const char *w, const char *const *list)
 {
-    for (size_t k = 0; k < sizeof artifacts / sizeof artifacts[0]; k++)
-        if (!strcmp(w, artifacts[k]))
+    for (; *list; list++)
+        if (!strcmp(w, *list))
             return true;
     return false;
 }
 
-/* The torgerson concept list into s: every living neuron but the
- * artifacts with mass >= min_mass, by mass descending, the first
- * num_concepts. With fewer than min_n of them (too_few), or none with
- * mass > 0 (no_mass), s->error says so and s stays empty. */
-static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, const GalileoOpts *opt, size_t min_n,
-                             const char *too_few, const char *no_mass)
+/* The torgerson concept list into s (the page's concept collection, §12.2).
+ * Plain-text mode (one speaker, named "text" in any case) has its own
+ * artifact list and no speaker entries. Otherwise, in the reference
+ * profile, every speaker whose self-concept mass (sc, §13) is > 0 and
+ * whose name, lower-cased, is a living word comes first as
+ * `Speaker_<name>` with that mass and that word's id, min_mass or not;
+ * the speaker's neuron can then be listed twice (fixed: once, as its
+ * word). Then every living neuron but the artifacts with concept mass >=
+ * min_mass, in word_to_neuron order. All by mass descending (stable), the
+ * first num_concepts. With fewer than min_n of them (too_few), or none
+ * with mass > 0 (no_mass), s->error says so and s stays empty. */
+static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, const SelfConcept *sc,
+                             const GalileoOpts *opt, size_t min_n, const char *too_few, const char *no_mass)
 {
     check_finite(net, o);
-    Cand *cand = xmalloc(((size_t)net->nliving + 1) * sizeof *cand);
+    bool plain = net->nspeakers == 1 && !strcmp(net->speakers[0].word, plain_speaker);
+    Cand *cand = xmalloc(((size_t)net->nliving + net->nspeakers + 1) * sizeof *cand);
     size_t nc = 0, order = 0;
+    for (size_t k = 0; k < net->nspeakers && !plain && opt->profile == GAL_REFERENCE; k++, order++) {
+        int32_t q = net_slot_of_word(net, net->speakers[k].word);
+        if (sc[k].mass > 0 && q >= 0)
+            cand[nc++] = (Cand){ order, q, sc[k].mass, (int64_t)k };
+    }
+    const char *const *skip = plain ? plain_artifacts : artifacts;
     for (int32_t q = net->w2n_head; q >= 0; q = net->w2n_next[q], order++) {
         double m;
         if (!net_mass_in_order(net, q, &m))
             m = o->mass[q];
-        if (!is_artifact(net->word[q]) && m >= opt->min_mass)
-            cand[nc++] = (Cand){ order, q, m };
+        if (!in_list(net->word[q], skip) && m >= opt->min_mass)
+            cand[nc++] = (Cand){ order, q, m, -1 };
     }
     qsort(cand, nc, sizeof *cand, cmp_cand);
     size_t n = nc < opt->num_concepts ? nc : opt->num_concepts;
@@ -588,10 +608,18 @@ static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, cons
     space_alloc(s, n);
     for (size_t i = 0; i < n; i++) {
         int32_t q = cand[i].slot;
-        s->labels[i] = xstrdup(net->word[q]);
+        if (cand[i].speaker >= 0) {
+            const char *name = net->speakers[cand[i].speaker].name;
+            size_t len = sizeof speaker_label + strlen(name);
+            s->labels[i] = xmalloc(len);
+            snprintf(s->labels[i], len, "%s%s", speaker_label, name);
+            s->speaker[i] = true;
+        } else {
+            s->labels[i] = xstrdup(net->word[q]);
+            s->speaker[i] = is_speaker_word(net, net->word[q]);
+        }
         s->ids[i] = net->id[q];
         s->mass[i] = cand[i].mass;
-        s->speaker[i] = is_speaker_word(net, net->word[q]);
     }
     free(cand);
 }
@@ -602,13 +630,13 @@ struct SpaceJob {
     GalileoOpts opt;
 };
 
-SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt)
 {
     SpaceJob *j = xcalloc(1, sizeof *j);
     j->opt = *opt;
     j->s = space_new(opt);
     j->s->method = GAL_TORGERSON;
-    select_torgerson(j->s, net, o, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
+    select_torgerson(j->s, net, o, sc, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
                      "no selected concept has mass > 0 (nothing learnt): no space");
     if (!j->s->error) {
         j->g.n = j->s->n;
@@ -638,17 +666,18 @@ void space_job_free(SpaceJob *j)
     free(j);
 }
 
-Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+Space *space_torgerson_net(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt)
 {
-    return space_torgerson_solve(space_torgerson_take(net, o, opt));
+    return space_torgerson_solve(space_torgerson_take(net, o, sc, opt));
 }
 
-Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S)
+Space *space_similarity(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt,
+                        double **S)
 {
     Space *s = space_new(opt);
     s->method = GAL_TORGERSON;
     *S = NULL;
-    select_torgerson(s, net, o, opt, 2, "fewer than 2 concepts: nothing to cluster",
+    select_torgerson(s, net, o, sc, opt, 2, "fewer than 2 concepts: nothing to cluster",
                      "no selected concept has mass > 0 (nothing learnt): nothing to cluster");
     if (s->error)
         return s;
@@ -810,9 +839,9 @@ Space *space_generated(size_t n, size_t links_per_concept, uint64_t seed, const 
     return s;
 }
 
-Space *space_make(const Net *net, const NetOutputs *o, const GalileoOpts *opt)
+Space *space_make(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt)
 {
-    return opt->method == GAL_ASSOC ? space_assoc_net(net, o, opt) : space_torgerson_net(net, o, opt);
+    return opt->method == GAL_ASSOC ? space_assoc_net(net, o, opt) : space_torgerson_net(net, o, sc, opt);
 }
 
 void space_free(Space *s)
@@ -956,7 +985,8 @@ void space_json(const Space *s, JsonWriter *j)
         json_string(j, "D_ii = 0 (the reference sets D_ii = max(S))");
         json_string(j, "variance explained from the three largest eigenvalues (the reference: the three "
                        "smallest of the unsorted eigh output)");
-        json_string(j, "each speaker listed once");
+        json_string(j, "each neuron listed once (the reference adds a Speaker_<name> entry, with the self-concept "
+                       "mass and the speaker's neuron id, for every speaker with self-concept mass > 0)");
         json_end_array(j);
     }
     if (!s->error && s->n >= GAL_DIMS) {
@@ -1134,7 +1164,8 @@ static void spectrum_words(const Space *s, char *buf, size_t cap)
 
 /* ---- huey run --galileo DIR ------------------------------------------------------------ */
 
-void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Space *spaces[2])
+void galileo_run_spaces(const Net *net, const NetOutputs *o, const SelfConcept *sc, const char *dir,
+                        Space *spaces[2])
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         die("cannot create directory %s: %s", dir, strerror(errno));
@@ -1142,7 +1173,7 @@ void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Sp
     galileo_opts_default(&opt);
     for (int k = 0; k < 2; k++) {
         opt.method = k == 0 ? GAL_ASSOC : GAL_TORGERSON;
-        Space *s = spaces[k] = space_make(net, o, &opt);
+        Space *s = spaces[k] = space_make(net, o, sc, &opt);
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, method_name(s->method));
         space_write_dir(s, sub);
@@ -1305,7 +1336,7 @@ int cmd_galileo(int argc, char **argv)
     Loaded *l = generated ? NULL : offline_load(path);
     comm_set_local(false);
     Space *s = generated ? space_generated(generated, GENERATED_LINKS, GENERATED_SEED, &o)
-                         : space_make(l->net, &l->out, &o);
+                         : space_make(l->net, &l->out, l->self, &o);
     if (generated)
         path = "generated network";
     if (!s->error && s->n < GAL_DIMS)

@@ -13,10 +13,11 @@
  *              the real (λ > 0) and imaginary (λ < 0) coordinate blocks.
  *
  * Profile `reference` reproduces the reference's quirks (D_ii = max(S),
- * "variance explained" from the unsorted eigh output); `fixed` sets
- * D_ii = 0 and takes the variance from the three largest |λ|, and lists
- * what it changed in the output. (The speaker is listed once in both: the
- * reference's expected outputs never hold its second `Speaker_x` entry.)
+ * "variance explained" from the unsorted eigh output, a `Speaker_<name>`
+ * entry for every speaker with self-concept mass > 0, which lists the
+ * speaker's neuron a second time); `fixed` sets D_ii = 0, takes the
+ * variance from the three largest |λ|, lists every neuron once, and lists
+ * what it changed in the output.
  *
  * Eigenvector signs: largest-magnitude component positive (eigen.h).
  *
@@ -73,8 +74,9 @@ typedef struct Space {
     size_t n;                /* concepts = matrix order */
     char **labels;           /* (n) */
     int64_t *ids;            /* (n) neuron ids */
-    double *mass;            /* (n) concept mass: Σ m of connections touching it */
-    bool *speaker;           /* (n) a speaker's neuron */
+    double *mass;            /* (n) concept mass: Σ m of connections touching it
+                                (a `Speaker_<name>` entry: the self-concept mass) */
+    bool *speaker;           /* (n) a speaker's neuron or entry */
 
     double *eig;             /* (n_eig) every eigenvalue, descending; partial: the largest only */
     size_t n_eig;            /* n, or the number computed (partial) */
@@ -104,24 +106,31 @@ typedef struct Space {
 } Space;
 
 /* The spaces of a network whose outputs were gathered (net_outputs) —
- * on rank 0 — or of a loaded checkpoint. The torgerson list: every living
- * neuron but the reference's artifacts, mass >= min_mass, by mass
- * descending (ties: word_to_neuron order), the first num_concepts. */
+ * on rank 0 — or of a loaded checkpoint; sc: every speaker's self-concept
+ * (net_self_concept). The torgerson list (the reference's concept
+ * collection): reference profile, a `Speaker_<name>` entry (self-concept
+ * mass, the id of the speaker's word) for every speaker with
+ * self-concept mass > 0 whose word lives; then every living neuron but
+ * the reference's artifacts with mass >= min_mass; by mass descending
+ * (ties: speaker entries first, then word_to_neuron order), the first
+ * num_concepts. A single speaker named "text" is the page's plain-text
+ * mode: no speaker entries, its shorter artifact list. */
 Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt);
-Space *space_torgerson_net(const Net *net, const NetOutputs *o, const GalileoOpts *opt);
-Space *space_make(const Net *net, const NetOutputs *o, const GalileoOpts *opt);   /* by opt->method */
+Space *space_torgerson_net(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt);
+Space *space_make(const Net *net, const NetOutputs *o, const SelfConcept *sc,
+                  const GalileoOpts *opt);   /* by opt->method */
 /* The torgerson space in two steps (huey run --live): take copies from
  * the network what the space needs (the concepts chosen, their masses,
  * their links); solve builds and decomposes it from that alone, so it may
  * run on another thread while the network learns on (it frees the job).
  * space_torgerson_net is the two in one. */
 typedef struct SpaceJob SpaceJob;
-SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const GalileoOpts *opt);
+SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt);
 Space *space_torgerson_solve(SpaceJob *j);
 void space_job_free(SpaceJob *j);
 static inline Space *space_torgerson(const Loaded *l, const GalileoOpts *o)
 {
-    return space_torgerson_net(l->net, &l->out, o);
+    return space_torgerson_net(l->net, &l->out, l->self, o);
 }
 static inline Space *space_assoc(const Loaded *l, const GalileoOpts *o)
 {
@@ -131,7 +140,8 @@ static inline Space *space_assoc(const Loaded *l, const GalileoOpts *o)
  * no spectrum) and its similarity matrix *S (n, n) row-major, malloc'ed:
  * S_ij = m(i->j) + m(j->i), S_ii = 0. With fewer than 2 concepts, or
  * none with mass, s->error says so and *S is NULL. */
-Space *space_similarity(const Net *net, const NetOutputs *o, const GalileoOpts *opt, double **S);
+Space *space_similarity(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt,
+                        double **S);
 /* A generated network of n concepts, each linked to links_per_concept
  * random others (weights in [0, 1), masses in [0, 10)), random
  * activations: the same matrix build and decomposition on any n
@@ -159,7 +169,8 @@ void space_map(const Space *s, int ax, int ay, FILE *f);
  * written to DIR/assoc and DIR/torgerson; a space that cannot be made
  * (fewer than 3 concepts, no mass) is a warning, and its space.json holds
  * the error. */
-void galileo_run_spaces(const Net *net, const NetOutputs *o, const char *dir, Space *spaces[2]);
+void galileo_run_spaces(const Net *net, const NetOutputs *o, const SelfConcept *sc, const char *dir,
+                        Space *spaces[2]);
 /* ExportExtraFn of `huey run --json` with ctx = spaces[2]: the keys
  * gpu_class_galileo and web_torgerson_galileo. */
 void galileo_json_keys(JsonWriter *j, void *ctx);

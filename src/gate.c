@@ -20,7 +20,7 @@ void gate_fill(WindowGate *g, int n, const int32_t *slot, const uint8_t *owned, 
         g->nout[i] = nout[slot[i]];
         for (int j = 0; j < n; j++)
             g->state[i * n + j] = wout[i * n + j] >= 0 ? GATE_EXISTS
-                                : pairset_has(stale, slot[i], slot[j]) ? GATE_STALE : GATE_ABSENT;
+                                : stale && pairset_has(stale, slot[i], slot[j]) ? GATE_STALE : GATE_ABSENT;
     }
 }
 

@@ -35,7 +35,10 @@ typedef struct WindowGate {
 } WindowGate;
 
 /* The window's members are slot[0..n-1]; owned and nout are by slot; wout
- * (n*n) is the position of (i->j) in i's row or -1. */
+ * (n*n) is the position of (i->j) in i's row or -1. With stale NULL an
+ * absent pair is not told from a stale one (both GATE_ABSENT): for a
+ * backend that holds every row (one rank), which learns whether a new
+ * connection's target was stale when it removes it from its stale set. */
 void gate_fill(WindowGate *g, int n, const int32_t *slot, const uint8_t *owned, const uint32_t *nout,
                const int32_t *wout, const PairSet *stale);
 void gate_free(WindowGate *g);

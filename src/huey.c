@@ -55,9 +55,9 @@ static void usage(FILE *f)
             "       huey galileo FILE.h5 --method assoc|torgerson [--concepts 50] [--min-mass 0]\n"
             "            [--profile reference|fixed] [--dims K] [--out DIR]   (concept space, huey-model.md §12;\n"
             "            DIR gets space.json, coords.csv, eigenvalues.csv, scree.svg, map-12.svg, map-13.svg, space.html)\n"
-            "       huey clusters FILE.h5 [--concepts 50] [--min-mass 0] [--linkage average|complete|both]\n"
-            "            [--out DIR] [--top 30]   (hierarchical clustering of the torgerson concepts; dendrograms,\n"
-            "            word frequencies)\n"
+            "       huey clusters FILE.h5 [--concepts 50] [--min-mass 0] [--profile reference|fixed]\n"
+            "            [--linkage average|complete|both] [--out DIR] [--top 30]   (hierarchical clustering of the\n"
+            "            torgerson concepts; dendrograms, word frequencies)\n"
             "       huey run --help          list every option with its default\n"
             "       huey run --print-config  print the effective settings and exit\n"
             "\n"
@@ -1505,7 +1505,7 @@ static int cmd_run(int argc, char **argv)
         print_summary(&r, &out, sc);
         Space *spaces[2] = { NULL, NULL };
         if (galileo_dir)
-            galileo_run_spaces(r.net, &out, galileo_dir, spaces);
+            galileo_run_spaces(r.net, &out, sc, galileo_dir, spaces);
         if (json_path) {
             FILE *jf = fopen(json_path, "w");
             if (!jf)

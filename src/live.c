@@ -200,7 +200,7 @@ static Snap *snap_build(LiveView *v, const Net *net, const NetOutputs *o, const 
 
     GalileoOpts opt;
     galileo_opts_default(&opt);   /* the torgerson space of huey galileo, 50 concepts */
-    s->job = space_torgerson_take(net, o, &opt);
+    s->job = space_torgerson_take(net, o, sc, &opt);
     return s;
 }
 

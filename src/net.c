@@ -95,7 +95,7 @@ static void set_id(Net *n, int32_t s, int64_t id)
 /* A ghost (see net.h) has an id but no word. */
 static inline bool is_ghost(const Net *n, int32_t slot)
 {
-    return n->id[slot] >= 0 && !n->word[slot];
+    return n->nghosts && n->id[slot] >= 0 && !n->word[slot];   /* the count first: ghosts are rare */
 }
 
 static int32_t ghost_slot_of(const Net *n, int64_t id)

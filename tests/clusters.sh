@@ -3,7 +3,8 @@
 # clustering of the torgerson concepts, cluster.h) on a real checkpoint
 # (tests/data/example_conversation.txt, so it runs without the shared data):
 #   * the concepts are those of `huey galileo --method torgerson` (same
-#     --concepts and --min-mass), each listed once in the merge table's
+#     --concepts, --min-mass and --profile: the reference profile's
+#     Speaker_<name> entries too), each listed once in the merge table's
 #     picture and in the SVG dendrogram; n - 1 merges, the last holding n;
 #   * the first merge is the most similar pair, max S_ij with
 #     S_ij = m(i->j) + m(j->i) computed here from `huey export --format csv`;
@@ -120,8 +121,13 @@ printf 'A: hello there\nB: hi\n' >"$OUT/tiny.txt"
 "$HUEY" run "$OUT/tiny.txt" --progress-interval 0 --checkpoint "$OUT/tiny.h5" 2>/dev/null
 expect 1 "fewer than 2 concepts: nothing to cluster" "--concepts 1: fewer than 2 concepts" -- \
     clusters "$C" --concepts 1
-expect 1 "fewer than 2 concepts: nothing to cluster" "--min-mass above every mass" -- \
-    clusters "$C" --min-mass 1e9
+expect 1 "fewer than 2 concepts: nothing to cluster" "--profile fixed --min-mass above every mass" -- \
+    clusters "$C" --profile fixed --min-mass 1e9
+# the reference profile keeps each speaker's Speaker_<name> entry (its
+# self-concept mass, > 0 here) whatever --min-mass: those two are clustered
+"$HUEY" clusters "$C" --min-mass 1e9 --linkage average >"$OUT/spk" 2>/dev/null
+check "--min-mass above every mass: the two speaker entries alone (reference profile)" sh -c \
+    'grep -q "the 2 concepts" "$1" && grep -q "Speaker_Maya" "$1" && grep -q "Speaker_Tom" "$1"' sh "$OUT/spk"
 expect 1 "no selected concept has mass > 0" "nothing learnt: no mass" -- clusters "$OUT/tiny.h5"
 expect 1 "over the 1e-09 GB limit" "two n x n tables over the memory limit: clear error" -- \
     clusters "$C" --max-dense-gb 1e-9
@@ -129,7 +135,7 @@ expect 2 "expected average, complete or both" "--linkage single" -- clusters "$C
 expect 2 "positive integer" "--concepts 0" -- clusters "$C" --concepts 0
 expect 2 "whole number" "--top 2.5" -- clusters "$C" --top 2.5
 expect 2 "usage: huey clusters" "no checkpoint" -- clusters
-expect 2 "unknown option" "--profile is not a clusters option" -- clusters "$C" --profile fixed
+expect 2 "expected reference or fixed" "--profile other" -- clusters "$C" --profile other
 expect 1 "missing.h5" "missing checkpoint" -- clusters "$OUT/missing.h5"
 
 finish clusters

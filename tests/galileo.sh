@@ -22,7 +22,10 @@
 #   5. under mpirun (2 and 4 ranks): each rank builds its row block;
 #      with --eigen lapack the space equals one rank's byte for byte; with
 #      --eigen scalapack (pdsyevd, 4 ranks, small n) it is within the
-#      tolerance of one rank's and of the expected outputs.
+#      tolerance of one rank's and of the expected outputs;
+#   6. the reference's concept collection where its speaker entries rank
+#      (tests/data/lighthouse_conversation.txt, tests/data/harbour_log.txt)
+#      against tests/galileo_reference.py, the reference's rule in Python.
 set -u
 HUEY=${HUEY:-bin/huey}
 CMP=${CMP:-build/json-compare}
@@ -401,6 +404,190 @@ if command -v mpirun >/dev/null 2>&1 && [ -f "$T" ]; then
     fi
 else
     echo "SKIPPED MPI checks: no mpirun"
+fi
+
+# ---- 6. the reference's concept collection: Speaker_<name> entries ----------
+# The reference's rule (create_3d_concept_plot, huey-model.md §12.2 and
+# §13), which tests/galileo_reference.py follows step by step from
+# `huey export`, independently of src/galileo.c:
+#   * unless plain-text mode (exactly one speaker, named "text" in any
+#     case), every speaker whose self-concept mass is > 0 and whose name,
+#     lower-cased, is a living word gets an entry "Speaker_<name>" with that
+#     mass and that word's id, ahead of the neurons and whatever --min-mass;
+#   * then every living neuron but the artifacts ({speaker_speaker_a..f, re,
+#     e, g, 4, lines}; plain-text mode {speaker_text, re, e, g, 4, lines})
+#     whose concept mass is >= --min-mass;
+#   * a stable sort by mass, descending, cut to --concepts; fewer than 3, or
+#     no mass, no plot. Nothing removes the speaker's own word: its id is
+#     then listed twice, two identical rows of S (S = 0 between the copies),
+#     so two identical rows of D² (D_ii = max S), an extra zero eigenvalue of
+#     B and one position for both;
+#   * S_ij = m(i->j) + m(j->i), D = max S - S, B = -½·H·D²·H, eigh.
+# The profile `fixed` has no speaker entries and D_ii = 0.
+# The reference's own routine (its create_3d_concept_plot and the GPU
+# class's analyze_speaker_self_concept, run outside this repository on the
+# state `huey export` gives) agreed with huey on every case below, e.g. the
+# lighthouse conversation with the defaults: 50 concepts, Speaker_Pia
+# (47.7446), Speaker_Nora (43.8716), Speaker_Quinn (41.1648) first, ids 0
+# (nora) and 21 (pia) listed twice, largest eigenvalue 42.771186.
+REF=tests/galileo_reference.py
+if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+    echo "SKIPPED speaker entries: no NumPy for /usr/bin/python3 (python3-numpy)"
+    finish galileo
+    exit 0
+fi
+# the script is the reference's rule: from the network state an expected
+# output records (with the reference's own concept masses), it gives that
+# output's web_torgerson_galileo
+if [ -d "$DATA/expected" ]; then
+    nok=0 nall=0
+    for f in "$DATA"/expected/*.json; do
+        nall=$((nall + 1))
+        if /usr/bin/python3 $REF "$f" --masses ranking >"$OUT/refx.json" 2>"$OUT/refx.cmp" &&
+           "$CMP" --keys web_torgerson_galileo "$f" "$OUT/refx.json" >>"$OUT/refx.cmp" 2>&1; then
+            nok=$((nok + 1))
+        else
+            echo "     $(basename "$f"):"; sed 's/^/     /' "$OUT/refx.cmp"
+        fi
+    done
+    if [ "$nok" -eq "$nall" ] && [ "$nall" -gt 0 ]; then
+        pass "galileo_reference.py reproduces all $nall expected web_torgerson_galileo outputs from their network state"
+    else
+        fail "galileo_reference.py reproduces $nok of $nall expected outputs"
+    fi
+fi
+# ref_vs_huey LABEL H5 EXPORT ARGS...: the script's space against huey
+# galileo's in $OUT/g (or no space on both sides); the script's summary
+# line in $OUT/ref.log
+ref_vs_huey() {
+    label=$1 h5=$2 exp=$3
+    shift 3
+    rm -rf "$OUT/g"
+    if ! /usr/bin/python3 $REF "$exp" "$@" >"$OUT/ref.json" 2>"$OUT/ref.log"; then
+        fail "$label: galileo_reference.py"; sed 's/^/     /' "$OUT/ref.log"; return
+    fi
+    if grep -q '"error"' "$OUT/ref.json"; then
+        if "$HUEY" galileo "$h5" --method torgerson "$@" >/dev/null 2>"$OUT/g.err"; then
+            fail "$label: the reference makes no space, huey does"
+        else
+            pass "$label: no space on both sides ($(cat "$OUT/g.err"))"
+        fi
+        return
+    fi
+    "$HUEY" galileo "$h5" --method torgerson "$@" --out "$OUT/g" 2>"$OUT/g.err"
+    if "$CMP" --keys web_torgerson_galileo "$OUT/ref.json" "$OUT/g/space.json" >"$OUT/g.cmp" 2>&1; then
+        pass "$label = galileo_reference.py: $(grep '^ok' "$OUT/g.cmp" | sed 's/^ok *[a-z_]* //'); $(cat "$OUT/ref.log")"
+    else
+        fail "$label"; cat "$OUT/ref.log" "$OUT/g.err" "$OUT/g.cmp" | sed 's/^/     /'
+    fi
+}
+L=$OUT/lighthouse
+if "$HUEY" run tests/data/lighthouse_conversation.txt --progress-interval 0 --checkpoint "$L.h5" \
+        --galileo "$L.gal" --json "$L.run.json" 2>"$L.err" && "$HUEY" export "$L.h5" -o "$L.json" 2>>"$L.err"; then
+    ref_vs_huey "lighthouse, defaults" "$L.h5" "$L.json"
+    # the case of the issue: speaker entries among the 50, an id listed twice
+    if grep -q 'speaker entries: Speaker_' "$OUT/ref.log" && ! grep -q 'listed twice: none' "$OUT/ref.log" &&
+       grep -q '"Speaker_' "$OUT/g/space.json"; then
+        pass "lighthouse, defaults: speaker entries rank within --concepts and an id is listed twice"
+    else
+        fail "lighthouse, defaults: the conversation no longer puts a speaker entry in the list"; cat "$OUT/ref.log"
+    fi
+    rm -rf "$L.torgerson"
+    [ -d "$OUT/g" ] && cp -r "$OUT/g" "$L.torgerson"
+    # huey run --galileo makes the same space
+    /usr/bin/python3 $REF "$L.json" >"$OUT/ref.json" 2>/dev/null
+    if "$CMP" --keys web_torgerson_galileo "$OUT/ref.json" "$L.run.json" >"$OUT/g.cmp" 2>&1; then
+        pass "lighthouse: run --galileo = the reference's rule"
+    else
+        fail "lighthouse: run --galileo"; sed 's/^/     /' "$OUT/g.cmp"
+    fi
+    if command -v mpirun >/dev/null 2>&1; then   # self-concepts gathered from 2 ranks
+        $MPIRUN -n 2 "$HUEY" run tests/data/lighthouse_conversation.txt --progress-interval 0 --galileo "$L.gal2" \
+            --json "$L.run2.json" >/dev/null 2>&1
+        if "$CMP" --keys web_torgerson_galileo "$OUT/ref.json" "$L.run2.json" >"$OUT/g.cmp" 2>&1; then
+            pass "lighthouse: run --galileo on 2 ranks = the reference's rule"
+        else
+            fail "lighthouse: run --galileo on 2 ranks"; sed 's/^/     /' "$OUT/g.cmp"
+        fi
+    fi
+    ref_vs_huey "lighthouse, --concepts 14" "$L.h5" "$L.json" --concepts 14
+    ref_vs_huey "lighthouse, --min-mass 20" "$L.h5" "$L.json" --min-mass 20
+    if grep -q '(below --min-mass)' "$OUT/ref.log"; then
+        pass "lighthouse, --min-mass 20: a speaker entry below --min-mass is placed (the reference filters neurons only)"
+    else
+        fail "lighthouse, --min-mass 20: no speaker entry below --min-mass"; cat "$OUT/ref.log"
+    fi
+    ref_vs_huey "lighthouse, --min-mass 1e9 (the speaker entries alone)" "$L.h5" "$L.json" --min-mass 1e9
+    for opts in "--concepts 14" "--min-mass 20" "--min-mass 1e9" ""; do
+        # shellcheck disable=SC2086
+        ref_vs_huey "lighthouse, --profile fixed${opts:+ $opts}" "$L.h5" "$L.json" --profile fixed $opts
+    done
+    if grep -q '"fixes": \[.*"each neuron listed once' "$OUT/g/space.json" 2>/dev/null &&
+       ! grep -q '"Speaker_' "$OUT/g/space.json"; then
+        pass "profile fixed: no speaker entry, \"each neuron listed once\" among its fixes"
+    else
+        fail "profile fixed: a speaker entry, or no \"each neuron listed once\" fix"
+    fi
+    "$HUEY" galileo "$L.h5" --method torgerson --eigen lanczos --out "$OUT/lz" 2>/dev/null
+    if why=$(lanczos_vs_dense "$L.torgerson/space.json" "$OUT/lz/space.json" 2>&1); then
+        pass "lighthouse, an id listed twice: --eigen lanczos = dense: $why"
+    else
+        fail "lighthouse --eigen lanczos: $why"
+    fi
+    if why=$(check_plots "$L.torgerson" 2>&1); then
+        pass "pictures of the lighthouse space (speaker entries and their words both drawn)"
+    else
+        fail "pictures of the lighthouse space: $why"
+    fi
+else
+    fail "huey run tests/data/lighthouse_conversation.txt"; sed 's/^/     /' "$L.err"
+fi
+
+# Plain-text mode, and a speaker whose word does not live: huey names the
+# one speaker of a plain text "Author", and detection never yields a lone
+# speaker, so copies of the checkpoint get the speaker's name written in.
+P=$OUT/harbour
+if ! /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+    echo "SKIPPED plain-text mode: h5py not available"
+elif "$HUEY" run tests/data/harbour_log.txt --no-conversation-mode --progress-interval 0 --checkpoint "$P.h5" 2>"$P.err"; then
+    for name in Author Text Ghost; do
+        cp "$P.h5" "$P.$name.h5"
+        /usr/bin/python3 - "$P.$name.h5" "$name" <<'PYEOF'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["model/speakers"]
+    new = sys.argv[2].encode()
+    b = g["name_utf8"][...]
+    assert len(g["name_length"]) == 1 and len(new) <= len(b)
+    b[:len(new)] = np.frombuffer(new, dtype=np.uint8)
+    g["name_utf8"][...] = b
+    g["name_length"][0] = len(new)
+PYEOF
+        "$HUEY" export "$P.$name.h5" -o "$P.$name.json" 2>/dev/null
+        ref_vs_huey "harbour log, speaker $name" "$P.$name.h5" "$P.$name.json"
+        # Author: its entry; Text: plain-text mode; Ghost: self-concept mass
+        # > 0 (the pronouns' links) but no living word "ghost", no entry
+        case $name in
+        Author) want='speaker entries: Speaker_Author' ;;
+        Text) want='(plain-text mode); speaker entries: none' ;;
+        *) want='speaker entries: none' ;;
+        esac
+        words=$(grep -o '"concept_words": \[[^]]*' "$OUT/g/space.json" 2>/dev/null)
+        if [ $name = Text ]; then
+            echo "$words" | grep -q '"speaker_speaker_a"' && ! echo "$words" | grep -q '"speaker_text"'
+        else
+            ! echo "$words" | grep -q '"speaker_speaker_a"' && echo "$words" | grep -q '"speaker_text"'
+        fi
+        arts=$?
+        mass=$(/usr/bin/python3 -c 'import json,sys; print(list(json.load(open(sys.argv[1]))["speakers"].values())[0]["self_concept_mass"])' "$P.$name.json")
+        if grep -qF "$want" "$OUT/ref.log" && [ "$arts" -eq 0 ]; then
+            pass "harbour log, speaker $name (self-concept mass $mass): $want; the artifacts of its mode"
+        else
+            fail "harbour log, speaker $name: want '$want' and the artifacts of its mode"; cat "$OUT/ref.log"
+        fi
+    done
+else
+    fail "huey run tests/data/harbour_log.txt"; sed 's/^/     /' "$P.err"
 fi
 
 finish galileo

@@ -321,14 +321,18 @@ static void test_similarity_matrix(void)
         }
         net_utterance_end(n);
     }
+    SelfConcept sc[2];
+    CU_ASSERT_EQUAL_FATAL(n->nspeakers, 2);
+    for (size_t k = 0; k < n->nspeakers; k++)
+        net_self_concept(n, k, &sc[k]);
     NetOutputs o;
     net_outputs(n, &o);
     GalileoOpts opt;
     galileo_opts_default(&opt);
     opt.num_concepts = 8;
     double *S;
-    Space *s = space_similarity(n, &o, &opt, &S);
-    Space *t = space_torgerson_net(n, &o, &opt);
+    Space *s = space_similarity(n, &o, sc, &opt, &S);
+    Space *t = space_torgerson_net(n, &o, sc, &opt);
     CU_ASSERT_PTR_NULL(s->error);
     CU_ASSERT_EQUAL(s->n, 8);
     CU_ASSERT_EQUAL(t->n, 8);
@@ -352,7 +356,7 @@ static void test_similarity_matrix(void)
     space_free(t);
 
     opt.num_concepts = 1;   /* one concept: nothing to cluster */
-    s = space_similarity(n, &o, &opt, &S);
+    s = space_similarity(n, &o, sc, &opt, &S);
     CU_ASSERT_PTR_NOT_NULL(s->error);
     CU_ASSERT_PTR_NULL(S);
     space_free(s);

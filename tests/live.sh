@@ -92,6 +92,16 @@ elif cmd == 'watch': watch(*sys.argv[2:4])
 elif cmd == 'wait': sys.exit(wait(*sys.argv[2:5]))
 PY
 live() { $PY "$OUT/live.py" "$@"; }
+# follow NAME FILE [options]: huey follows FILE in the background ($LAUNCH
+# before it; its pid in hp) with the live view in $OUT/NAME, the JSON and
+# the checkpoint in $OUT/NAME.json and NAME.h5, stderr in $OUT/NAME.err
+LAUNCH=
+follow() {
+    name=$1; file=$2; shift 2
+    $LAUNCH "$HUEY" run --follow "$file" $M --live "$OUT/$name" --live-every 0.05 --json "$OUT/$name.json" \
+        --checkpoint "$OUT/$name.h5" "$@" 2>"$OUT/$name.err" &
+    hp=$!
+}
 strip() { grep -v '^  "timing"\|^  "input"' "$1"; }
 same_net() { strip "$1" > "$OUT/a"; strip "$2" > "$OUT/b"; cmp -s "$OUT/a" "$OUT/b"; }
 # the input's counters (its path and sha256 may differ)
@@ -104,13 +114,11 @@ utterances() { $PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["inp
 "$HUEY" run "$T" $M --json "$OUT/batch.json" 2>/dev/null
 N=$(utterances "$OUT/batch.json")
 : > "$OUT/conv.txt"
-"$HUEY" run --follow "$OUT/conv.txt" $M --live "$OUT/live" --live-every 0.05 --json "$OUT/f.json" \
-    --checkpoint "$OUT/f.h5" 2>"$OUT/f.err" &
-hp=$!
-live watch "$OUT/live/state.json" "$OUT/stop" >"$OUT/watch.log" &
+follow f "$OUT/conv.txt"
+live watch "$OUT/f/state.json" "$OUT/stop" >"$OUT/watch.log" &
 wp=$!
 live write "$T" "$OUT/conv.txt" 0.002 1 0 300
-live wait "$OUT/live/state.json" "$N" 120 || fail "followed file: state.json never reached $N utterances"
+live wait "$OUT/f/state.json" "$N" 120 || fail "followed file: state.json never reached $N utterances"
 kill -TERM "$hp"
 wait "$hp"
 rc=$?
@@ -128,7 +136,7 @@ if [ "$bad" -eq 0 ] && [ "$reads" -gt 20 ] && [ "$seqs" -ge 3 ] && [ "$inc" -eq 
 else
     fail "state.json while rewritten: $(cat "$OUT/watch.log")"
 fi
-if $PY - "$OUT/live/state.json" "$N" <<'PY'
+if $PY - "$OUT/f/state.json" "$N" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s['final'] and s['input']['stop_reason'] == 'signal' and s['counts']['utterances'] == int(sys.argv[2])
@@ -140,8 +148,8 @@ assert s['space']['concepts'] == 50 and len(s['space']['signature']) == 3
 PY
 then pass "state.json: counts, top concepts, speakers, strongest associations, the space's signature"
 else fail "state.json's content"; fi
-if grep -q '"reload": 0.05' "$OUT/live/space.html" && grep -q 'location.reload' "$OUT/live/space.html" &&
-   xmllint --noout "$OUT/live/map-12.svg" 2>/dev/null && ! ls "$OUT/live"/*.tmp >/dev/null 2>&1; then
+if grep -q '"reload": 0.05' "$OUT/f/space.html" && grep -q 'location.reload' "$OUT/f/space.html" &&
+   xmllint --noout "$OUT/f/map-12.svg" 2>/dev/null && ! ls "$OUT/f"/*.tmp >/dev/null 2>&1; then
     pass "space.html reloads itself (rotation kept in #view= and sessionStorage); map-12.svg well-formed; no .tmp left"
 else
     fail "live space files"
@@ -203,19 +211,17 @@ cat "$OUT/t1.txt" "$OUT/t2.txt" "$OUT/t3.txt" > "$OUT/t123.txt"
 "$HUEY" run "$OUT/t1.txt" "$OUT/t2.txt" $M --json "$OUT/t12.json" 2>/dev/null
 u1=$(utterances "$OUT/t1.json"); u12=$(utterances "$OUT/t12.json"); u123=$(utterances "$OUT/tb.json")
 : > "$OUT/rot.txt"
-"$HUEY" run --follow "$OUT/rot.txt" $M --live "$OUT/rl" --live-every 0.05 --json "$OUT/r.json" \
-    --checkpoint "$OUT/r.h5" 2>"$OUT/r.err" &
-hp=$!
+follow r "$OUT/rot.txt"
 live write "$OUT/t1.txt" "$OUT/rot.txt" 0.001 0 0 100
-live wait "$OUT/rl/state.json" "$u1" 60 || fail "truncation: part 1 never learnt"
+live wait "$OUT/r/state.json" "$u1" 60 || fail "truncation: part 1 never learnt"
 : > "$OUT/rot.txt"
 # the truncation must be seen before the file grows past the bytes read
 for _ in $(seq 1 600); do grep -q "truncated to 0 bytes" "$OUT/r.err" && break; sleep 0.1; done
 live write "$OUT/t2.txt" "$OUT/rot.txt" 0.001 0 0 100
-live wait "$OUT/rl/state.json" "$u12" 60 || fail "truncation: part 2 never learnt"
+live wait "$OUT/r/state.json" "$u12" 60 || fail "truncation: part 2 never learnt"
 mv "$OUT/rot.txt" "$OUT/rot.txt.1"
 live write "$OUT/t3.txt" "$OUT/rot.txt" 0.001 0 0 100
-live wait "$OUT/rl/state.json" "$u123" 60 || fail "rotation: part 3 never learnt"
+live wait "$OUT/r/state.json" "$u123" 60 || fail "rotation: part 3 never learnt"
 kill -TERM "$hp"
 wait "$hp"
 if grep -q "truncated to 0 bytes after" "$OUT/r.err" && grep -q "replaced by a new file" "$OUT/r.err" &&
@@ -231,11 +237,9 @@ head -40 "$T" > "$OUT/good.txt"
 ug=$(utterances "$OUT/good.json")
 off=$(($(wc -c < "$OUT/good.txt") + 11))
 : > "$OUT/bad.txt"
-"$HUEY" run --follow "$OUT/bad.txt" $M --live "$OUT/bl" --live-every 0.05 --checkpoint "$OUT/bad.h5" \
-    --json "$OUT/bad.json" 2>"$OUT/bad.err" &
-hp=$!
+follow bad "$OUT/bad.txt"
 live write "$OUT/good.txt" "$OUT/bad.txt" 0.001 0 0 40
-live wait "$OUT/bl/state.json" "$ug" 60 || fail "bad UTF-8: the good part never learnt"
+live wait "$OUT/bad/state.json" "$ug" 60 || fail "bad UTF-8: the good part never learnt"
 printf 'Trump: bad \377 byte\nTimes: never read\n' >> "$OUT/bad.txt"
 wait "$hp"
 rc=$?
@@ -255,11 +259,11 @@ if command -v mpirun >/dev/null 2>&1; then
         fail "P = 2, standard input"; tail -3 "$OUT/m.err" | sed 's/^/     /'
     fi
     : > "$OUT/mconv.txt"
-    $MPIRUN -n 2 "$HUEY" run --follow "$OUT/mconv.txt" $M --live "$OUT/ml" --live-every 0.05 \
-        --json "$OUT/mf.json" --checkpoint "$OUT/mf.h5" 2>"$OUT/mf.err" &
-    hp=$!
+    LAUNCH="$MPIRUN -n 2"
+    follow mf "$OUT/mconv.txt"
+    LAUNCH=
     live write "$T" "$OUT/mconv.txt" 0.001 0 0 300
-    live wait "$OUT/ml/state.json" "$N" 120 || fail "P = 2: state.json never reached $N utterances"
+    live wait "$OUT/mf/state.json" "$N" 120 || fail "P = 2: state.json never reached $N utterances"
     kill -USR1 "$hp"
     wait "$hp"
     if same_net "$OUT/batch.json" "$OUT/mf.json"; then

@@ -141,33 +141,56 @@ static bool stronger(const NetEdge *a, const NetEdge *b)
     return a->src != b->src ? a->src < b->src : a->dst < b->dst;
 }
 
-/* The k strongest connections between living words with w above the
- * query's min_strength (huey query strongest's rule), strongest first. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The k strongest connections with w above the query's min_strength
+ * (huey query strongest's rule), strongest first: one pass over the
+ * connections, then one over the slots for the words of their ends. An
+ * end without a word (the incoming kernel's dead-speaker ghosts) drops its
+ * connection. */
 static void take_strongest(Snap *s, const Net *net, const NetOutputs *o, size_t k)
 {
-    size_t nliv;
-    IdSlot *liv = net_by_id(net, false, &nliv);
     const NetEdge **best = xmalloc((k + 1) * sizeof *best);
     size_t nb = 0;
     for (size_t e = 0; e < o->nedges; e++) {
         const NetEdge *c = &o->edges[e];
         if (!(c->w > query_defaults.min_strength) || (nb == k && !stronger(c, best[k - 1])))
             continue;
-        if (net_by_id_find(liv, nliv, c->src) < 0 || net_by_id_find(liv, nliv, c->dst) < 0)
-            continue;
         size_t i = nb < k ? nb++ : k - 1;
         for (; i > 0 && stronger(c, best[i - 1]); i--)
             best[i] = best[i - 1];
         best[i] = c;
     }
+    /* the words of their ends: ids sorted, looked up once per slot */
+    int64_t *ids = xmalloc((2 * nb + 1) * sizeof *ids);
+    const char **words = xcalloc(2 * nb + 1, sizeof *words);
+    for (size_t i = 0; i < nb; i++) {
+        ids[2 * i] = best[i]->src;
+        ids[2 * i + 1] = best[i]->dst;
+    }
+    qsort(ids, 2 * nb, sizeof *ids, cmp_i64);
+    for (int32_t q = 0; q < net->nslots && nb; q++) {
+        const int64_t *at = net->word[q] ? bsearch(&net->id[q], ids, 2 * nb, sizeof *ids, cmp_i64) : NULL;
+        for (; at && at > ids && at[-1] == net->id[q]; at--)
+            ;
+        for (; at && at < ids + 2 * nb && *at == net->id[q]; at++)
+            words[at - ids] = net->word[q];
+    }
     s->assoc = xcalloc(nb + 1, sizeof *s->assoc);
     for (size_t i = 0; i < nb; i++) {
-        int32_t a = net_by_id_find(liv, nliv, best[i]->src), b = net_by_id_find(liv, nliv, best[i]->dst);
-        s->assoc[i] = (SnapAssoc){ xstrdup(net->word[a]), xstrdup(net->word[b]), best[i]->w, best[i]->m };
+        const int64_t *a = bsearch(&best[i]->src, ids, 2 * nb, sizeof *ids, cmp_i64);
+        const int64_t *b = bsearch(&best[i]->dst, ids, 2 * nb, sizeof *ids, cmp_i64);
+        const char *from = words[a - ids], *to = words[b - ids];
+        if (from && to)
+            s->assoc[s->nassoc++] = (SnapAssoc){ xstrdup(from), xstrdup(to), best[i]->w, best[i]->m };
     }
-    s->nassoc = nb;
+    free(ids);
+    free(words);
     free(best);
-    free(liv);
 }
 
 static Snap *snap_build(LiveView *v, const Net *net, const NetOutputs *o, const SelfConcept *sc,

@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D views (demo, a real run) rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run, a live view) rendered in headless Chromium (skipped without it)
 #   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
 #   make fuzz       the libFuzzer harnesses (tests/fuzz) and their seed corpora;
@@ -20,7 +20,7 @@ endif
 OPT     ?= -O2
 # Model code is exact double arithmetic: no contraction into FMA, no fast-math.
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP
+CFLAGS  += -std=c11 -Wall -Wextra -Wshadow -ffp-contract=off -fno-fast-math -MMD -MP -pthread
 # Parallel HDF5 (Debian's Open MPI build); include and library paths are
 # fixed by the package, so no pkg-config call is needed before it exists.
 HDF5_INC := /usr/include/hdf5/openmpi
@@ -35,7 +35,7 @@ ifeq ($(SCALAPACK),1)
 CPPFLAGS += -DHAVE_SCALAPACK
 LDLIBS  += -lscalapack-openmpi
 endif
-LDLIBS  += -lopenblas -lm
+LDLIBS  += -lopenblas -lm -pthread
 
 BUILD   := build
 SANFLAGS :=
@@ -105,7 +105,7 @@ CMP_BIN  := $(BUILD)/json-compare
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters cuda bench-cuda slurm-test check-html run bench clean fuzz fuzz-regress fault
+.PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters live cuda bench-cuda slurm-test check-html run bench clean fuzz fuzz-regress fault
 all: $(BIN)
 
 deps: $(DEPS_STAMP)
@@ -191,6 +191,10 @@ align: $(BIN)
 galileo: $(BIN) $(CMP_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/galileo.sh
 
+# huey run --follow / --live: a conversation learnt while it is written.
+live: $(BIN)
+	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/live.sh
+
 # huey clusters: dendrograms of the torgerson concepts, frequency tables.
 clusters: $(BIN)
 	HUEY=$(BIN) ASAN_OPTIONS=detect_leaks=0 sh tests/clusters.sh
@@ -211,7 +215,7 @@ bench-cuda: $(BIN) $(GEN_BIN) $(BENCH_EIGEN)
 cuda: $(BIN) $(CMP_BIN) $(GEN_BIN) $(EMU_BIN) $(SELFTEST_BIN)
 	HUEY=$(BIN) CMP=$(CMP_BIN) GEN=$(GEN_BIN) EMU=$(EMU_BIN) SELFTEST=$(SELFTEST_BIN) ASAN_OPTIONS=detect_leaks=0:protect_shadow_gap=0 sh tests/cuda.sh
 
-test: unit e2e mpi checkpoint offline batch align galileo clusters cuda fuzz-regress fault
+test: unit e2e mpi checkpoint offline batch align galileo clusters live cuda fuzz-regress fault
 
 # Fuzzing (tests/fuzz; README.md "Fuzzing and fault tests"): one libFuzzer
 # harness per parser, built by clang with ASan + UBSan over the library
@@ -272,8 +276,9 @@ slurm-test: $(BIN) $(GEN_BIN)
 	HUEY=$(BIN) GEN=$(GEN_BIN) sh tests/slurm.sh
 
 # Every picture of plot.h for a made-up space; check-html renders its
-# space.html, and that of a checkpoint learnt by huey, in headless Chromium
-# and checks that neither screenshot is blank.
+# space.html, that of a checkpoint learnt by huey and a live view (--live)
+# in headless Chromium and checks that no screenshot is blank and that the
+# live view takes the rotation in its URL.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -41,7 +42,9 @@ void comm_init(int *argc, char ***argv)
 {
     if (!launched_by_mpi())
         return;
-    MPI_Init(argc, argv);
+    /* The live view's writer thread (live.c) makes no MPI call: funneled. */
+    int provided;
+    MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
     mpi_on = true;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
     MPI_Comm_size(MPI_COMM_WORLD, &size_);
@@ -273,6 +276,35 @@ void *comm_bcast_bytes(const void *in, size_t *bytes)
     out[n] = '\0';
     *bytes = n;
     return out;
+}
+
+void comm_bcast(void *buf, size_t bytes, double poll_seconds)
+{
+    if (world_size == 1)
+        return;
+    if (poll_seconds <= 0) {
+        MPI_Bcast(buf, as_int(bytes), MPI_BYTE, 0, MPI_COMM_WORLD);
+        return;
+    }
+    /* rank 0 may wait minutes for input: test and sleep rather than spin
+     * (a non-blocking collective matches only non-blocking ones: rank 0
+     * starts one too). The sleeps grow from a few microseconds to
+     * poll_seconds, so that a message that follows closely is taken at
+     * once and a long wait costs no CPU. */
+    MPI_Request req;
+    MPI_Ibcast(buf, as_int(bytes), MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+    if (world_rank == 0) {
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        return;
+    }
+    for (double pause = 1e-5;; pause = pause * 2 < poll_seconds ? pause * 2 : poll_seconds) {
+        int done;
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            break;
+        struct timespec t = { (time_t)pause, (long)((pause - (double)(time_t)pause) * 1e9) };
+        nanosleep(&t, NULL);
+    }
 }
 
 /* Requests to rank 0 carry one int64: ASK (send the next index) or LEAVE

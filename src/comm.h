@@ -60,6 +60,11 @@ int comm_world_size(void);
 /* Rank 0's bytes to every rank (collective over all ranks): *bytes and the
  * returned malloc'ed buffer are rank 0's on every rank. */
 void *comm_bcast_bytes(const void *in, size_t *bytes);
+/* Rank 0's `bytes` bytes at buf to every rank (collective over all ranks).
+ * With poll_seconds > 0 the other ranks wait by testing and sleeping in
+ * between (sleeps growing to poll_seconds), not spinning: rank 0 may be
+ * waiting for input (huey run --follow). */
+void comm_bcast(void *buf, size_t bytes, double poll_seconds);
 /* A work queue of indices 0..n-1 handed out by rank 0 in order, to
  * whichever rank asks first (the other ranks ask for their next index
  * while they work on the current one). Rank 0 works too: it answers waiting requests

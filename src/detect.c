@@ -68,6 +68,7 @@ typedef enum {
     STRAT_ALTERNATING,
     STRAT_NUMBERED,
     STRAT_SINGLE,
+    STRAT_LIVE,    /* a followed stream: pass 1's counts and labeled's utterances */
 } Strategy;
 
 static const char *const strategy_names[] = {
@@ -76,6 +77,7 @@ static const char *const strategy_names[] = {
     [STRAT_ALTERNATING] = "alternating_speakers",
     [STRAT_NUMBERED] = "numbered_speakers",
     [STRAT_SINGLE] = "single_author",
+    [STRAT_LIVE] = "labeled_speakers",
 };
 
 /* Speaker_A, _B, _C: alternating uses the first two, numbered all three. */
@@ -341,42 +343,57 @@ typedef struct Reader {
     size_t errlen;
 } Reader;
 
-static int reader_open(Reader *r, const char *path, size_t max_line_bytes,
-                       char *err, size_t errlen)
+/* A reader of bytes handed to it (reader_feed), named path in messages. */
+static void reader_init(Reader *r, const char *path, size_t max_line_bytes)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
-    r->err = err;
-    r->errlen = errlen;
+    r->fd = -1;
     r->line = 1;
     r->max_line_bytes = max_line_bytes;
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0)
-        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(r->fd);
-        r->fd = -1;
-        return fail(err, errlen, "%s: is a directory, not a text file", path);
-    }
     r->md = EVP_MD_CTX_new();
     if (!r->md || !EVP_DigestInit_ex(r->md, EVP_sha256(), NULL))
         die("OpenSSL cannot initialise SHA-256");
     r->buf = xmalloc(READ_CHUNK + 4);
+}
+
+static int reader_open(Reader *r, const char *path, size_t max_line_bytes,
+                       char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(err, errlen, "%s: is a directory, not a text file", path);
+    }
+    reader_init(r, path, max_line_bytes);
+    r->fd = fd;
+    r->err = err;
+    r->errlen = errlen;
     return 0;
+}
+
+/* The hex SHA-256 of what md has seen; md stays usable (a copy is
+ * finished), so a followed input can report its digest so far. */
+static void digest_hex(const EVP_MD_CTX *md, char hex[65])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!c || !EVP_MD_CTX_copy_ex(c, md) || !EVP_DigestFinal_ex(c, d, &n) || n != 32)
+        die("OpenSSL cannot finish SHA-256");
+    EVP_MD_CTX_free(c);
+    for (unsigned i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
 /* Finishes the digest into hex (when hex is not NULL) and frees r. */
 static void reader_close(Reader *r, char hex[65])
 {
-    if (hex) {
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        if (!EVP_DigestFinal_ex(r->md, d, &n) || n != 32)
-            die("OpenSSL cannot finish SHA-256");
-        for (unsigned i = 0; i < n; i++)
-            snprintf(hex + 2 * i, 3, "%02x", d[i]);
-    }
+    if (hex)
+        digest_hex(r->md, hex);
     if (r->fd >= 0)
         close(r->fd);
     EVP_MD_CTX_free(r->md);
@@ -444,15 +461,63 @@ static size_t reader_normalise(Reader *r, size_t m)
     return w;
 }
 
+/* The k raw bytes just placed at r->buf + have (after the unfinished
+ * code point kept from before): digest, UTF-8 and NUL checks, newlines.
+ * 1 with the normalised text at *s / *n (valid until the next call), 0
+ * when none came out yet, -1 with the error set. */
+static int reader_push(Reader *r, size_t have, size_t k, const char **s, size_t *n)
+{
+    if (!EVP_DigestUpdate(r->md, r->buf + have, k))
+        die("OpenSSL SHA-256 update failed");
+    r->bytes += (uint64_t)k;
+    size_t total = have + k;
+    size_t keep = unfinished_tail(r->buf, total);
+    size_t m = total - keep;
+    size_t bad = utf8_validate((const char *)r->buf, m);
+    const unsigned char *nul = memchr(r->buf, 0, bad);
+    if (nul)
+        return fail(r->err, r->errlen, "%s: contains a NUL byte at offset %llu (binary file?)",
+                    r->path, (unsigned long long)(r->offset + (uint64_t)(nul - r->buf)));
+    if (bad < m)
+        return fail(r->err, r->errlen, "%s: invalid UTF-8 at byte offset %llu",
+                    r->path, (unsigned long long)(r->offset + bad));
+    size_t w = reader_normalise(r, m);
+    if (w == (size_t)-1)
+        return -1;
+    r->tail_at = m;
+    r->tail = keep;
+    r->offset += m;
+    *s = (const char *)r->buf;
+    *n = w;
+    return w > 0;
+}
+
+/* Moves the unfinished code point to the front; returns its length. */
+static size_t reader_rewind(Reader *r)
+{
+    memmove(r->buf, r->buf + r->tail_at, r->tail);
+    size_t have = r->tail;
+    r->tail_at = r->tail = 0;
+    return have;
+}
+
+/* The end of the input: 0, or -1 when it cuts a code point. */
+static int reader_end(Reader *r)
+{
+    if (r->tail)
+        return fail(r->err, r->errlen, "%s: invalid UTF-8 at byte offset %llu "
+                    "(sequence cut by the end of the file)",
+                    r->path, (unsigned long long)r->offset);
+    return 0;
+}
+
 /* Next piece of normalised text (valid UTF-8, cut at a code point): 1, and
  * *s / *n point into the reader's buffer until the next call; 0 at the end
  * of the file; -1 with the error set. */
 static int reader_next(Reader *r, const char **s, size_t *n)
 {
     for (;;) {
-        memmove(r->buf, r->buf + r->tail_at, r->tail);
-        size_t have = r->tail;
-        r->tail_at = r->tail = 0;
+        size_t have = reader_rewind(r);
         ssize_t k;
         do
             k = read(r->fd, r->buf + have, READ_CHUNK);
@@ -460,37 +525,12 @@ static int reader_next(Reader *r, const char **s, size_t *n)
         if (k < 0)
             return fail(r->err, r->errlen, "%s: read error: %s", r->path, strerror(errno));
         if (k == 0) {
-            if (have)
-                return fail(r->err, r->errlen, "%s: invalid UTF-8 at byte offset %llu "
-                            "(sequence cut by the end of the file)",
-                            r->path, (unsigned long long)r->offset);
-            return 0;
+            r->tail = have;   /* reader_end looks at it */
+            return reader_end(r);
         }
-        if (!EVP_DigestUpdate(r->md, r->buf + have, (size_t)k))
-            die("OpenSSL SHA-256 update failed");
-        r->bytes += (uint64_t)k;
-        size_t total = have + (size_t)k;
-        size_t keep = unfinished_tail(r->buf, total);
-        size_t m = total - keep;
-        size_t bad = utf8_validate((const char *)r->buf, m);
-        const unsigned char *nul = memchr(r->buf, 0, bad);
-        if (nul)
-            return fail(r->err, r->errlen, "%s: contains a NUL byte at offset %llu (binary file?)",
-                        r->path, (unsigned long long)(r->offset + (uint64_t)(nul - r->buf)));
-        if (bad < m)
-            return fail(r->err, r->errlen, "%s: invalid UTF-8 at byte offset %llu",
-                        r->path, (unsigned long long)(r->offset + bad));
-        size_t w = reader_normalise(r, m);
-        if (w == (size_t)-1)
-            return -1;
-        r->tail_at = m;
-        r->tail = keep;
-        r->offset += m;
-        if (w) {
-            *s = (const char *)r->buf;
-            *n = w;
-            return 1;
-        }
+        int rc = reader_push(r, have, (size_t)k, s, n);
+        if (rc != 0)
+            return rc;
     }
 }
 
@@ -783,19 +823,24 @@ static int on_line(Pass *ps, const char *line, size_t n)
     int rc;
     switch (ps->emit) {
     case STRAT_NONE:
-        if ((rc = labeled_line(ps, line, n, &text, &tlen)) < 0)
-            return rc;
-        if (rc) {
+    case STRAT_LIVE: {
+        int labeled = labeled_line(ps, line, n, &text, &tlen);
+        if (labeled < 0)
+            return labeled;
+        if (labeled) {
             ps->labeled_matches++;
             names_add(&ps->labeled_names, ps->speaker.p, ps->speaker.len);
         }
-        if ((rc = numbered_line(ps, line, n, &speaker, &text, &tlen)) < 0)
+        const char *ntext;
+        size_t nlen;
+        if ((rc = numbered_line(ps, line, n, &speaker, &ntext, &nlen)) < 0)
             return rc;
         if (rc) {
             ps->numbered_matches++;
             names_add(&ps->numbered_names, speaker, strlen(speaker));
         }
-        return 0;
+        return labeled && ps->emit == STRAT_LIVE ? emit(ps, ps->speaker.p, text, tlen) : 0;
+    }
     case STRAT_LABELED:
         if ((rc = labeled_line(ps, line, n, &text, &tlen)) <= 0)
             return rc;
@@ -1193,4 +1238,393 @@ void detect_free(Detection *d)
     free(d->speakers);
     d->speakers = NULL;
     d->nspeakers = 0;
+}
+
+/* --- a followed stream (huey run --follow) -------------------------------- */
+
+/*
+ * The bytes of a stream arrive in pieces and every line is emitted as soon
+ * as it is complete, through the reader, pre-joins and strategies above.
+ * What a finished file decides from all of its text, a stream decides
+ * early:
+ *
+ * Strategy: labeled (what live transcripts use), from the first line; pass
+ * 1's counts are kept as well, so that the end can say which strategy
+ * detect_scan would pick for the text read (live_detect_batch_choice).
+ *
+ * Pre-joins join a label line with the next non-blank line. A complete
+ * line is processed, with everything held before it, when its '\n'
+ * arrives, unless it may still be joined with what follows
+ * (may_join_next): then it is held until a line that is not held arrives,
+ * and both are processed as one block. A line whose last non-whitespace
+ * character cannot continue a pre-join ends a block exactly (the safe cut
+ * of block_boundary); a line that ends like a label is held; a line that
+ * ends in a letter, digit or '_' is not held, although a pre-join could
+ * still reach back over it through lines that labeled transcripts do not
+ * have (a name spread over lines, "so\n-\ntext" joined to "so - text").
+ * Whether one did is checked on every block: the pre-joins over the end
+ * of the text processed before (LIVE_CONTEXT bytes) followed by the block
+ * must give what they give over each alone; if not, it is counted and
+ * reported (a "rejoin": from there on the stream's utterances differ from
+ * the finished file's).
+ *
+ * An idle flush (--utterance-idle) or the end of the stream processes
+ * everything held, an unfinished last line included; text after a line
+ * cut that way starts a new line. In plain mode the stream is one running
+ * utterance by Author, as a file is, and an idle flush ends it (the next
+ * text starts another).
+ */
+enum { LIVE_CONTEXT = 1024 };   /* a pre-join's name spans at most 21 code points */
+
+struct LiveDetect {
+    Reader r;
+    Pass ps;
+    bool conversation;
+    UttSink sink;
+    Buf pending;             /* normalised text not processed yet */
+    size_t line_at;          /* start of the line being completed in pending */
+    size_t scanned;          /* pending searched for '\n' up to here */
+    size_t max_pending;
+    uint64_t pending_line;   /* number of the line pending starts with */
+    Buf ctx;                 /* the end of the processed text: LIVE_CONTEXT bytes,
+                                '\x01' in front when that cuts a line */
+    Buf chk[2];              /* the check's substitutions, in turn */
+    Buf res[3];              /* ... and its three results */
+    bool in_utt;             /* plain mode: Author's utterance is open */
+    bool cut_mid_line;       /* the last flush processed an unfinished line */
+    LiveStats st;
+    char note[600];
+    bool note_ready;
+};
+
+static void live_note(LiveDetect *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void live_note(LiveDetect *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->note, sizeof d->note, fmt, ap);
+    va_end(ap);
+    d->note_ready = true;
+}
+
+LiveDetect *live_detect_new(const char *name, const DetectOptions *opt, const UttSink *sink)
+{
+    rx_init();
+    LiveDetect *d = xcalloc(1, sizeof *d);
+    d->conversation = opt->conversation_mode;
+    d->sink = *sink;
+    reader_init(&d->r, name, d->conversation ? opt->max_line_bytes : 0);
+    pass_init(&d->ps, name, STRAT_LIVE, &d->sink, NULL, 0);
+    d->max_pending = (opt->block_bytes ? opt->block_bytes : BLOCK_DEFAULT) * BLOCK_HARD_FACTOR;
+    d->pending_line = 1;
+    return d;
+}
+
+void live_detect_free(LiveDetect *d)
+{
+    if (!d)
+        return;
+    reader_close(&d->r, NULL);
+    pass_free(&d->ps);
+    buf_free(&d->pending);
+    buf_free(&d->ctx);
+    for (int i = 0; i < 2; i++)
+        buf_free(&d->chk[i]);
+    for (int i = 0; i < 3; i++)
+        buf_free(&d->res[i]);
+    free(d);
+}
+
+static void live_errors_to(LiveDetect *d, char *err, size_t errlen)
+{
+    d->r.err = d->ps.err = err;
+    d->r.errlen = d->ps.errlen = errlen;
+}
+
+/* A complete non-blank stripped line that a pre-join may join with the
+ * lines to come: it ends in ':', '-', ']' or ')', or it is a name that
+ * the first pattern ("Speaker: Name") or the sixth (ALL CAPS) takes. */
+static bool may_join_next(const char *line, size_t n)
+{
+    unsigned char last = (unsigned char)line[n - 1];
+    if (last >= 0x80 || !continues_prejoin(last))
+        return false;
+    if (last == ':' || last == '-' || last == ']' || last == ')')
+        return true;
+    if (n >= 8 && memcmp(line, "Speaker:", 8) == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (!(c >= 'A' && c <= 'Z') && !(c < 0x80 && ascii_space[c]))
+            return false;
+    }
+    return true;
+}
+
+/* The seven pre-joins over a[0..na) followed by b[0..nb), into res. */
+static int prejoins(LiveDetect *d, const char *a, size_t na, const char *b, size_t nb, Buf *res)
+{
+    Buf *in = &d->chk[0], *out = &d->chk[1];
+    in->len = 0;
+    buf_add(in, a, na);
+    buf_add(in, b, nb);
+    for (int k = 0; k < N_PREJOIN; k++) {
+        int rc = substitute(&d->ps, k, in->p, in->len, out);
+        if (rc)
+            return rc;
+        Buf t = *in;
+        *in = *out;
+        *out = t;
+    }
+    res->len = 0;
+    buf_add(res, in->p, in->len);
+    return 0;
+}
+
+/* Whether the pre-joins make of ctx followed by text something else than
+ * of each alone (which is how they were processed): then a pre-join
+ * reached back over the cut. Matches may cross the cut harmlessly (a name
+ * may spread over lines, and most pre-joins copy it unchanged). */
+static int prejoin_reaches_back(LiveDetect *d, const char *text, size_t n, bool *reaches)
+{
+    Buf *joint = &d->res[0], *alone = &d->res[1], *tail = &d->res[2];
+    int rc;
+    if ((rc = prejoins(d, d->ctx.p, d->ctx.len, text, n, joint)) != 0 ||
+        (rc = prejoins(d, d->ctx.p, d->ctx.len, "", 0, alone)) != 0 ||
+        (rc = prejoins(d, text, n, "", 0, tail)) != 0)
+        return rc;
+    *reaches = joint->len != alone->len + tail->len || memcmp(joint->p, alone->p, alone->len) != 0 ||
+               memcmp(joint->p + alone->len, tail->p, tail->len) != 0;
+    return 0;
+}
+
+/* The end of the processed text, for the next check. */
+static void context_keep(LiveDetect *d, const char *text, size_t n)
+{
+    Buf *c = &d->ctx;
+    buf_add(c, text, n);
+    if (c->len <= LIVE_CONTEXT)
+        return;
+    size_t cut = c->len - LIVE_CONTEXT;
+    while (cut < c->len && ((unsigned char)c->p[cut] & 0xC0) == 0x80)
+        cut++;
+    size_t keep = c->len - cut, at = c->p[cut - 1] == '\n' ? 0 : 1;
+    memmove(c->p + at, c->p + cut, keep);
+    if (at)
+        c->p[0] = '\x01';   /* no pattern starts at or matches it: ^ cannot match after it */
+    c->len = keep + at;
+    c->p[c->len] = '\0';
+}
+
+/* pending[0, end) as one block: the rejoin check, the pre-joins and the
+ * lines; then it leaves pending. */
+static int live_block(LiveDetect *d, size_t end)
+{
+    const char *text = d->pending.p;
+    if (d->ctx.len) {
+        bool back;
+        int rc = prejoin_reaches_back(d, text, end, &back);
+        if (rc)
+            return rc;
+        if (back && d->st.rejoins++ == 0)
+            live_note(d, "%s: line %llu: a pre-join (huey-model.md §2) joins this text with a line learnt before "
+                      "it arrived; huey run on the finished file differs from here on",
+                      d->r.path, (unsigned long long)d->pending_line);
+    }
+    uint64_t emitted = d->ps.labeled_matches;
+    int rc = process_block(&d->ps, text, end);
+    d->st.utterances += d->ps.labeled_matches - emitted;
+    if (rc)
+        return rc;
+    context_keep(d, text, end);
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + end - p))) != NULL; p++)
+        d->pending_line++;
+    memmove(d->pending.p, d->pending.p + end, d->pending.len - end + 1);
+    d->pending.len -= end;
+    /* a flush processes the unfinished line too */
+    d->line_at = d->line_at > end ? d->line_at - end : 0;
+    d->scanned = d->scanned > end ? d->scanned - end : 0;
+    return 0;
+}
+
+/* Normalised conversation text: every line that is complete and not held
+ * ends a block. */
+static int live_lines(LiveDetect *d, const char *s, size_t n)
+{
+    if (d->cut_mid_line) {
+        d->cut_mid_line = false;
+        if (s[0] != '\n' && d->st.idle_cuts++ == 0)
+            live_note(d, "%s: line %llu was cut by --utterance-idle and went on afterwards: its parts are "
+                      "separate lines here (huey run on the finished file reads one)",
+                      d->r.path, (unsigned long long)d->pending_line - 1);
+    }
+    buf_add(&d->pending, s, n);
+    while (d->scanned < d->pending.len) {
+        const char *p = d->pending.p;
+        const char *nl = memchr(p + d->scanned, '\n', d->pending.len - d->scanned);
+        if (!nl) {
+            d->scanned = d->pending.len;
+            break;
+        }
+        size_t end = (size_t)(nl - p) + 1;
+        const char *line = p + d->line_at;
+        size_t len = end - 1 - d->line_at;
+        py_strip(&line, &len);
+        d->scanned = d->line_at = end;
+        if (len && !may_join_next(line, len)) {
+            int rc = live_block(d, end);
+            if (rc)
+                return rc;
+        }
+    }
+    if (d->pending.len > d->max_pending)
+        return fail(d->r.err, d->r.errlen, "%s: line %llu: %zu bytes of lines that may join what follows "
+                    "(label-like lines), over %zu; too unusual for live detection",
+                    d->r.path, (unsigned long long)d->pending_line, d->pending.len, d->max_pending);
+    return 0;
+}
+
+static int live_plain(LiveDetect *d, const char *s, size_t n)
+{
+    if (!d->in_utt) {
+        int rc = d->sink.begin(d->sink.ctx, "Author");
+        if (rc)
+            return rc;
+        d->in_utt = true;
+        d->st.utterances++;
+    }
+    return d->sink.text(d->sink.ctx, s, n);
+}
+
+int live_detect_feed(LiveDetect *d, const void *bytes, size_t n, char *err, size_t errlen)
+{
+    live_errors_to(d, err, errlen);
+    const char *b = bytes;
+    while (n) {
+        size_t k = n < READ_CHUNK ? n : READ_CHUNK;
+        size_t have = reader_rewind(&d->r);
+        memcpy(d->r.buf + have, b, k);
+        b += k;
+        n -= k;
+        const char *s;
+        size_t m;
+        int rc = reader_push(&d->r, have, k, &s, &m);
+        if (rc == 1)
+            rc = d->conversation ? live_lines(d, s, m) : live_plain(d, s, m);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int live_detect_flush(LiveDetect *d, char *err, size_t errlen)
+{
+    live_errors_to(d, err, errlen);
+    if (!d->conversation) {
+        if (!d->in_utt)
+            return 0;
+        d->in_utt = false;
+        return d->sink.end(d->sink.ctx);
+    }
+    if (!d->pending.len)
+        return 0;
+    bool unfinished = d->pending.p[d->pending.len - 1] != '\n';
+    int rc = live_block(d, d->pending.len);
+    if (rc == 0 && unfinished) {
+        d->cut_mid_line = true;
+        d->pending_line++;   /* what follows is read as the next line */
+    }
+    return rc;
+}
+
+int live_detect_finish(LiveDetect *d, char *err, size_t errlen)
+{
+    live_errors_to(d, err, errlen);
+    if (reader_end(&d->r))
+        return -1;
+    int rc = live_detect_flush(d, err, errlen);
+    d->cut_mid_line = false;
+    return rc;
+}
+
+int live_detect_restart(LiveDetect *d, char *err, size_t errlen)
+{
+    int rc = live_detect_finish(d, err, errlen);
+    if (rc)
+        return rc;
+    /* a new file: offsets and lines count from its start; nothing in it
+     * can join the old text */
+    d->r.offset = 0;
+    d->r.line = 1;
+    d->r.line_bytes = 0;
+    d->r.skip_lf = false;
+    d->r.in_word = false;
+    d->pending_line = 1;
+    d->ctx.len = 0;
+    return 0;
+}
+
+bool live_detect_pending(const LiveDetect *d)
+{
+    if (!d->conversation)
+        return d->in_utt;
+    for (size_t i = 0; i < d->pending.len; i++) {
+        unsigned char c = (unsigned char)d->pending.p[i];
+        if (c >= 0x80 || !ascii_space[c])
+            return true;
+    }
+    return false;
+}
+
+const char *live_detect_note(LiveDetect *d)
+{
+    if (!d->note_ready)
+        return NULL;
+    d->note_ready = false;
+    return d->note;
+}
+
+LiveStats live_detect_stats(const LiveDetect *d)
+{
+    LiveStats s = d->st;
+    s.bytes = d->r.bytes;
+    s.lines = d->ps.lines;
+    s.dropped = d->conversation ? d->ps.lines - d->ps.labeled_matches : 0;
+    return s;
+}
+
+void live_detect_result(const LiveDetect *d, Detection *out)
+{
+    memset(out, 0, sizeof *out);
+    if (d->conversation) {
+        const Pass *ps = &d->ps;
+        double c = ps->lines ? (double)ps->labeled_matches / (double)ps->lines : 0.0;
+        snprintf(out->strategy, sizeof out->strategy, "%s", strategy_names[STRAT_LIVE]);
+        out->confidence = c < 1.0 ? c : 1.0;
+        out->total_exchanges = ps->labeled_matches;
+        set_speakers(out, (const char *const *)ps->labeled_names.names, ps->labeled_names.n);
+    } else {
+        static const char *const author[] = { "Author" };
+        snprintf(out->strategy, sizeof out->strategy, "%s", strategy_names[STRAT_SINGLE]);
+        out->confidence = 1.0;
+        out->total_exchanges = d->st.utterances;
+        set_speakers(out, author, d->st.utterances ? 1 : 0);
+    }
+    out->whitespace_words = d->r.words;
+    out->bytes = d->r.bytes;
+    digest_hex(d->r.md, out->sha256);
+}
+
+int live_detect_batch_choice(const LiveDetect *d, Detection *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!d->conversation) {
+        live_detect_result(d, out);
+        return 0;
+    }
+    Pass ps = d->ps;   /* choose reads the counts; only the error goes elsewhere */
+    ps.err = err;
+    ps.errlen = errlen;
+    return choose(&ps, out);
 }

@@ -36,6 +36,32 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Does a come before b in a mass ranking? */
+static bool heavier(const TopConcept *a, const TopConcept *b)
+{
+    return a->mass != b->mass ? a->mass > b->mass : a->id < b->id;
+}
+
+TopConcept *export_top_concepts(const Net *n, const NetOutputs *o, size_t kmax, size_t *k)
+{
+    /* one pass keeping the kmax best in order: the live view calls this
+     * while learning waits, on networks of any size */
+    TopConcept *t = xmalloc((kmax + 1) * sizeof *t);
+    *k = 0;
+    for (int32_t s = 0; s < n->nslots; s++) {
+        if (n->id[s] < 0 || !n->word[s])
+            continue;
+        TopConcept c = { n->id[s], n->word[s], o->mass[s] };
+        if (*k == kmax && (kmax == 0 || !heavier(&c, &t[kmax - 1])))
+            continue;
+        size_t i = *k < kmax ? (*k)++ : kmax - 1;
+        for (; i > 0 && heavier(&c, &t[i - 1]); i--)
+            t[i] = t[i - 1];
+        t[i] = c;
+    }
+    return t;
+}
+
 static void write_input(JsonWriter *j, const Net *n, const RunInfo *ri)
 {
     uint64_t exch = 0, done = 0, ws = 0;

@@ -45,6 +45,16 @@ void export_json(const Net *n, const NetOutputs *o, const SelfConcept *sc, const
 typedef void (*ExportExtraFn)(JsonWriter *j, void *ctx);
 void export_json_extra(const Net *n, const NetOutputs *o, const SelfConcept *sc, const RunInfo *ri, FILE *f,
                        ExportExtraFn extra, void *ctx);
+/* The kmax heaviest living words by concept mass, heaviest first (ties:
+ * lowest id); malloc'ed, *k entries (rank 0, after net_outputs). Words
+ * are the network's: valid until it changes. */
+typedef struct TopConcept {
+    int64_t id;
+    const char *word;
+    double mass;
+} TopConcept;
+TopConcept *export_top_concepts(const Net *n, const NetOutputs *o, size_t kmax, size_t *k);
+
 /* One pronoun's part of a self-concept, as keys of the open object:
  * neuron_id, mass, connections ([label, strength, mass] each). */
 void export_self_concept_part(JsonWriter *j, const SelfConceptPart *part);

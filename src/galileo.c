@@ -624,18 +624,51 @@ static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, cons
     free(cand);
 }
 
+struct SpaceJob {
+    Space *s;                /* the concepts chosen (or the error) */
+    GalInput g;              /* their links */
+    GalileoOpts opt;
+};
+
+SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt)
+{
+    SpaceJob *j = xcalloc(1, sizeof *j);
+    j->opt = *opt;
+    j->s = space_new(opt);
+    j->s->method = GAL_TORGERSON;
+    select_torgerson(j->s, net, o, sc, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
+                     "no selected concept has mass > 0 (nothing learnt): no space");
+    if (!j->s->error) {
+        j->g.n = j->s->n;
+        gather_links(&j->g, j->s, net, o, false);
+    }
+    return j;
+}
+
+Space *space_torgerson_solve(SpaceJob *j)
+{
+    Space *s = j->s;
+    if (!s->error)
+        torgerson_space(s, &j->g, &j->opt);
+    free(j);
+    return s;
+}
+
+void space_job_free(SpaceJob *j)
+{
+    if (!j)
+        return;
+    if (!j->s->error) {
+        free(j->g.link0);
+        free(j->g.links);
+    }
+    space_free(j->s);
+    free(j);
+}
+
 Space *space_torgerson_net(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt)
 {
-    Space *s = space_new(opt);
-    s->method = GAL_TORGERSON;
-    select_torgerson(s, net, o, sc, opt, GAL_DIMS, "fewer than 3 concepts: no 3-D space",
-                     "no selected concept has mass > 0 (nothing learnt): no space");
-    if (s->error)
-        return s;
-    GalInput g = { .n = s->n };
-    gather_links(&g, s, net, o, false);
-    torgerson_space(s, &g, opt);
-    return s;
+    return space_torgerson_solve(space_torgerson_take(net, o, sc, opt));
 }
 
 Space *space_similarity(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt,
@@ -1009,24 +1042,53 @@ static void close_file(FILE *f, const char *path)
         die("error writing %s: %s", path, strerror(errno));
 }
 
-/* The pictures (plot.h): scree.svg (every eigenvalue), map-12.svg and
- * map-13.svg (the coordinates on dimensions 1-2 and 1-3), space.html (the
- * 3-D view with the signature and warp factor). */
-static void write_plots(const Space *s, const char *dir)
+/* The points of a space's pictures; labels stay the space's. */
+static PlotPoint *plot_points(const Space *s)
 {
     PlotPoint *pt = xmalloc((s->n + 1) * sizeof *pt);
     for (size_t i = 0; i < s->n; i++)
         pt[i] = (PlotPoint){ s->labels[i], s->coords[i * GAL_DIMS], s->coords[i * GAL_DIMS + 1],
                              s->coords[i * GAL_DIMS + 2], s->mass[i], s->speaker[i] };
-    char title[200], sub[320], sig[128], path[4096];
-    snprintf(title, sizeof title, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
+    return pt;
+}
+
+static void plot_title(const Space *s, char *title, size_t cap)
+{
+    snprintf(title, cap, "huey %s space: %zu concepts (%s profile)", method_name(s->method), s->n,
              profile_name(s->profile));
+}
+
+void space_html(const Space *s, FILE *f, double reload_seconds)
+{
+    char title[200], sig[128];
+    plot_title(s, title, sizeof title);
     if (s->partial)
         snprintf(sig, sizeof sig, "partial spectrum: top %zu of %zu eigenvalues (Lanczos)", s->n_eig, s->n);
     else
         snprintf(sig, sizeof sig, "(%zu, %zu, %zu) positive, negative, zero eigenvalues", s->n_pos, s->n_neg,
                  s->n_zero);
+    PlotPoint *pt = plot_points(s);
+    html_space(f, pt, s->n, title, sig, s->warp, reload_seconds);
+    free(pt);
+}
 
+void space_map(const Space *s, int ax, int ay, FILE *f)
+{
+    char title[200], sub[320];
+    plot_title(s, title, sizeof title);
+    snprintf(sub, sizeof sub, "%s: dimensions %d and %d", title, ax + 1, ay + 1);
+    PlotPoint *pt = plot_points(s);
+    svg_map(f, pt, s->n, ax, ay, sub);
+    free(pt);
+}
+
+/* The pictures (plot.h): scree.svg (every eigenvalue), map-12.svg and
+ * map-13.svg (the coordinates on dimensions 1-2 and 1-3), space.html (the
+ * 3-D view with the signature and warp factor). */
+static void write_plots(const Space *s, const char *dir)
+{
+    char title[200], sub[320], path[4096];
+    plot_title(s, title, sizeof title);
     FILE *f = open_in(dir, "scree.svg", path, sizeof path);
     snprintf(sub, sizeof sub, "%s: eigenvalues", title);
     svg_scree(f, s->eig, s->n_eig, sub);
@@ -1034,14 +1096,12 @@ static void write_plots(const Space *s, const char *dir)
     static const struct { const char *file; int ax, ay; } maps[] = { { "map-12.svg", 0, 1 }, { "map-13.svg", 0, 2 } };
     for (size_t k = 0; k < sizeof maps / sizeof maps[0]; k++) {
         f = open_in(dir, maps[k].file, path, sizeof path);
-        snprintf(sub, sizeof sub, "%s: dimensions %d and %d", title, maps[k].ax + 1, maps[k].ay + 1);
-        svg_map(f, pt, s->n, maps[k].ax, maps[k].ay, sub);
+        space_map(s, maps[k].ax, maps[k].ay, f);
         close_file(f, path);
     }
     f = open_in(dir, "space.html", path, sizeof path);
-    html_space(f, pt, s->n, title, sig, s->warp);
+    space_html(s, f, 0);
     close_file(f, path);
-    free(pt);
 }
 
 void space_write_dir(const Space *s, const char *dir)

@@ -119,6 +119,15 @@ Space *space_assoc_net(const Net *net, const NetOutputs *o, const GalileoOpts *o
 Space *space_torgerson_net(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt);
 Space *space_make(const Net *net, const NetOutputs *o, const SelfConcept *sc,
                   const GalileoOpts *opt);   /* by opt->method */
+/* The torgerson space in two steps (huey run --live): take copies from
+ * the network what the space needs (the concepts chosen, their masses,
+ * their links); solve builds and decomposes it from that alone, so it may
+ * run on another thread while the network learns on (it frees the job).
+ * space_torgerson_net is the two in one. */
+typedef struct SpaceJob SpaceJob;
+SpaceJob *space_torgerson_take(const Net *net, const NetOutputs *o, const SelfConcept *sc, const GalileoOpts *opt);
+Space *space_torgerson_solve(SpaceJob *j);
+void space_job_free(SpaceJob *j);
 static inline Space *space_torgerson(const Loaded *l, const GalileoOpts *o)
 {
     return space_torgerson_net(l->net, &l->out, l->self, o);
@@ -149,6 +158,11 @@ void space_json(const Space *s, JsonWriter *j);
  * speakers highlighted), space.html (3-D view with signature and warp
  * factor); DIR is created. A space with an error gets space.json only. */
 void space_write_dir(const Space *s, const char *dir);
+/* Two of those pictures into an open file: the 3-D view (plot.h's
+ * html_space; reload_seconds > 0: the page reloads itself that often and
+ * keeps its rotation) and the map of dimensions ax, ay (0-based). */
+void space_html(const Space *s, FILE *f, double reload_seconds);
+void space_map(const Space *s, int ax, int ay, FILE *f);
 
 /* `huey run --galileo DIR` (rank 0, after net_outputs): both spaces with
  * the default options into spaces[0] (assoc) and spaces[1] (torgerson),

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,13 +21,17 @@
 #include "comm.h"
 #include "detect.h"
 #include "export.h"
+#include "follow.h"
 #include "galileo.h"
 #include "joblist.h"
+#include "live.h"
 #include "net.h"
 #include "offline.h"
 #include "params.h"
 #include "text.h"
 #include "util.h"
+
+enum { SUMMARY_TOP = 10 };   /* concepts in the summary line and the batch CSV */
 
 static void usage(FILE *f)
 {
@@ -34,6 +39,9 @@ static void usage(FILE *f)
             "usage: huey run [--config FILE] [--KEY VALUE ...] INPUT... [--json OUT.json]\n"
             "                [--checkpoint FILE.h5 [--checkpoint-every N | Ns]] [--galileo DIR]\n"
             "       huey run --resume FILE.h5 [INPUT...] [run options] [--json OUT.json]\n"
+            "       huey run --follow FILE|- [run options] [--live DIR]   (a conversation still being written: learns\n"
+            "            each line as it completes; a file is followed like tail -F until a signal, - reads standard\n"
+            "            input to its end; --live DIR keeps DIR/state.json, space.html, map-12.svg up to date)\n"
             "       huey run --batch LIST|DIR --checkpoint OUT.h5 [run options]   (a network per file;\n"
             "            the same command again resumes; exit status = number of failed files, at most 100)\n"
             "       huey info FILE.h5 [--json] | concepts FILE.h5 [--top N] [--json] | report FILE.h5 [-o OUT.md]\n"
@@ -83,6 +91,11 @@ typedef struct Run {
     uint64_t skip_tokens;     /* ... whose first tokens were consumed */
     bool skipping;            /* inside a skipped utterance */
     bool batch;               /* one conversation of a batch: a signal abandons it */
+    /* live: --follow and --live */
+    LiveDetect *ld;           /* --follow: the stream's speaker detection */
+    const char *follow_path;  /* --follow FILE, or "-" */
+    LiveView *live;           /* --live DIR */
+    double t_last_live;
 } Run;
 
 /* Set by the signal handler; rank 0's decides (it travels in the next
@@ -102,12 +115,19 @@ static void progress_line(Run *r, double now)
     double frac = r->bytes_total ? (double)r->bytes_done / (double)r->bytes_total : 0.0;
     double wps = el > 0 ? (double)(r->net->c.windows - r->windows0) / el : 0.0;
     double eta = frac > 0 ? el * (1.0 - frac) / frac : 0.0;
+    char done[16] = "    -", left[16] = "     -";   /* a followed input has no end to go by */
+    if (!r->ld) {
+        snprintf(done, sizeof done, "%5.1f%%", 100.0 * frac);
+        snprintf(left, sizeof left, "%6.0fs", eta);
+    }
     /* rank 0 only, so no collective here: its own share of connections */
-    fprintf(stderr, "huey: %7.1fs %5.1f%%  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %6.0fs\n",
-            el, 100.0 * frac, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
+    fprintf(stderr, "huey: %7.1fs %s  windows %12llu  %10.0f win/s  neurons %8d  conn%s %10llu  ETA %s\n",
+            el, done, (unsigned long long)r->net->c.windows, wps, r->net->nliving,
             r->net->nranks > 1 ? "(rank 0)" : "",
-            (unsigned long long)r->net->be.ops->connection_count(r->net->be.st), eta);
+            (unsigned long long)r->net->be.ops->connection_count(r->net->be.st), left);
 }
+
+static void live_snapshot(Run *r, bool final);
 
 static int check_limits(Run *r)
 {
@@ -125,24 +145,34 @@ static int check_limits(Run *r)
         return r->stop = 1;
     }
     /* Clock-based decisions are rank 0's; the request reaches every rank
-     * through the next window's all-gather. */
-    if (got_signal && r->net->rank == 0 && !r->net->want_stop) {
+     * through the next window's all-gather. A followed input's signals and
+     * time budget end the stream instead (learn_follow). */
+    if (got_signal && r->net->rank == 0 && !r->net->want_stop && !r->ld) {
         net_request_stop(r->net);
         net_request_checkpoint(r->net);
     }
     if (r->net->c.tokens >= r->next_check && r->net->rank == 0) {
         r->next_check = r->net->c.tokens + 1024;
         double now = now_seconds();
-        if (p->time_budget > 0 && now - r->t_start >= p->time_budget)
+        if (p->time_budget > 0 && now - r->t_start >= p->time_budget && !r->ld)
             net_request_stop(r->net);
         if (r->ckpt_every_seconds > 0 && now - r->t_last_ckpt >= r->ckpt_every_seconds) {
             r->t_last_ckpt = now;
             net_request_checkpoint(r->net);
         }
+        if (r->live && !r->ld && now - r->t_last_live >= p->live_every) {
+            r->t_last_live = now;
+            net_request_snapshot(r->net);
+        }
         if (p->progress_interval > 0 && now - r->t_last_progress >= p->progress_interval) {
             r->t_last_progress = now;
             progress_line(r, now);
         }
+    }
+    if (r->net->snapshot_now) {   /* the same window on every rank */
+        r->net->snapshot_now = false;
+        r->net->want_snapshot = 0;
+        live_snapshot(r, false);
     }
     if (r->net->stop) {
         r->info.stop_reason = r->net->want_checkpoint || r->net->checkpoint_now ? "signal" : "time_budget";
@@ -267,13 +297,19 @@ static void install_signals(void)
 /* Pass 2: stream the inputs from r->file_index on through the model.
  * Returns 0 (r->stop says whether a limit or signal ended it early), or -1
  * with err set (a file changed or became unreadable). */
-static int learn(Run *r, const DetectOptions *dopt, char *err, size_t errlen)
+/* Before the first token: tokenizer, clocks, counters at the start. */
+static void learn_start(Run *r)
 {
     r->tok = tok_new(r->kill, on_token, r);
     tok_on_killed(r->tok, on_killed);
-    r->t_start = r->t_last_progress = r->t_last_ckpt = now_seconds();
+    r->t_start = r->t_last_progress = r->t_last_ckpt = r->t_last_live = now_seconds();
     r->windows0 = r->net->c.windows;
     r->words0 = r->net->c.words;
+}
+
+static int learn(Run *r, const DetectOptions *dopt, char *err, size_t errlen)
+{
+    learn_start(r);
     UttSink sink = { r, sink_begin, sink_text, sink_end };
     int rc = 0;
     for (size_t f = r->file_index; f < r->info.nfiles && !r->stop; f++) {
@@ -292,33 +328,232 @@ static int learn(Run *r, const DetectOptions *dopt, char *err, size_t errlen)
     return rc < 0 ? -1 : 0;
 }
 
+/* ---- huey run --follow, --live --------------------------------------------- */
+
+/* A followed input's Detection so far (its JSON and checkpoint entry). */
+static void follow_detection(Run *r)
+{
+    if (!r->ld)
+        return;
+    detect_free(&r->cur->det);
+    live_detect_result(r->ld, &r->cur->det);
+}
+
+/* Collective: the live view's snapshot of the network as it stands. */
+static void live_snapshot(Run *r, bool final)
+{
+    if (!r->live)
+        return;
+    LiveInput in = {
+        .path = r->info.files[0].path, .follow = r->ld != NULL, .bytes = r->bytes_done,
+        .bytes_total = r->bytes_total, .seconds = now_seconds() - r->t_start, .final = final,
+        .stop_reason = r->stop ? r->info.stop_reason : "",
+    };
+    if (r->ld) {
+        LiveStats st = live_detect_stats(r->ld);
+        in.strategy = r->p.conversation_mode ? "labeled_speakers" : "single_author";
+        in.bytes = st.bytes;
+        in.bytes_total = 0;
+        in.lines = st.lines;
+        in.dropped = st.dropped;
+        in.rejoins = st.rejoins;
+        in.idle_cuts = st.idle_cuts;
+    } else {
+        in.strategy = r->cur ? r->cur->det.strategy : "";
+    }
+    live_take(r->live, r->net, &in);
+    r->t_last_live = now_seconds();
+}
+
+/* The followed input in messages. */
+static const char *follow_name(const Run *r)
+{
+    return strcmp(r->follow_path, "-") ? r->follow_path : "standard input";
+}
+
+/* What rank 0 tells every rank after each look at a followed input. */
+enum { MSG_DATA, MSG_FLUSH, MSG_NEW_FILE, MSG_END, MSG_ERROR, MSG_TICK };
+enum { END_INPUT, END_SIGNAL, END_BUDGET };
+typedef struct FollowMsg {
+    uint32_t kind;
+    uint32_t end;            /* MSG_END: why */
+    uint32_t snapshot;       /* a live snapshot after it */
+    uint32_t pad;
+    uint64_t bytes;          /* bytes that follow (the data, or the error message) */
+} FollowMsg;
+
+enum { FOLLOW_CHUNK = 1 << 16 };   /* bytes per message: a signal is seen within one chunk's learning */
+/* Longest wait for input: a signal that lands just before a wait begins
+ * is seen within this (one that lands during the wait cuts it short). */
+static const double follow_wait_max = 0.25;
+
+/* Rank 0's clock: when data last came, when the last snapshot was taken. */
+typedef struct FollowClock {
+    double t_data, t_snap;
+    bool flushed;            /* nothing came since the last idle flush */
+    bool dirty;              /* something came since the last snapshot */
+} FollowClock;
+
+/* Rank 0: the next message. buf receives its bytes. */
+static void follow_next(Run *r, Follow *fw, FollowClock *fc, FollowMsg *m, char *buf)
+{
+    const Params *p = &r->p;
+    memset(m, 0, sizeof *m);
+    for (;;) {
+        double now = now_seconds(), wait = follow_wait_max;
+        if (got_signal || (p->time_budget > 0 && now - r->t_start >= p->time_budget)) {
+            m->kind = MSG_END;
+            m->end = got_signal ? END_SIGNAL : END_BUDGET;
+            return;
+        }
+        bool idle = p->utterance_idle > 0 && !fc->flushed && live_detect_pending(r->ld);
+        if (idle && now - fc->t_data >= p->utterance_idle) {
+            m->kind = MSG_FLUSH;
+            fc->flushed = fc->dirty = true;
+            break;
+        }
+        bool snap = r->live && fc->dirty;
+        if (snap && now - fc->t_snap >= p->live_every) {
+            m->kind = MSG_TICK;
+            break;
+        }
+        if (idle)
+            wait = fmin(wait, fc->t_data + p->utterance_idle - now);
+        if (snap)
+            wait = fmin(wait, fc->t_snap + p->live_every - now);
+        if (p->time_budget > 0)
+            wait = fmin(wait, r->t_start + p->time_budget - now);
+        char msg[600];
+        ssize_t k = follow_read(fw, buf, FOLLOW_CHUNK, wait > 0 ? wait : 0, p->follow_interval, msg, sizeof msg);
+        if (k > 0) {
+            m->kind = MSG_DATA;
+            m->bytes = (uint64_t)k;
+            fc->t_data = now_seconds();
+            fc->flushed = false;
+            fc->dirty = true;
+            break;
+        }
+        if (k == FOLLOW_EOF) {
+            m->kind = MSG_END;
+            m->end = END_INPUT;
+            return;
+        }
+        if (k == FOLLOW_NEW) {
+            fprintf(stderr, "huey: %s\n", msg);
+            m->kind = MSG_NEW_FILE;
+            fc->dirty = true;
+            break;
+        }
+        if (k == FOLLOW_ERROR) {
+            m->kind = MSG_ERROR;
+            m->bytes = strlen(msg);
+            memcpy(buf, msg, m->bytes);
+            return;
+        }
+    }
+    if (r->live && fc->dirty && now_seconds() - fc->t_snap >= p->live_every) {
+        m->snapshot = 1;
+        fc->t_snap = now_seconds();
+        fc->dirty = false;
+    }
+}
+
+/* Learns a followed input (every rank): rank 0 reads it (fw) and sends
+ * what it read; every rank runs the same speaker detection on the same
+ * bytes. Returns 0, or -1 with err set (bad input: what was learnt stays).
+ * r->stop and the stop reason say how it ended. */
+static int learn_follow(Run *r, Follow *fw, const DetectOptions *dopt, char *err, size_t errlen)
+{
+    learn_start(r);
+    r->cur = &r->info.files[0];
+    UttSink sink = { r, sink_begin, sink_text, sink_end };
+    r->ld = live_detect_new(follow_name(r), dopt, &sink);
+    char *buf = xmalloc(FOLLOW_CHUNK + 1);
+    FollowClock fc = { r->t_start, r->t_start, true, false };
+    int rc = 0;
+    for (bool done = false; !done && rc == 0;) {
+        FollowMsg m;
+        if (comm_rank() == 0)
+            follow_next(r, fw, &fc, &m, buf);
+        comm_bcast(&m, sizeof m, r->p.follow_interval);
+        if (m.bytes)
+            comm_bcast(buf, m.bytes, 0);
+        switch (m.kind) {
+        case MSG_DATA:
+            rc = live_detect_feed(r->ld, buf, m.bytes, err, errlen);
+            break;
+        case MSG_FLUSH:
+            rc = live_detect_flush(r->ld, err, errlen);
+            break;
+        case MSG_NEW_FILE:
+            rc = live_detect_restart(r->ld, err, errlen);
+            break;
+        case MSG_END:
+            /* the end of a stream is checked like a file's end; a signal or
+             * the time budget cuts the stream: what is held is complete */
+            rc = m.end == END_INPUT ? live_detect_finish(r->ld, err, errlen) : live_detect_flush(r->ld, err, errlen);
+            if (m.end != END_INPUT && rc == 0) {
+                r->stop = 1;
+                r->info.stop_reason = m.end == END_SIGNAL ? "signal" : "time_budget";
+            }
+            done = true;
+            break;
+        case MSG_ERROR:
+            buf[m.bytes] = '\0';
+            snprintf(err, errlen, "%s", buf);
+            rc = -1;
+            break;
+        }
+        const char *note = live_detect_note(r->ld);
+        if (note)
+            warn("%s", note);
+        if (rc == 0 && m.snapshot)
+            live_snapshot(r, false);
+    }
+    free(buf);
+    if (rc < 0) {
+        r->stop = 1;
+        r->info.stop_reason = "input error";
+    }
+    follow_detection(r);
+    r->info.seconds = now_seconds() - r->t_start;
+    r->info.stopped_early = r->stop != 0;
+    return rc < 0 ? -1 : 0;
+}
+
+/* Rank 0, after a followed input: its figures, and whether huey run on
+ * the finished text would have read it the same way. */
+static void follow_report(Run *r)
+{
+    const char *name = follow_name(r);
+    LiveStats st = live_detect_stats(r->ld);
+    if (!r->p.conversation_mode) {
+        fprintf(stderr, "huey: followed %s: %llu bytes, %llu utterance(s) by Author\n", name,
+                (unsigned long long)st.bytes, (unsigned long long)st.utterances);
+        return;
+    }
+    fprintf(stderr, "huey: followed %s: %llu bytes, %llu lines, %llu utterances, %llu line(s) without a label "
+                    "dropped", name, (unsigned long long)st.bytes, (unsigned long long)st.lines,
+            (unsigned long long)st.utterances, (unsigned long long)st.dropped);
+    if (st.rejoins)
+        fprintf(stderr, ", %llu pre-join(s) across a line already learnt", (unsigned long long)st.rejoins);
+    if (st.idle_cuts)
+        fprintf(stderr, ", %llu line(s) cut by --utterance-idle", (unsigned long long)st.idle_cuts);
+    fprintf(stderr, "\n");
+    Detection d;
+    char why[1024];
+    if (st.lines == 0)
+        return;
+    if (live_detect_batch_choice(r->ld, &d, why, sizeof why) != 0)
+        warn("%s was read as labeled_speakers; huey run on the text read would fail: %s", name, why);
+    else if (strcmp(d.strategy, "labeled_speakers") != 0)
+        warn("%s was read as labeled_speakers (confidence %.3g); huey run on the text read would choose %s "
+             "(confidence %.3g) and learn other utterances", name, r->cur->det.confidence, d.strategy,
+             d.confidence);
+    detect_free(&d);
+}
+
 /* ---- summary ----------------------------------------------------------- */
-
-typedef struct Top {
-    int64_t id;
-    const char *word;
-    double mass;
-} Top;
-
-static int cmp_top(const void *a, const void *b)
-{
-    const Top *x = a, *y = b;
-    if (x->mass != y->mass)
-        return x->mass > y->mass ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Living words by mass, heaviest first (ties: lowest id); malloc'ed. */
-static Top *top_concepts(const Net *n, const NetOutputs *o, size_t *k)
-{
-    Top *t = xmalloc(((size_t)n->nliving + 1) * sizeof *t);
-    *k = 0;
-    for (int32_t s = 0; s < n->nslots; s++)
-        if (n->id[s] >= 0 && n->word[s])
-            t[(*k)++] = (Top){ n->id[s], n->word[s], o->mass[s] };
-    qsort(t, *k, sizeof *t, cmp_top);
-    return t;
-}
 
 static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
 {
@@ -332,10 +567,10 @@ static void print_summary(Run *r, const NetOutputs *o, const SelfConcept *sc)
             n->nliving, (long long)n->id_counter, (unsigned long long)n->c.evictions,
             (unsigned long long)o->nedges, n->nconcepts);
     size_t k;
-    Top *t = top_concepts(n, o, &k);
+    TopConcept *t = export_top_concepts(n, o, SUMMARY_TOP, &k);
     fprintf(stderr, "huey: top concepts by mass:");
-    for (size_t i = 0; i < k && i < 10; i++)
-        fprintf(stderr, " %s %.4g%s", t[i].word, t[i].mass, i + 1 < k && i < 9 ? "," : "");
+    for (size_t i = 0; i < k; i++)
+        fprintf(stderr, " %s %.4g%s", t[i].word, t[i].mass, i + 1 < k ? "," : "");
     fprintf(stderr, "\n");
     free(t);
     for (size_t s = 0; s < n->nspeakers; s++)
@@ -408,6 +643,8 @@ static void save_run(Run *r, Ckpt *c)
     ckpt_group(c, "/input");
     ckpt_put_i64(c, "file_index", (int64_t)r->file_index);
     ckpt_put_str(c, "stop_reason", r->stop ? r->info.stop_reason : "");
+    if (r->ld)   /* a followed stream: a resume could not know where its text goes on */
+        ckpt_put_str(c, "follow", r->follow_path);
     ckpt_put_strings(c, "path", paths, nf);
     ckpt_put_strings(c, "sha256", sums, nf);
     ckpt_put_strings(c, "strategy", strat, nf);
@@ -431,6 +668,7 @@ static void save_run(Run *r, Ckpt *c)
 static void write_checkpoint(Run *r, const char *path)
 {
     double t0 = now_seconds();
+    follow_detection(r);
     Ckpt *c = ckpt_create(path);
     save_run(r, c);
     ckpt_commit(c);
@@ -490,8 +728,8 @@ static char *summary_row(const Job *j, const Run *r, const NetOutputs *o, const 
         snprintf(num[2], sizeof num[2], "%d", n->nliving);
         snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)o->nedges);
         size_t k;
-        Top *t = top_concepts(n, o, &k);
-        for (size_t i = 0; i < k && i < 10; i++) {
+        TopConcept *t = export_top_concepts(n, o, SUMMARY_TOP, &k);
+        for (size_t i = 0; i < k; i++) {
             GROW(tops, tcap, tl + strlen(t[i].word) + 40);
             tl += (size_t)sprintf(tops + tl, "%s%s %.6g", i ? "; " : "", t[i].word, t[i].mass);
         }
@@ -868,6 +1106,7 @@ static int cmd_run(int argc, char **argv)
     memset(&r, 0, sizeof r);
     params_default(&r.p);
     const char *json_path = NULL, *config = NULL, *resume = NULL, *batch = NULL, *galileo_dir = NULL;
+    const char *live_dir = NULL;
     bool print_config = false;
     char **inputs = xcalloc((size_t)argc + 1, sizeof *inputs);
     size_t ninputs = 0, nset = 0;
@@ -878,7 +1117,7 @@ static int cmd_run(int argc, char **argv)
         const char *need = NULL;   /* an option that takes the next argument */
         if (!strcmp(a, "--config") || !strcmp(a, "--json") || !strcmp(a, "--resume") ||
             !strcmp(a, "--checkpoint") || !strcmp(a, "--checkpoint-every") || !strcmp(a, "--batch") ||
-            !strcmp(a, "--galileo")) {
+            !strcmp(a, "--galileo") || !strcmp(a, "--follow") || !strcmp(a, "--live")) {
             if (i + 1 >= argc)
                 die_usage("option %s needs a value", a);
             need = argv[++i];
@@ -893,6 +1132,10 @@ static int cmd_run(int argc, char **argv)
             batch = need;
         } else if (!strcmp(a, "--galileo")) {
             galileo_dir = need;
+        } else if (!strcmp(a, "--follow")) {
+            r.follow_path = need;
+        } else if (!strcmp(a, "--live")) {
+            live_dir = need;
         } else if (!strcmp(a, "--checkpoint")) {
             r.ckpt_path = need;
         } else if (!strcmp(a, "--checkpoint-every")) {
@@ -977,6 +1220,11 @@ static int cmd_run(int argc, char **argv)
         params_print(stdout, &r.p);
         exit(0);
     }
+    if (r.follow_path && (batch || resume || ninputs))
+        die_usage("--follow %s reads one input: no %s", r.follow_path,
+                  batch ? "--batch" : resume ? "--resume (a followed stream is not resumed)" : "other INPUT files");
+    if (batch && live_dir)
+        die_usage("--live %s shows one network: not with --batch", live_dir);
     if (batch) {
         if (!r.ckpt_path)
             die_usage("--batch %s needs --checkpoint OUT.h5 (one group per conversation)", batch);
@@ -1010,8 +1258,14 @@ static int cmd_run(int argc, char **argv)
                       ninputs);
         }
     }
-    if (!ninputs)
+    if (!ninputs && !r.follow_path)
         die_usage("no input files (usage: huey run [options] INPUT... --json OUT.json)");
+    if (resume) {
+        ckpt_group(ck, "/input");
+        if (ckpt_has_attr(ck, "follow"))
+            die_usage("--resume %s: written by huey run --follow, and a followed stream is not resumed (its "
+                      "network is there for huey info, query, galileo ...)", resume);
+    }
 
     /* Kill list. */
     if (resume) {
@@ -1030,11 +1284,20 @@ static int cmd_run(int argc, char **argv)
     /* Pass 1 over every input before learning anything: a bad file is
      * reported before time is spent on the others. */
     DetectOptions dopt = { .conversation_mode = r.p.conversation_mode, .max_line_bytes = (size_t)r.p.max_line_bytes };
-    r.info.files = xcalloc(ninputs, sizeof *r.info.files);
+    r.info.files = xcalloc(ninputs + 1, sizeof *r.info.files);
     r.info.nfiles = ninputs;
     double t_scan = now_seconds();
     if (resume)
         t_read = t_scan - t_read;   /* settings, inputs, kill list; the model comes below */
+    Follow *fw = NULL;
+    if (r.follow_path) {
+        /* nothing to scan: the text comes while it is learnt */
+        r.info.nfiles = 1;
+        r.info.files[0].path = (char *)r.follow_path;
+        char msg[600];
+        if (comm_rank() == 0 && !(fw = follow_open(r.follow_path, msg, sizeof msg)))
+            die("--follow %s", msg);
+    }
     for (size_t f = 0; f < ninputs; f++) {
         InputFile *in = &r.info.files[f];
         in->path = inputs[f];
@@ -1099,17 +1362,31 @@ static int cmd_run(int argc, char **argv)
         if (gather_why[0])
             fprintf(stderr, "huey: %s\n", gather_why);
     }
+    if (live_dir)
+        r.live = live_open(live_dir, &r.p);
     install_signals();
     char err[1024];
-    if (learn(&r, &dopt, err, sizeof err) != 0)
+    bool input_error = false;
+    if (r.follow_path) {
+        input_error = learn_follow(&r, fw, &dopt, err, sizeof err) != 0;
+        follow_close(fw);
+    } else if (learn(&r, &dopt, err, sizeof err) != 0) {
         die("%s", err);
-    if (!r.ckpt_path && got_signal)
+    }
+    if (!r.ckpt_path && (got_signal || input_error))
         r.ckpt_path = "huey-interrupted.h5";
     if (r.ckpt_path)
         write_checkpoint(&r, r.ckpt_path);   /* always one at the end */
-    if (got_signal && comm_rank() == 0)
-        fprintf(stderr, "huey: stopped by signal %d after window %llu; resume with: huey run --resume %s\n",
-                (int)got_signal, (unsigned long long)r.net->c.windows, r.ckpt_path);
+    if (got_signal && comm_rank() == 0) {
+        if (r.follow_path)
+            fprintf(stderr, "huey: --follow ended by signal %d after window %llu; the network is in %s\n",
+                    (int)got_signal, (unsigned long long)r.net->c.windows, r.ckpt_path);
+        else
+            fprintf(stderr, "huey: stopped by signal %d after window %llu; resume with: huey run --resume %s\n",
+                    (int)got_signal, (unsigned long long)r.net->c.windows, r.ckpt_path);
+    }
+    if (r.follow_path && comm_rank() == 0)
+        follow_report(&r);
     if (r.net->in_utterance) {
         /* stopped inside an utterance: count the words read of it */
         uint64_t w = tok_words(&r) - r.words_at_utt_start;
@@ -1118,6 +1395,8 @@ static int cmd_run(int argc, char **argv)
     }
 
     /* Collective: every rank takes part, rank 0 writes. */
+    live_snapshot(&r, true);
+    live_close(r.live);
     double t_out = now_seconds();
     SelfConcept *sc = xcalloc(r.net->nspeakers + 1, sizeof *sc);
     for (size_t s = 0; s < r.net->nspeakers; s++)
@@ -1153,9 +1432,12 @@ static int cmd_run(int argc, char **argv)
     }
     net_outputs_free(&out);
     free(sc);
+    if (input_error)   /* after the checkpoint and outputs: what was learnt is kept */
+        die("%s (what was learnt up to there is in %s)", err, r.ckpt_path);
 
-    for (size_t f = 0; f < ninputs; f++)
+    for (size_t f = 0; f < r.info.nfiles; f++)
         detect_free(&r.info.files[f].det);
+    live_detect_free(r.ld);
     free(r.info.files);
     tok_free(r.tok);
     kill_free(r.kill);

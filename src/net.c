@@ -440,7 +440,7 @@ static void settle_or_free(Net *n, int32_t s)
  * whether the slot settled. Every rank can compute every part's size from
  * replicated state, so one all-gather does it (n->allgather: MPI, or NCCL
  * between GPUs). */
-enum { XHDR = 8, XACT = sizeof(double) + 1 };
+enum { XHDR = 12, XACT = sizeof(double) + 1 };
 
 static void exchange(Net *n, const int32_t *dslot, int nd)
 {
@@ -465,7 +465,7 @@ static void exchange(Net *n, const int32_t *dslot, int nd)
     GROW(n->xbuf, n->xcap, total + cnt[me]);
     unsigned char *out = n->xbuf + total, *o = out;
 
-    uint32_t hdr[2] = { n->want_stop, n->want_checkpoint };
+    uint32_t hdr[3] = { n->want_stop, n->want_checkpoint, n->want_snapshot };
     memcpy(o, hdr, XHDR);
     o += XHDR;
     for (int di = 0; di < nd; di++) {
@@ -493,6 +493,7 @@ static void exchange(Net *n, const int32_t *dslot, int nd)
         cur[r] += XHDR;
         n->stop |= hdr[0] != 0;
         n->checkpoint_now |= hdr[1] != 0;
+        n->snapshot_now |= hdr[2] != 0;
     }
     for (int di = 0; di < nd; di++) {
         int r = down[di];
@@ -722,6 +723,13 @@ void net_request_checkpoint(Net *n)
     n->want_checkpoint = 1;
     if (n->nranks == 1)
         n->checkpoint_now = true;
+}
+
+void net_request_snapshot(Net *n)
+{
+    n->want_snapshot = 1;
+    if (n->nranks == 1)
+        n->snapshot_now = true;
 }
 
 /* ---- utterances ------------------------------------------------------------ */
@@ -1155,7 +1163,7 @@ static int cmp_pair(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-static int32_t slot_by_id(const IdSlot *v, size_t count, int64_t id)
+int32_t net_by_id_find(const IdSlot *v, size_t count, int64_t id)
 {
     size_t lo = 0, hi = count;
     while (lo < hi) {
@@ -1495,7 +1503,7 @@ void net_load(Net *n, Ckpt *c)
             }
             size_t o = at - bstart;
             need(c, bi[o] <= 1, "a row entry neither outgoing nor incoming");
-            int32_t ps = slot_by_id(by_id, nn, bp[o]);
+            int32_t ps = net_by_id_find(by_id, nn, bp[o]);
             if (ps < 0)
                 die("checkpoint %s: a connection names neuron %lld, which is not stored", ckpt_path(c),
                     (long long)bp[o]);
@@ -1512,7 +1520,7 @@ void net_load(Net *n, Ckpt *c)
     int64_t *ssrc = ckpt_get_array(c, "source", CK_I64, &nst);
     int64_t *sdst = ckpt_get_array_n(c, "target", CK_I64, nst);
     for (size_t i = 0; i < nst; i++) {
-        int32_t ss = slot_by_id(by_id, nn, ssrc[i]), ds = slot_by_id(by_id, nn, sdst[i]);
+        int32_t ss = net_by_id_find(by_id, nn, ssrc[i]), ds = net_by_id_find(by_id, nn, sdst[i]);
         need(c, ss >= 0 && ds >= 0, "a stale out-target names a neuron that is not stored");
         if (owns(n, ssrc[i]))
             n->be.ops->stale_add(n->be.st, ss, ds);
@@ -1584,7 +1592,7 @@ void net_load(Net *n, Ckpt *c)
     n->in_utterance = ckpt_get_i64(c, "in_utterance") != 0;
     n->cur_speaker = (int32_t)ckpt_get_i64(c, "speaker");
     n->spk_id = ckpt_get_i64(c, "speaker_id");
-    n->spk_slot = n->in_utterance ? slot_by_id(by_id, nn, n->spk_id) : -1;
+    n->spk_slot = n->in_utterance ? net_by_id_find(by_id, nn, n->spk_id) : -1;
     need(c, !n->in_utterance || (n->cur_speaker >= 0 && (size_t)n->cur_speaker < n->nspeakers && n->spk_slot >= 0),
          "the utterance being read has an unknown speaker");
     n->utt_nliving0 = (int32_t)ckpt_get_i64(c, "living_at_start");

@@ -57,6 +57,8 @@ typedef struct Net {
     bool stop;               /* every rank agreed to stop after this window */
     uint32_t want_checkpoint;/* this rank asks for a checkpoint (rank 0: clock, signals) */
     bool checkpoint_now;     /* every rank agreed: a checkpoint after this window */
+    uint32_t want_snapshot;  /* rank 0 asks for a live snapshot (huey run --live) */
+    bool snapshot_now;       /* every rank agreed: a snapshot after this window */
 
     /* neurons, by slot; a slot is free when id < 0 */
     int64_t id_counter;      /* ids ever issued (the reference's neuron_count) */
@@ -170,6 +172,8 @@ Net *net_create(const Params *p, const BackendOps *ops, int rank, int nranks);
 void net_request_stop(Net *n);
 /* Likewise for a checkpoint after the current window. */
 void net_request_checkpoint(Net *n);
+/* Likewise for a live snapshot (huey run --live). */
+void net_request_snapshot(Net *n);
 void net_free(Net *n);
 
 /* Start an utterance of `speaker` (registered on first use). */
@@ -198,6 +202,8 @@ typedef struct IdSlot {
     int32_t slot;
 } IdSlot;
 IdSlot *net_by_id(const Net *n, bool ghosts, size_t *count);
+/* The slot of id in such a list (binary search), -1 when absent. */
+int32_t net_by_id_find(const IdSlot *v, size_t count, int64_t id);
 
 /* ---- read access for outputs ------------------------------------------- */
 

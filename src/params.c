@@ -115,6 +115,16 @@ static const Opt opts[] = {
       "tokens kept (in checkpoints) for the utterance history behind query evolution/emergence" },
     { "max_line_bytes", T_INT, OFF(max_line_bytes), 0, "16777216", 1, 1e15,
       "conversation mode: longest input line accepted" },
+    { "live_every", T_DOUBLE, OFF(live_every), 0, "2", 0.001, INF,
+      "--live DIR: seconds between rewrites of DIR/state.json, space.html and map-12.svg" },
+    { "live_top", T_INT, OFF(live_top), 0, "20", 1, 1e6,
+      "--live DIR: concepts and associations listed in state.json" },
+    { "utterance_idle", T_DOUBLE, OFF(utterance_idle), 0, "0", 0, INF,
+      "--follow: seconds without input after which the text held is complete (an unfinished line; "
+      "plain mode: the running utterance); 0: never" },
+    { "follow_interval", T_DOUBLE, OFF(follow_interval), 0, "0.02", 0.0001, 60,
+      "--follow: seconds between looks at a file that has not grown (and between other ranks' "
+      "checks for rank 0's input)" },
 };
 enum { NOPTS = sizeof opts / sizeof opts[0] };
 
@@ -469,7 +479,8 @@ void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const c
 bool params_is_run_control(const char *key)
 {
     static const char *run[] = { "max_windows", "max_words", "time_budget", "progress_interval", "cpu_simd",
-                                 "max_line_bytes", "backend", "gpu_crossover" };
+                                 "max_line_bytes", "backend", "gpu_crossover", "live_every", "live_top",
+                                 "utterance_idle", "follow_interval" };
     char k[128];
     normalise_key(key, k, sizeof k);
     for (size_t i = 0; i < sizeof run / sizeof run[0]; i++)

@@ -62,6 +62,10 @@ typedef struct Params {
     bool cpu_simd;                   /* AVX2 kernels where the CPU has them */
     BackendChoice backend;           /* where the connections live (backend.h) */
     int64_t gpu_crossover;           /* auto: CUDA from this max_neurons on; 0 = never */
+    double live_every;               /* --live: seconds between snapshots */
+    int64_t live_top;                /* --live: entries of state.json's lists */
+    double utterance_idle;           /* --follow: idle seconds that complete what is held; 0 = never */
+    double follow_interval;          /* --follow: seconds between looks at a file that has not grown */
 } Params;
 
 void params_default(Params *p);

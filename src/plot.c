@@ -493,10 +493,26 @@ static const char SPACE_JS[] =
     "  pitch = Math.max(-1.55, Math.min(1.55, pitch)); drag = m; draw(); }, { passive: false });\n"
     "cv.addEventListener('touchend', function () { drag = null; });\n"
     "window.addEventListener('resize', function () { fit(); draw(); });\n"
+    "/* a live view reloads itself; the rotation and zoom survive in the URL's\n"
+    "   #view= and in sessionStorage (both work from file://, where fetch does not) */\n"
+    "function keep() { var v = yaw.toFixed(5) + ',' + pitch.toFixed(5) + ',' + zoom.toFixed(5);\n"
+    "  cv.setAttribute('data-view', v);\n"
+    "  try { sessionStorage.setItem('huey-view', v); } catch (e) {}\n"
+    "  try { history.replaceState(null, '', '#view=' + v); } catch (e) {} }\n"
+    "if (D.reload > 0) {\n"
+    "  var hm = /view=([-0-9.e]+),([-0-9.e]+),([-0-9.e]+)/.exec(location.hash), sv = null;\n"
+    "  try { sv = hm ? hm.slice(1) : (sessionStorage.getItem('huey-view') || '').split(','); } catch (e) {}\n"
+    "  if (sv && sv.length === 3 && sv.every(function (t) { return isFinite(parseFloat(t)); })) {\n"
+    "    yaw = parseFloat(sv[0]); pitch = parseFloat(sv[1]); zoom = parseFloat(sv[2]); }\n"
+    "  ['mouseup', 'wheel', 'dblclick', 'touchend'].forEach(function (t) { window.addEventListener(t, keep); });\n"
+    "  setInterval(function () { if (!drag) { keep(); location.reload(); } }, D.reload * 1000);\n"
+    "  keep();\n"
+    "}\n"
     "fit(); draw();\n"
     "})();\n";
 
-void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const char *signature, double warp)
+void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const char *signature, double warp,
+                double reload_seconds)
 {
     const char *t = title ? title : "";
     size_t skipped = 0, nspk = 0;
@@ -531,10 +547,18 @@ void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const 
             nspk == 1 ? "" : "s");
     if (skipped)
         fprintf(f, " &#183; %zu with coordinates that are not finite left out", skipped);
+    if (reload_seconds > 0)
+        fprintf(f, " &#183; live: reloads every %g s", reload_seconds);
     fputs(" &#183; drag to rotate, wheel to zoom, double-click to reset, hover for labels</p>\n</header>\n"
           "<canvas id=\"view\" width=\"900\" height=\"600\"></canvas>\n<div id=\"tip\"></div>\n"
-          "<script type=\"application/json\" id=\"space-data\">\n{\"points\": [",
+          "<script type=\"application/json\" id=\"space-data\">\n{",
           f);
+    if (reload_seconds > 0) {
+        fputs("\"reload\": ", f);
+        put_number(f, reload_seconds);
+        fputs(", ", f);
+    }
+    fputs("\"points\": [", f);
     bool first = true;
     for (size_t k = 0; k < n; k++) {
         if (!isfinite(p[k].x) || !isfinite(p[k].y) || !isfinite(p[k].z))

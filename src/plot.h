@@ -36,8 +36,12 @@ void svg_map(FILE *f, const PlotPoint *p, size_t n, int ax, int ay, const char *
 /* The 3-D view: drag to rotate, wheel to zoom, double-click to reset,
  * hover for label, coordinates and mass; speakers red and always
  * labelled; a header with title, signature and warp factor (a warp that
- * is not finite is written as such, not as a number). */
-void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const char *signature, double warp);
+ * is not finite is written as such, not as a number). reload_seconds > 0
+ * (a live view): the page reloads itself that often while not dragged,
+ * and keeps its rotation and zoom in the URL (#view=yaw,pitch,zoom) and
+ * sessionStorage, which work from file:// too. */
+void html_space(FILE *f, const PlotPoint *p, size_t n, const char *title, const char *signature, double warp,
+                double reload_seconds);
 
 /* The dendrogram sideways: leaves top to bottom in d->order with
  * labels[leaf], merges at their similarity level on the horizontal axis

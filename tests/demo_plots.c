@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         eig[k] = 120 * exp(-0.35 * k) - 18;   /* a few positive, the tail negative */
 
     FILE *f = open_in(argv[1], "space.html");
-    html_space(f, p, N, "huey demo space <made-up>", "(+, +, -)", -0.4125);
+    html_space(f, p, N, "huey demo space <made-up>", "(+, +, -)", -0.4125, 0);
     fclose(f);
     f = open_in(argv[1], "scree.svg");
     svg_scree(f, eig, N, "scree: demo eigenvalues");

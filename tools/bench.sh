@@ -54,6 +54,16 @@
 #    costs about 3x TrumpInterview's work per word;
 #    idle = a rank's time not spent learning a conversation, min/avg/max
 #    over ranks (huey's own line). TARGET: >= 20 TI/core-s, idle <= 5 %.
+# 8. Live (huey run --follow - --live DIR): a writer pipes labeled lines
+#    (TrumpInterview's, cycled) into huey's standard input at 10 and at
+#    1 000 utterances/s, for LIVE_SECONDS (default 20 s at 10/s, 5 s at
+#    1 000/s); a poller parses DIR/state.json whenever it changes.
+#    Latency of line k = the first time state.json has read (and learnt)
+#    its bytes - the time line k was written (p50 / p99 / max over the lines), with
+#    live_every = 2 s (the default: a line waits up to one period) and
+#    0.05 s (the floor: reading, learning, the snapshot and the writer).
+#    pause = the learning thread's wait per snapshot (wall, and its own CPU
+#    time), writer = the writer thread's time per snapshot (huey's line).
 #
 # Steady state (sections 2, 3): two runs per cell over the same input.
 #   run B: --time-budget CELL_SECONDS, progress lines every second; the first
@@ -79,8 +89,9 @@
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
 # target run length, default 1), BENCH_SECTIONS (which sections to run,
-# default "1 2 3 4 5 6 7"), HUEY_REFERENCE, BENCH_REF_CAPS,
-# BENCH_REF_SECONDS (section 1's reference runs).
+# default "1 2 3 4 5 6 7 8"), HUEY_REFERENCE, BENCH_REF_CAPS,
+# BENCH_REF_SECONDS (section 1's reference runs), BENCH_LIVE_SECONDS
+# (section 8's run length at 10 utterances/s; a quarter of it at 1 000/s).
 # shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
 set -eu
 
@@ -89,7 +100,8 @@ LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
-SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8}
+LIVE_SECONDS=${BENCH_LIVE_SECONDS:-20}
 SHARED=../shared
 TRUMP=$SHARED/data/TrumpInterview.txt
 CORPUS=build/corpus
@@ -652,6 +664,79 @@ if section 7; then
     else
         echo "# real corpus: not built (section 2 builds it): not measured"
     fi
+    echo "#"
+fi
+if section 8; then
+    echo "# 8. Live: latency from a line's arrival on standard input to its effect in state.json"
+    printf '#%6s %6s %6s %8s %8s %8s %6s %9s %9s %9s %9s\n' utt/s every lines p50_ms p99_ms max_ms snaps \
+        pause_ms pause_max cpu_ms writer_ms
+    for rate in 10 1000; do
+        secs=$LIVE_SECONDS
+        [ "$rate" = 1000 ] && secs=$(calc "%.1f" "$LIVE_SECONDS / 4")
+        for every in 2 0.05; do
+            rm -rf "$TMP/live"
+            /usr/bin/python3 - "$BIN" "$TRUMP" "$TMP/live" "$rate" "$secs" "$every" 2>"$TMP/live.err" <<'PY' ||
+import json, os, subprocess, sys, threading, time
+huey, src, live, rate, secs, every = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+lines = [l for l in open(src, 'rb').read().splitlines(keepends=True) if b': ' in l[:30]]
+n = int(rate * secs)
+state = os.path.join(live, 'state.json')
+p = subprocess.Popen([huey, 'run', '--follow', '-', '--live', live, '--live-every', every, '--progress-interval', '0'],
+                     stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+sent = [0.0] * n
+ends, total = [], 0   # bytes through line k: its effect is there once state.json has read them
+for k in range(n):
+    total += len(lines[k % len(lines)])
+    ends.append(total)
+def write():
+    t0 = time.time() + 0.5   # huey starts meanwhile
+    for k in range(n):
+        wait = t0 + k / rate - time.time()
+        if wait > 0:
+            time.sleep(wait)
+        p.stdin.write(lines[k % len(lines)])
+        p.stdin.flush()
+        sent[k] = time.time()
+    p.stdin.close()
+w = threading.Thread(target=write)
+w.start()
+seen, last, done = [None] * n, None, 0
+while done < n:
+    ended = p.poll() is not None   # then one more look at the final state.json
+    try:
+        st = os.stat(state)
+        ident = (st.st_ino, st.st_mtime_ns, st.st_size)   # each rewrite is a new file (rename)
+        if ident == last and not ended:
+            time.sleep(0.0005)
+            continue
+        last = ident
+        u = json.load(open(state, 'rb'))['input']['bytes_read']
+    except (FileNotFoundError, ValueError):
+        if ended:
+            break
+        time.sleep(0.0005)
+        continue
+    now = time.time()
+    while done < n and ends[done] <= u:
+        seen[done] = now
+        done += 1
+    if ended:
+        break
+w.join()
+err = p.stderr.read().decode()
+p.wait()
+lat = sorted(1e3 * (seen[k] - sent[k]) for k in range(n) if seen[k] is not None)
+if len(lat) < n:
+    sys.exit('only %d of %d lines seen in state.json' % (len(lat), n))
+q = lambda f: lat[min(len(lat) - 1, int(f * len(lat)))]
+import re
+m = re.search(r'live: (\d+) snapshots .*mean ([\d.]+) ms, max ([\d.]+) ms \(its CPU time mean ([\d.]+) ms.*writer mean ([\d.]+) ms', err)
+print(' %6d %6s %6d %8.1f %8.1f %8.1f %6s %9s %9s %9s %9s' % (rate, every, n, q(0.5), q(0.99), lat[-1],
+      *(m.groups() if m else ['?'] * 5)))
+PY
+            { tail -3 "$TMP/live.err" | sed 's/^/#   /'; fail "live bench: rate $rate, every $every"; }
+        done
+    done
     echo "#"
 fi
 echo "# load average at end: $(loadavg)"

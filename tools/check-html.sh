@@ -1,12 +1,17 @@
 #!/bin/sh
-# check-html.sh DEMO HUEY — render two 3-D views in headless Chromium and
+# check-html.sh DEMO HUEY — render three 3-D views in headless Chromium and
 # check that each screenshot is not blank: the demo space.html (written by
-# DEMO, tests/demo_plots.c) and a real one: HUEY learns
+# DEMO, tests/demo_plots.c), a real one: HUEY learns
 # ../shared/data/TrumpInterview.txt (tests/data/example_conversation.txt
 # where the shared data is absent) with --checkpoint, and `huey galileo
-# --method torgerson --out` writes the space of that checkpoint. A page
-# must show ink at all, and the canvas must show speaker red and concept
-# blue, which only the inline script draws. Skipped when Chromium is not
+# --method torgerson --out` writes the space of that checkpoint; and the
+# live view of `huey run --follow - --live DIR` on the example, opened with
+# #view=yaw,pitch,zoom in its URL: the page must take that view (the one a
+# reload keeps): its canvas says so (data-view) and its picture differs
+# from the default view's. A page must show ink at all, and the canvas
+# must show speaker red and concept blue, which only the inline script
+# draws. (Whether the page reloads is not checked here: headless Chromium
+# takes no screenshot across a reload.) Skipped when Chromium is not
 # installed (install-deps.sh does not install it: apt-get install
 # chromium). As root Chromium needs --no-sandbox. CHECK_HTML_OUT=DIR keeps
 # the pages and the screenshots (demo.png, real.png) there.
@@ -32,18 +37,34 @@ INPUT=../shared/data/TrumpInterview.txt
     "$HUEY" galileo "$OUT/real.h5" --method torgerson --out "$OUT/real" 2>>"$OUT/huey.log" || {
     echo "check-html: FAILED (huey could not write the real space)"; cat "$OUT/huey.log"; exit 1; }
 
+# the live view: reloading every 30 s, so not within the 3 s below
+"$HUEY" run --follow - --live "$OUT/live" --live-every 30 --progress-interval 0 \
+    <tests/data/example_conversation.txt 2>>"$OUT/huey.log" || {
+    echo "check-html: FAILED (huey could not write the live view)"; cat "$OUT/huey.log"; exit 1; }
+
 # shot PAGE PNG: the page in a 1000×760 window; virtual time lets its
 # script run before the shot is taken
-shot() {
+chromium_on() {
     "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
-        --window-size=1000,760 --virtual-time-budget=3000 \
-        --screenshot="$2" "file://$1" >"$OUT/chromium.log" 2>&1 || {
+        --window-size=1000,760 --virtual-time-budget=3000 "$@" 2>"$OUT/chromium.log"
+}
+shot() {
+    chromium_on --screenshot="$2" "file://$1" >/dev/null || {
         echo "check-html: FAILED (chromium exited with an error on $1)"; cat "$OUT/chromium.log"; exit 1; }
     [ -s "$2" ] || { echo "check-html: FAILED (no screenshot of $1)"; cat "$OUT/chromium.log"; exit 1; }
 }
 shot "$OUT/space.html" "$OUT/demo.png"
 shot "$OUT/real/space.html" "$OUT/real.png"
-/usr/bin/python3 - "$OUT/demo.png" "$OUT/real.png" <<'PY'
+VIEW=1.20000,0.50000,1.50000
+shot "$OUT/live/space.html#view=$VIEW" "$OUT/live.png"
+shot "$OUT/live/space.html" "$OUT/live-default.png"
+got=$(chromium_on --dump-dom "file://$OUT/live/space.html#view=$VIEW" | sed -n 's/.*data-view="\([^"]*\)".*/\1/p')
+if [ "$got" != "$VIEW" ] || cmp -s "$OUT/live.png" "$OUT/live-default.png"; then
+    echo "check-html: FAILED (the live view did not take the view in its URL: data-view '$got', wanted $VIEW)"
+    exit 1
+fi
+echo "check-html: live.png: the live view took the rotation and zoom in its URL ($VIEW)"
+/usr/bin/python3 - "$OUT/demo.png" "$OUT/real.png" "$OUT/live.png" <<'PY'
 import struct, sys, zlib
 def check(path):
     name = path.rsplit('/', 1)[-1]

@@ -4,12 +4,16 @@
  *
  * Input: one option byte, then the file. Option bits: 0 conversation
  * mode (else plain), 1 small streaming blocks (64 bytes: the block
- * boundary logic), 2 a small line limit (200 bytes). Both passes run;
- * every utterance goes through the tokenizer with the default kill list.
- * Beyond crashes, the harness checks what the passes promise: pass 2
- * yields the utterances pass 1 counted, by speakers pass 1 listed, in
- * chunks of valid UTF-8.
+ * boundary logic), 2 a small line limit (200 bytes), 3 read it as
+ * `huey run --follow` does instead (LiveDetect: the bytes arrive in
+ * pieces of 1-61 bytes, bit 4: the input goes idle, a flush, after every
+ * seventh piece). Both passes run; every utterance goes through the
+ * tokenizer with the default kill list. Beyond crashes, the harness checks
+ * what the passes promise: pass 2 yields the utterances pass 1 counted,
+ * by speakers pass 1 listed, in chunks of valid UTF-8 (followed: valid
+ * UTF-8, and as many utterances as the stream counted).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +48,14 @@ static int on_begin(void *ctx, const char *speaker)
             return 0;
     fprintf(stderr, "fuzz detect: pass 2 names speaker '%s', which pass 1 did not list\n", speaker);
     abort();
+}
+
+/* Followed: speakers appear as they come, so none is checked here. */
+static int on_live_begin(void *ctx, const char *speaker)
+{
+    (void)ctx;
+    (void)speaker;
+    return 0;
 }
 
 static int on_text(void *ctx, const char *t, size_t n)
@@ -91,6 +103,36 @@ void fuzz_setup(void)
     run(fuzz_file(0, hello, sizeof hello - 1), &opt);
 }
 
+/* The stream read as it arrives: pieces, idle flushes, the end. */
+static void run_live(const uint8_t *data, size_t size, const DetectOptions *opt, bool idle)
+{
+    char err[512];
+    Detection d = { 0 };
+    Seen s = { &d, tok_new(kill, on_token, NULL), 0 };
+    UttSink sink = { &s, on_live_begin, on_text, on_end };
+    LiveDetect *ld = live_detect_new("fuzz", opt, &sink);
+    int rc = 0;
+    for (size_t at = 0, k = 0; at < size && rc == 0; k++) {
+        size_t take = (k * 7 + data[at]) % 61 + 1;
+        take = take < size - at ? take : size - at;
+        rc = live_detect_feed(ld, data + at, take, err, sizeof err);
+        at += take;
+        if (rc == 0 && idle && k % 7 == 6)
+            rc = live_detect_flush(ld, err, sizeof err);
+    }
+    if (rc == 0)
+        live_detect_finish(ld, err, sizeof err);
+    live_detect_result(ld, &d);
+    if (live_detect_stats(ld).utterances != s.utterances) {
+        fprintf(stderr, "fuzz detect: the stream says %llu utterances, the sink saw %llu\n",
+                (unsigned long long)live_detect_stats(ld).utterances, s.utterances);
+        abort();
+    }
+    detect_free(&d);
+    live_detect_free(ld);
+    tok_free(s.tok);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -102,7 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     const char *path = fuzz_file(0, data + 1, size - 1);
     FUZZ_GUARD();
-    run(path, &opt);
+    if (data[0] & 8)
+        run_live(data + 1, size - 1, &opt, data[0] & 16);
+    else
+        run(path, &opt);
     fuzz_done();
     return 0;
 }

@@ -33,7 +33,7 @@ printf 'Speaker_A: caf\303\251 \316\243\316\243 na\303\257ve\nSpeaker_B: \346\22
 i=0
 for f in "$texts"/*; do
     i=$((i + 1))
-    for mode in 1 0 3 5; do
+    for mode in 1 0 3 5 9 25 8; do
         { printf "\\$(printf '%03o' "$mode")"; cat "$f"; } | cap > "$DIR/detect/$i-$mode"
     done
     cap < "$f" > "$DIR/text/$i"

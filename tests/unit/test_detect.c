@@ -662,6 +662,260 @@ static void test_plain_mode_chunks_concatenate_to_normalised_text(void)
     free(expect);
 }
 
+/* --- a followed stream (LiveDetect) --------------------------------------- */
+
+/* Feeds text to a live detector in pieces of 1 .. maxpiece bytes (from an
+ * LCG seeded with seed), then ends the stream; the utterances land in c.
+ * Returns the last nonzero value (0: none). */
+static int live_text(const char *text, size_t n, const DetectOptions *o, size_t maxpiece, uint64_t seed,
+                     Collect *c, LiveStats *st, Detection *d, char *err, size_t errlen)
+{
+    UttSink sink = { c, c_begin, c_text, c_end };
+    LiveDetect *ld = live_detect_new("stream", o, &sink);   /* c is the caller's */
+    int rc = 0;
+    for (size_t at = 0; at < n && rc == 0;) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t k = 1 + (size_t)((seed >> 33) % maxpiece);
+        k = k < n - at ? k : n - at;
+        rc = live_detect_feed(ld, text + at, k, err, errlen);
+        at += k;
+    }
+    if (rc == 0)
+        rc = live_detect_finish(ld, err, errlen);
+    if (st)
+        *st = live_detect_stats(ld);
+    if (d)
+        live_detect_result(ld, d);
+    live_detect_free(ld);
+    return rc;
+}
+
+/* A live detector whose utterances land in c (made fresh). */
+static LiveDetect *live_collect(Collect *c, const DetectOptions *o)
+{
+    collect_init(c);
+    UttSink sink = { c, c_begin, c_text, c_end };
+    return live_detect_new("stream", o, &sink);
+}
+
+/* The finished file's labeled utterances: their digest, confidence,
+ * count and speakers. */
+static void batch_labeled(const char *text, size_t n, char hex[65], Detection *d)
+{
+    char *path = temp_file(text, n);
+    Collect c;
+    char err[512];
+    collect_init(&c);
+    CU_ASSERT_EQUAL_FATAL(detect_file(path, &conversation, d, &c, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL_FATAL(d->strategy, "labeled_speakers");
+    collect_done(&c, hex);
+    unlink(path);
+    free(path);
+}
+
+/* The same labeled stream, cut anywhere, gives the finished file's
+ * utterances, confidence, speakers, words and SHA-256. */
+static void expect_live_equals_batch(const char *text, size_t n, size_t maxpiece)
+{
+    char want[65], got[65], err[512];
+    Detection b, d;
+    batch_labeled(text, n, want, &b);
+    Collect c;
+    LiveStats st;
+    collect_init(&c);
+    CU_ASSERT_EQUAL(live_text(text, n, &conversation, maxpiece, 7, &c, &st, &d, err, sizeof err), 0);
+    collect_done(&c, got);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_EQUAL(st.rejoins, 0);
+    CU_ASSERT_STRING_EQUAL(d.strategy, b.strategy);
+    CU_ASSERT_EQUAL(d.confidence, b.confidence);
+    CU_ASSERT_EQUAL(d.total_exchanges, b.total_exchanges);
+    CU_ASSERT_EQUAL(d.whitespace_words, b.whitespace_words);
+    CU_ASSERT_STRING_EQUAL(d.sha256, b.sha256);
+    CU_ASSERT_EQUAL_FATAL(d.nspeakers, b.nspeakers);
+    for (size_t i = 0; i < d.nspeakers; i++)
+        CU_ASSERT_STRING_EQUAL(d.speakers[i], b.speakers[i]);
+    detect_free(&b);
+    detect_free(&d);
+}
+
+static void test_live_big_conversation_equals_finished_file(void)
+{
+    size_t len;
+    char *text = big_conversation(&len);
+    expect_live_equals_batch(text, len, 1000);
+    /* the first 20 000 bytes a few bytes at a time: every cut point */
+    size_t part = 20000;
+    while (part < len && text[part - 1] != '\n')
+        part++;
+    expect_live_equals_batch(text, part, 3);
+    free(text);
+}
+
+/* Lines ending in letters (no safe cut: the rejoin check runs), label
+ * lines of every pre-join, blank lines, unlabeled lines, CR LF, non-ASCII. */
+static void test_live_lines_ending_in_letters_equal_finished_file(void)
+{
+    static const char *const parts[] = {
+        "Alice: so we meet again\n", "Bob:\n  well hello there\n", "\n\n", "Carol - right you are\n",
+        "[Dave]\r\nlong time no see\r\n", "(Erin)\nnot so long\n", "Speaker: Frank\nme again\n",
+        "GRACE\nhi all of you\n", "an unlabeled line\n", "Alice: café olé naïve\n", "Bob:\n\n\ntext after blanks\n",
+        "Alice: the end without a newline",
+    };
+    char text[1024] = "";
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        strcat(text, parts[i]);
+    for (size_t piece = 1; piece <= 9; piece += 4)
+        expect_live_equals_batch(text, strlen(text), piece);
+}
+
+/* What arrives is emitted at its line end; a line that ends like a label
+ * waits for the next line. */
+static void test_live_emits_at_line_end_and_holds_label_lines(void)
+{
+    Collect c;
+    char err[512], hex[65];
+    LiveDetect *ld = live_collect(&c, &conversation);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: hi there", 15, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 0);
+    CU_ASSERT(live_detect_pending(ld));
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "\n", 1, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT(!live_detect_pending(ld));
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Bob:\n", 5, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "  yes indeed\n", 13, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    CU_ASSERT_STRING_EQUAL(c.spk[1], "Bob");
+    CU_ASSERT_STRING_EQUAL(c.txt[1], "yes indeed");
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "no label here\n", 14, err, sizeof err), 0);
+    LiveStats st = live_detect_stats(ld);
+    CU_ASSERT_EQUAL(st.lines, 3);
+    CU_ASSERT_EQUAL(st.dropped, 1);
+    CU_ASSERT_EQUAL(st.utterances, 2);
+    CU_ASSERT_PTR_NULL(live_detect_note(ld));
+    live_detect_free(ld);
+    collect_done(&c, hex);
+}
+
+/* A pre-join that reaches back over a line already learnt is counted and
+ * said once: "so\n-\ntext" is "so - text" in the finished file. */
+static void test_live_rejoin_is_detected(void)
+{
+    Collect c;
+    char err[512], hex[65];
+    LiveDetect *ld = live_collect(&c, &conversation);
+    const char *text = "Alice: I think so\n-\nmore text\nBob: fine\n";
+    CU_ASSERT_EQUAL(live_detect_feed(ld, text, strlen(text), err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_STRING_EQUAL(c.txt[0], "I think so");
+    LiveStats st = live_detect_stats(ld);
+    CU_ASSERT_EQUAL(st.rejoins, 1);
+    const char *note = live_detect_note(ld);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(note);
+    CU_ASSERT_PTR_NOT_NULL(strstr(note, "stream: line 2:"));
+    CU_ASSERT_PTR_NULL(live_detect_note(ld));
+    live_detect_free(ld);
+    collect_done(&c, hex);
+    /* the finished file joins them */
+    Detection d;
+    CU_ASSERT_EQUAL(detect_text(text, &conversation, &d, &c, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(c.txt[0], "I think so - more text");
+    collect_done(&c, hex);
+    detect_free(&d);
+}
+
+/* An idle flush completes an unfinished line; text after it starts a new
+ * line (here without a label: dropped), and that is said. */
+static void test_live_idle_flush_cuts_a_line(void)
+{
+    Collect c;
+    char err[512], hex[65];
+    LiveDetect *ld = live_collect(&c, &conversation);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: hel", 10, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    CU_ASSERT_STRING_EQUAL(c.txt[0], "hel");
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "lo\nBob: hi\n", 11, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 2);
+    LiveStats st = live_detect_stats(ld);
+    CU_ASSERT_EQUAL(st.idle_cuts, 1);
+    CU_ASSERT_EQUAL(st.dropped, 1);
+    CU_ASSERT_PTR_NOT_NULL(live_detect_note(ld));
+    /* a flush at a line end cuts nothing */
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Bob: again", 10, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "\nAlice: ok\n", 11, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_stats(ld).idle_cuts, 1);
+    CU_ASSERT_EQUAL(c.n, 4);
+    live_detect_free(ld);
+    collect_done(&c, hex);
+}
+
+/* Bad bytes name their offset in the stream; a code point may be cut
+ * between pieces, but not by the end. A restart counts from 0 again. */
+static void test_live_bad_utf8_and_cut_code_points(void)
+{
+    Collect c;
+    char err[512], hex[65];
+    LiveDetect *ld = live_collect(&c, &conversation);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: caf\xc3", 11, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "\xa9\nBob: ok\n", 10, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    CU_ASSERT_STRING_EQUAL(c.txt[0], "café");
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Bob: x\xff\n", 9, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "stream: invalid UTF-8 at byte offset 27");
+    live_detect_free(ld);
+    collect_done(&c, hex);
+
+    ld = live_collect(&c, &conversation);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: a\n", 9, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_restart(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "B\xff\n", 3, err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "stream: invalid UTF-8 at byte offset 1");
+    live_detect_free(ld);
+    collect_done(&c, hex);
+
+    ld = live_collect(&c, &conversation);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "Alice: \xe2\x82", 9, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_finish(ld, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "byte offset 7 (sequence cut by the end"));
+    live_detect_free(ld);
+    collect_done(&c, hex);
+}
+
+/* Plain mode: one running utterance by Author, as a file is; a flush ends
+ * it and the next text starts another. */
+static void test_live_plain_mode(void)
+{
+    static const char text[] = "one two\r\nthree four five\n";
+    Collect c;
+    char err[512], hex[65];
+    collect_init(&c);
+    c.keep_all = true;
+    Detection d;
+    CU_ASSERT_EQUAL(live_text(text, sizeof text - 1, &plain, 3, 1, &c, NULL, &d, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 1);
+    CU_ASSERT_STRING_EQUAL(c.spk[0], "Author");
+    CU_ASSERT(c.all_len == 24 && memcmp(c.all, "one two\nthree four five\n", 24) == 0);
+    CU_ASSERT_STRING_EQUAL(d.strategy, "single_author");
+    CU_ASSERT_EQUAL(d.whitespace_words, 5);
+    detect_free(&d);
+    collect_done(&c, hex);
+
+    LiveDetect *ld = live_collect(&c, &plain);
+    CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.begins, 0);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "a b", 3, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_flush(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_feed(ld, "c", 1, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(live_detect_finish(ld, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 2);
+    CU_ASSERT_STRING_EQUAL(c.txt[1], "c");
+    live_detect_free(ld);
+    collect_done(&c, hex);
+}
+
 void register_detect(void)
 {
     CU_pSuite s = CU_add_suite("detect", NULL, NULL);
@@ -695,4 +949,13 @@ void register_detect(void)
     CU_add_test(s, "plain mode: empty file", test_plain_mode_empty_file_is_one_empty_utterance);
     CU_add_test(s, "plain mode: chunks concatenate to the normalised text",
                 test_plain_mode_chunks_concatenate_to_normalised_text);
+    CU_add_test(s, "live: big conversation cut anywhere = the finished file",
+                test_live_big_conversation_equals_finished_file);
+    CU_add_test(s, "live: lines ending in letters, every pre-join = the finished file",
+                test_live_lines_ending_in_letters_equal_finished_file);
+    CU_add_test(s, "live: emitted at the line end; label lines held", test_live_emits_at_line_end_and_holds_label_lines);
+    CU_add_test(s, "live: a pre-join across a learnt line is detected", test_live_rejoin_is_detected);
+    CU_add_test(s, "live: an idle flush cuts a line, and says so", test_live_idle_flush_cuts_a_line);
+    CU_add_test(s, "live: bad UTF-8 offsets, cut code points", test_live_bad_utf8_and_cut_code_points);
+    CU_add_test(s, "live: plain mode", test_live_plain_mode);
 }

@@ -254,8 +254,8 @@ static void test_outputs_are_deterministic(void)
     CU_ASSERT_STRING_EQUAL(x, y);
     free(x);
     free(y);
-    html_space(mem_open(&a), p, 5, "t", "(+, +, -)", 0.5);
-    html_space(mem_open(&b), p, 5, "t", "(+, +, -)", 0.5);
+    html_space(mem_open(&a), p, 5, "t", "(+, +, -)", 0.5, 0);
+    html_space(mem_open(&b), p, 5, "t", "(+, +, -)", 0.5, 0);
     x = mem_close(&a);
     y = mem_close(&b);
     CU_ASSERT_STRING_EQUAL(x, y);
@@ -268,7 +268,7 @@ static void test_html_is_self_contained_and_safe(void)
     PlotPoint p[5];
     points(p);
     Mem m;
-    html_space(mem_open(&m), p, 5, "space <of> \"us\"", "(+, -, -)", INFINITY);
+    html_space(mem_open(&m), p, 5, "space <of> \"us\"", "(+, -, -)", INFINITY, 0);
     char *s = mem_close(&m);
     /* exactly the two script elements the page has: the data and the viewer */
     CU_ASSERT_EQUAL(count(s, "<script"), 2);
@@ -293,7 +293,7 @@ static void test_html_is_self_contained_and_safe(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "'mousedown'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "<canvas id=\"view\""));
     free(s);
-    html_space(mem_open(&m), p, 3, "t", "(+, +, +)", 1.25);
+    html_space(mem_open(&m), p, 3, "t", "(+, +, +)", 1.25, 0);
     s = mem_close(&m);
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "warp factor <b>1.25</b>"));
     free(s);

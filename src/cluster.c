@@ -381,8 +381,9 @@ int cmd_clusters(int argc, char **argv)
     Space *s = space_similarity(l->net, &l->out, l->self, &o, &S);
     if (s->error)
         die("%s: %s", path, s->error);
-    if (out && mkdir(out, 0777) != 0 && errno != EEXIST)
-        die("cannot create directory %s: %s", out, strerror(errno));
+    int err = out ? make_dirs(out) : 0;
+    if (err)
+        die("cannot create directory %s: %s", out, strerror(err));
     const char *const *labels = (const char *const *)s->labels;
     printf("# huey clusters %s: the %zu concepts of the torgerson space (--concepts %zu, --min-mass %g), "
            "similarity S_ij = m(i->j) + m(j->i)\n",

@@ -1106,8 +1106,9 @@ static void write_plots(const Space *s, const char *dir)
 
 void space_write_dir(const Space *s, const char *dir)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        die("cannot create directory %s: %s", dir, strerror(errno));
+    int err = make_dirs(dir);
+    if (err)
+        die("cannot create directory %s: %s", dir, strerror(err));
     char path[4096];
     FILE *f = open_in(dir, "space.json", path, sizeof path);
     JsonWriter j;
@@ -1167,8 +1168,9 @@ static void spectrum_words(const Space *s, char *buf, size_t cap)
 void galileo_run_spaces(const Net *net, const NetOutputs *o, const SelfConcept *sc, const char *dir,
                         Space *spaces[2])
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        die("cannot create directory %s: %s", dir, strerror(errno));
+    int err = make_dirs(dir);
+    if (err)
+        die("cannot create directory %s: %s", dir, strerror(err));
     GalileoOpts opt;
     galileo_opts_default(&opt);
     for (int k = 0; k < 2; k++) {

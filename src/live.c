@@ -498,8 +498,9 @@ LiveView *live_open(const char *dir, const Params *p)
     v->top = (size_t)p->live_top;
     if (!v->writer)
         return v;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        die("--live %s: cannot create the directory: %s", dir, strerror(errno));
+    int err = make_dirs(dir);
+    if (err)
+        die("--live %s: cannot create the directory: %s", dir, strerror(err));
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         die("--live %s: not a directory", dir);

@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 void (*util_abort_hook)(int code) = NULL;
@@ -115,4 +117,28 @@ uint64_t hash_bytes(const void *p, size_t n)
         h *= 0x100000001b3ULL;
     }
     return hash_u64(h);
+}
+
+int make_dirs(const char *dir)
+{
+    char *path = xstrdup(dir);
+    int rc = 0;
+    /* each prefix ending before a '/' (not the root's), then the whole path */
+    for (char *q = path + 1;; q++) {
+        if (*q != '/' && *q != '\0')
+            continue;
+        char c = *q;
+        *q = '\0';
+        struct stat st;
+        if (mkdir(path, 0777) != 0 && (errno != EEXIST || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+            rc = errno == EEXIST || errno == 0 ? ENOTDIR : errno;
+            *q = c;
+            break;
+        }
+        *q = c;
+        if (c == '\0')
+            break;
+    }
+    free(path);
+    return rc;
 }

@@ -43,6 +43,11 @@ char *xstrndup(const char *s, size_t n);
 void grow_array(void **p, size_t esz, size_t *cap, size_t need);
 #define GROW(ptr, cap, need) grow_array((void **)&(ptr), sizeof *(ptr), &(cap), (need))
 
+/* mkdir -p: create dir and any missing parents (mode 0777 before the
+ * umask); 0, or the errno of the step that failed (EEXIST when a part of
+ * the path is a file). */
+int make_dirs(const char *dir);
+
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);
 

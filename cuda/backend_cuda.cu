@@ -1033,8 +1033,18 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
     const int32_t nl = a->nlist;
     Upload u = stage_updates(s, nl);
     double *act = (double *)(s->h_up + u.act);
-    for (int32_t i = 0; i < nl; i++)
-        act[i] = a->act[a->slots[i]];
+    const double keep = 1.0 - p->activation_decay_rate;
+    for (int32_t i = 0; i < nl; i++) {
+        int32_t r = a->slots[i];
+        double v = a->act[r];
+        if (a->member && !a->member[r]) {
+            /* this window's activation decay (rule_activation_decay) */
+            double d = v * keep;
+            a->act[r] = v = p->minimum_activation > d ? p->minimum_activation : d;
+        }
+        act[i] = v;
+    }
+    *a->nemptied = 0;
     memcpy(s->h_up + u.slots, a->slots, (size_t)nl * sizeof *a->slots);
     cuda_check(cudaMemcpyAsync(s->d_up, s->h_up, u.bytes, cudaMemcpyHostToDevice, 0));
     launch_updates(s, &u);
@@ -1063,6 +1073,11 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
         if (nev)
             cuda_check(cudaMemcpy(s->h_ev, s->d_ev, nev * sizeof *s->h_ev, cudaMemcpyDeviceToHost));
         memcpy(a->empty, s->h_down + empty_at, (size_t)nl);
+        int32_t ne = 0;
+        for (int32_t i = 0; i < nl; i++)
+            if (a->empty[i])   /* 0 for rows held elsewhere */
+                a->emptied[ne++] = i;
+        *a->nemptied = ne;
         const double *sig = (const double *)(s->h_down + sig_at), *sw = (const double *)(s->h_down + str_at);
         for (size_t e = 0; e < nev; e++) {
             const Event *ev = &s->h_ev[e];

@@ -49,8 +49,16 @@ typedef struct StepArgs {
     const int32_t *slots;    /* (nlist) the rows to process */
     int32_t nlist;
     double *act;             /* (by slot) in: activations after this window's
-                                decay; out: the new ones of the listed slots */
+                                decay (but see member); out: the new ones of the
+                                listed slots */
+    const uint8_t *member;   /* (by slot) or NULL. Given, only the window's members
+                                (member[s] = 1) come decayed: the step applies this
+                                window's activation decay (rule_activation_decay) to
+                                every other listed slot first, in act too */
     uint8_t *empty;          /* (nlist) out: the row has no connections left */
+    int32_t *emptied;        /* (nlist) out: the list indices i with empty[i] among the
+                                rows held here, increasing */
+    int32_t *nemptied;       /* out: how many */
     double bias;
 } StepArgs;
 

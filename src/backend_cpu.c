@@ -87,6 +87,8 @@ typedef struct CpuState {
     size_t hcap;
     int32_t *defer;           /* (defer_cap) AVX2 step: list indices of the rows left for later */
     size_t defer_cap;
+    int32_t *cand;            /* (cand_cap) AVX2 window scan: positions to look at */
+    size_t cand_cap;
     int32_t *oslot, *oidx;    /* (ocap) P > 1: the listed rows held here, their list index */
     uint8_t *oempty;
     size_t ocap;
@@ -97,7 +99,8 @@ typedef struct CpuState {
     /* current window (its member count is gate.n) */
     int32_t wslot[MAX_WINDOW], wfirst[MAX_WINDOW], wlast[MAX_WINDOW];
     int64_t wid[MAX_WINDOW];
-    int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent */
+    int32_t *wout;            /* (wn*wn) position of (i->j) in row i, -1 absent; the block
+                                 holds win next and one more entry (window_scan_avx2) */
     int32_t *win;             /* (wn*wn) position of the mirror of (i->j) in row j */
     uint8_t *wtouch;          /* (wn*wn) pair (i->j) touched in this window */
     size_t wcap;
@@ -321,8 +324,8 @@ static void cpu_destroy(void *st)
         free(s->widx - 1);
     free(s->row); free(s->nout); free(s->strength); free(s->dirty); free(s->asel_block); free(s->owned);
     gate_free(&s->gate); pairset_free(&s->stale);
-    free(s->wout); free(s->win); free(s->wtouch); free(s->tpos);
-    free(s->dirty_list); free(s->hbuf); free(s->defer); free(s->oslot); free(s->oidx); free(s->oempty);
+    free(s->wout); free(s->wtouch); free(s->tpos);
+    free(s->dirty_list); free(s->hbuf); free(s->defer); free(s->cand); free(s->oslot); free(s->oidx); free(s->oempty);
     pool_drain();
     free(s);
 }
@@ -455,35 +458,84 @@ static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
 }
 
 #ifdef HAVE_AVX2_KERNEL
-enum { SCAN_MAX_MEMBERS = 16 };
+/* Lane selections for compacting a group of four: for each 4-bit keep
+ * mask, the 32-bit source lanes of the kept doubles (for vpermd) and the
+ * source bytes of the kept int32 (for pshufb), packed to the front. */
+static int32_t keep_perm_d[16][8];
+static uint8_t keep_perm_i[16][16];
+
+static void keep_perm_init(void)
+{
+    for (int mask = 0; mask < 16; mask++) {
+        int o = 0;
+        for (int lane = 0; lane < 4; lane++)
+            if (mask >> lane & 1) {
+                keep_perm_d[mask][2 * o] = 2 * lane;
+                keep_perm_d[mask][2 * o + 1] = 2 * lane + 1;
+                for (int b = 0; b < 4; b++)
+                    keep_perm_i[mask][4 * o + b] = (uint8_t)(4 * lane + b);
+                o++;
+            }
+        for (; o < 4; o++) {
+            keep_perm_d[mask][2 * o] = keep_perm_d[mask][2 * o + 1] = 0;
+            for (int b = 0; b < 4; b++)
+                keep_perm_i[mask][4 * o + b] = 0x80;   /* pshufb: zero */
+        }
+    }
+}
+
+#endif
+
+#ifdef HAVE_AVX2_KERNEL
+enum { SCAN_MAX_MEMBERS = 32 };
 
 /* Where the window's pairs are in the members' rows, eight copies at a
- * time: partners compared with every member's slot (a gather of the
- * partners' window indices costs more on AMD cores, a load per copy more
- * everywhere); each row's last copies one by one. */
+ * time. A copy is a candidate if its partner's slot mod 256 is a member's,
+ * tested in a 256-bit map (a gather of the partners' window indices costs
+ * more on AMD cores, comparing with every member's slot more everywhere);
+ * each row's last copies all are. The candidates' positions are packed
+ * into a list without branches, then noted without branches: which copies
+ * are the window's pairs is not predictable. */
 static __attribute__((target("avx2"))) void window_scan_avx2(CpuState *s)
 {
     const int n = s->gate.n;
-    __m256i member[SCAN_MAX_MEMBERS];
+    uint32_t map[8] = { 0 };
     for (int m = 0; m < n; m++)
-        member[m] = _mm256_set1_epi32(s->wslot[m]);
+        map[(s->wslot[m] & 255) >> 5] |= 1u << (s->wslot[m] & 31);
+    const __m256i words = _mm256_loadu_si256((const __m256i *)map);
+    const __m256i low5 = _mm256_set1_epi32(31), low8 = _mm256_set1_epi32(255);
+    const int nn = n * n;   /* wout, then win, then a place for the others (cpu_window_begin) */
     for (int i = 0; i < n; i++) {
         const EdgeRow *r = &s->row[s->wslot[i]];
+        GROW(s->cand, s->cand_cap, (size_t)r->n + 8);
+        int32_t *cand = s->cand, nc = 0;
         int32_t k = 0;
+        __m128i pos = _mm_set_epi32(3, 2, 1, 0);
         for (; k + 8 <= r->n; k += 8) {
-            __m256i part = _mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2);
-            __m256i hit = _mm256_cmpeq_epi32(part, member[0]);
-            for (int m = 1; m < n; m++)
-                hit = _mm256_or_si256(hit, _mm256_cmpeq_epi32(part, member[m]));
-            int bits = _mm256_movemask_ps(_mm256_castsi256_ps(hit));
-            while (bits) {
-                int b = __builtin_ctz(bits);
-                bits &= bits - 1;
-                window_note(s, r->nb[k + b], k + b, i);
-            }
+            __m256i part = _mm256_and_si256(_mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2), low8);
+            __m256i word = _mm256_permutevar8x32_epi32(words, _mm256_srli_epi32(part, 5));
+            __m256i bit = _mm256_slli_epi32(_mm256_srlv_epi32(word, _mm256_and_si256(part, low5)), 31);
+            unsigned bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
+            _mm_storeu_si128((__m128i *)(cand + nc),
+                             _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits & 15])));
+            nc += __builtin_popcount(bits & 15);
+            __m128i pos4 = _mm_add_epi32(pos, _mm_set1_epi32(4));
+            _mm_storeu_si128((__m128i *)(cand + nc),
+                             _mm_shuffle_epi8(pos4, _mm_loadu_si128((const __m128i *)keep_perm_i[bits >> 4])));
+            nc += __builtin_popcount(bits >> 4);
+            pos = _mm_add_epi32(pos, _mm_set1_epi32(8));
         }
         for (; k < r->n; k++)
-            window_note(s, r->nb[k], k, i);
+            cand[nc++] = k;
+        for (int32_t c = 0; c < nc; c++) {
+            int32_t kc = cand[c], nb = r->nb[kc];
+            int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
+            int in = -(nb >> 1 & 1);           /* all ones for an incoming copy */
+            int out_at = i * n + j, in_at = nn + j * n + i;
+            int at = out_at ^ ((out_at ^ in_at) & in);
+            int none = j >> 31;                /* all ones when j < 0 */
+            s->wout[(at & ~none) | (2 * nn & none)] = kc;
+        }
     }
 }
 #endif
@@ -501,13 +553,11 @@ static void cpu_window_begin(void *st, const WindowView *w)
         s->widx[w->slot[i]] = i;
     }
     size_t old = s->wcap;
-    GROW(s->wout, s->wcap, (size_t)n * n);
-    if (s->wcap != old) {
-        s->win = xrealloc(s->win, s->wcap * sizeof *s->win);
+    GROW(s->wout, s->wcap, 2 * (size_t)n * n + 1);
+    if (s->wcap != old)
         s->wtouch = xrealloc(s->wtouch, s->wcap);
-    }
-    memset(s->wout, 0xff, (size_t)n * n * sizeof *s->wout);   /* -1 */
-    memset(s->win, 0xff, (size_t)n * n * sizeof *s->win);
+    s->win = s->wout + n * n;
+    memset(s->wout, 0xff, 2 * (size_t)n * n * sizeof *s->wout);   /* -1 */
     memset(s->wtouch, 0, (size_t)n * n);
     GROW(s->tpos, s->tpos_cap, 2 * (size_t)n * n);
     memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);
@@ -593,6 +643,21 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
  * from its already decayed weights and summed again. Window rows decay
  * everything, put the active connections' weights back, and take the slow
  * path. */
+
+/* This window's activation decay of the listed slots that are not window
+ * members (StepArgs.member; NULL: the model decayed them all). */
+typedef struct ActDecay {
+    const uint8_t *member;
+    double keep, floor;       /* 1 - activation_decay_rate, minimum_activation */
+} ActDecay;
+
+/* rule_activation_decay for a non-member, a unchanged for a member. */
+static inline double act_decayed(const ActDecay *ad, int32_t r, double a)
+{
+    double d = a * ad->keep;
+    d = ad->floor > d ? ad->floor : d;
+    return ad->member[r] ? a : d;
+}
 
 typedef struct PassConst {
     double decay, floor, keep_floor, prune;
@@ -709,18 +774,28 @@ static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *a
     uint64_t lo, hi;
     memcpy(&lo, nb, sizeof lo);
     memcpy(&hi, nb + 2, sizeof hi);
-    __m128d a = _mm_unpacklo_pd(_mm_load_sd(asel + (int32_t)lo), _mm_load_sd(asel + (int32_t)(lo >> 32)));
-    __m128d b = _mm_unpacklo_pd(_mm_load_sd(asel + (int32_t)hi), _mm_load_sd(asel + (int32_t)(hi >> 32)));
+    __m128d a = _mm_loadh_pd(_mm_load_sd(asel + (int32_t)lo), asel + (int32_t)(lo >> 32));
+    __m128d b = _mm_loadh_pd(_mm_load_sd(asel + (int32_t)hi), asel + (int32_t)(hi >> 32));
     return _mm256_insertf128_pd(_mm256_castpd128_pd256(a), b, 1);
 }
 
-/* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each. */
-static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl,
-                                                           const double *act, double c0, double c1, double c2, double c3)
+/* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each,
+ * after the activation decay where ad says so (act_fill). */
+static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl, double *act,
+                                                           const ActDecay *ad, double c0, double c1, double c2, double c3)
 {
     const __m256d c = _mm256_set_pd(c3, c2, c1, c0);
-    for (int32_t i = 0; i < nl; i++)
-        _mm256_storeu_pd(asel + 4 * slots[i], _mm256_mul_pd(_mm256_set1_pd(act[slots[i]]), c));
+    if (ad->member) {
+        for (int32_t i = 0; i < nl; i++) {
+            int32_t r = slots[i];
+            double v = act_decayed(ad, r, act[r]);
+            act[r] = v;
+            _mm256_storeu_pd(asel + 4 * r, _mm256_mul_pd(_mm256_set1_pd(v), c));
+        }
+    } else {
+        for (int32_t i = 0; i < nl; i++)
+            _mm256_storeu_pd(asel + 4 * slots[i], _mm256_mul_pd(_mm256_set1_pd(act[slots[i]]), c));
+    }
 }
 
 /* Sums of w and w * asel[nb] over a row without tombstones. */
@@ -766,7 +841,9 @@ static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
     return _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
 }
 
-static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_t n)
+/* act[rows[k]] = sigma(v[k]) for k < n. */
+static __attribute__((target("avx2"))) void sigmoid_store_avx2(const double *v, int32_t n, const int32_t *rows,
+                                                               double *act)
 {
     int32_t k = 0;
     for (; k + 4 <= n; k += 4) {
@@ -778,36 +855,14 @@ static __attribute__((target("avx2"))) void sigmoid_array_avx2(double *v, int32_
         __m256d sig = sigmoid_avx2(hc);
         sig = _mm256_blendv_pd(sig, _mm256_set1_pd(1.0), _mm256_cmp_pd(h, _mm256_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ));
         sig = _mm256_blendv_pd(sig, _mm256_setzero_pd(), _mm256_cmp_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ));
-        _mm256_storeu_pd(v + k, sig);
+        __m128d lo = _mm256_castpd256_pd128(sig), hi = _mm256_extractf128_pd(sig, 1);
+        _mm_storel_pd(act + rows[k], lo);
+        _mm_storeh_pd(act + rows[k + 1], lo);
+        _mm_storel_pd(act + rows[k + 2], hi);
+        _mm_storeh_pd(act + rows[k + 3], hi);
     }
     for (; k < n; k++)
-        v[k] = rule_sigmoid(v[k]);
-}
-
-/* Lane selections for compacting a group of four: for each 4-bit keep
- * mask, the 32-bit source lanes of the kept doubles (for vpermd) and the
- * source bytes of the kept int32 (for pshufb), packed to the front. */
-static int32_t keep_perm_d[16][8];
-static uint8_t keep_perm_i[16][16];
-
-static void keep_perm_init(void)
-{
-    for (int mask = 0; mask < 16; mask++) {
-        int o = 0;
-        for (int lane = 0; lane < 4; lane++)
-            if (mask >> lane & 1) {
-                keep_perm_d[mask][2 * o] = 2 * lane;
-                keep_perm_d[mask][2 * o + 1] = 2 * lane + 1;
-                for (int b = 0; b < 4; b++)
-                    keep_perm_i[mask][4 * o + b] = (uint8_t)(4 * lane + b);
-                o++;
-            }
-        for (; o < 4; o++) {
-            keep_perm_d[mask][2 * o] = keep_perm_d[mask][2 * o + 1] = 0;
-            for (int b = 0; b < 4; b++)
-                keep_perm_i[mask][4 * o + b] = 0x80;   /* pshufb: zero */
-        }
-    }
+        act[rows[k]] = rule_sigmoid(v[k]);
 }
 
 /* Which of the four entries at k row_filter keeps (bit per lane): not
@@ -921,6 +976,7 @@ enum { STEP_PREFETCH = 4 };   /* rows ahead (measured on Zen 4: 7 % of the step;
 
 static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const PassConst *pc, const int32_t *slots,
                                                            int32_t nl, const double *asel, double *h, uint8_t *empty,
+                                                           int32_t *emptied, int32_t *nemptied,
                                                            uint64_t *decayed, uint64_t *pruned)
 {
     /* The common rows in one tight loop (no calls: its constants stay in
@@ -945,6 +1001,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         if (n == 0) {
             s->strength[r] = 0.0;
             empty[i] = 1;
+            emptied[(*nemptied)++] = i;
             h[i] = 0.0;
             continue;
         }
@@ -994,6 +1051,13 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         s->strength[r] = rs.w;
         empty[i] = row->n == 0;
         h[i] = rs.h;
+        if (row->n == 0) {
+            /* among the ones found before, in order */
+            int32_t e = (*nemptied)++;
+            for (; e > 0 && emptied[e - 1] > i; e--)
+                emptied[e] = emptied[e - 1];
+            emptied[e] = i;
+        }
     }
 }
 #endif
@@ -1094,14 +1158,17 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *restrict asel = s->asel;
     const int32_t *slots = a->slots;
     const int32_t nl = a->nlist;
+    const ActDecay ad = { a->member, 1.0 - p->activation_decay_rate, p->minimum_activation };
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
-        asel_fill_avx2(asel, slots, nl, a->act, c0, c1, c2, c3);
+        asel_fill_avx2(asel, slots, nl, a->act, &ad, c0, c1, c2, c3);
     else
 #endif
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         double v = a->act[r];
+        if (ad.member)
+            a->act[r] = v = act_decayed(&ad, r, v);
         asel[4 * r] = v * c0;
         asel[4 * r + 1] = v * c1;
         asel[4 * r + 2] = v * c2;
@@ -1131,9 +1198,10 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *h = s->hbuf;
 
     uint64_t decayed = 0, pruned = 0;
+    int32_t ne = 0;   /* a->emptied, as indices into rows */
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2) {
-        step_rows_avx2(s, &pc, rows, nr, asel, h, empty, &decayed, &pruned);
+        step_rows_avx2(s, &pc, rows, nr, asel, h, empty, a->emptied, &ne, &decayed, &pruned);
         if (incoming)
             for (int32_t k = 0; k < nr; k++)
                 h[k] = a->bias + h[k];
@@ -1152,21 +1220,25 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
             rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
         s->strength[r] = rs.w;
         empty[k] = row->n == 0;
+        if (empty[k])
+            a->emptied[ne++] = k;
         h[k] = incoming ? a->bias + rs.h : rs.h;
     }
-    /* sigma over all h in one (vectorised) sweep */
+    /* sigma over all h in one (vectorised) sweep, into act */
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
-        sigmoid_array_avx2(h, nr);
+        sigmoid_store_avx2(h, nr, rows, a->act);
     else
 #endif
         for (int32_t k = 0; k < nr; k++)
-            h[k] = rule_sigmoid(h[k]);
-    for (int32_t k = 0; k < nr; k++)
-        a->act[rows[k]] = h[k];
-    if (s->nranks > 1)
+            a->act[rows[k]] = rule_sigmoid(h[k]);
+    if (s->nranks > 1) {
         for (int32_t k = 0; k < nr; k++)
             a->empty[s->oidx[k]] = empty[k];
+        for (int32_t e = 0; e < ne; e++)
+            a->emptied[e] = s->oidx[a->emptied[e]];   /* oidx increases: still in order */
+    }
+    *a->nemptied = ne;
     if (incoming)
         for (int i = 0; i < s->gate.n; i++)
             if (s->owned[s->wslot[i]])

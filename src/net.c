@@ -41,6 +41,7 @@ static void ensure_slots(Net *n, int32_t need)
     n->settled = xrealloc(n->settled, (size_t)c);
     n->in_heap = xrealloc(n->in_heap, (size_t)c);
     n->has_act = xrealloc(n->has_act, (size_t)c);
+    n->in_window = xrealloc(n->in_window, (size_t)c);
     n->is_speaker = xrealloc(n->is_speaker, (size_t)c);
     n->w2n_prev = xrealloc(n->w2n_prev, (size_t)c * sizeof *n->w2n_prev);
     n->w2n_next = xrealloc(n->w2n_next, (size_t)c * sizeof *n->w2n_next);
@@ -53,6 +54,7 @@ static void ensure_slots(Net *n, int32_t need)
         n->active_pos[i] = -1;
         n->settled[i] = n->in_heap[i] = 0;
         n->has_act[i] = 0;
+        n->in_window[i] = 0;
         n->is_speaker[i] = 0;
         n->w2n_prev[i] = n->w2n_next[i] = -1;
     }
@@ -314,14 +316,17 @@ static void evict_least_important(Net *n)
     const double recency = n->p.importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
     const double *strength = n->be.ops->strengths(n->be.st);
     int32_t best = settled_min(n);
-    double best_imp = best >= 0 ? importance(n, strength, best, recency) : 0.0;
+    double best_imp = best >= 0 ? importance(n, strength, best, recency) : HUGE_VAL;
+    /* every listed slot is a candidate unless ghosts or other ranks' slots
+     * are among them (checked only then) */
+    const bool all = n->nghosts == 0 && n->nranks == 1;
     for (size_t i = 0; i < n->nactive; i++) {
         int32_t s = n->active[i];
-        if (is_ghost(n, s) || n->owner[s] != n->rank)
+        if (!all && (is_ghost(n, s) || n->owner[s] != n->rank))
             continue;   /* ghosts are never evicted; other ranks judge their own */
         /* a living slot without an activation entry keeps act = 0 */
         double imp = importance(n, strength, s, recency);
-        if (best < 0 || imp < best_imp || (imp == best_imp && n->id[s] < n->id[best])) {
+        if (imp < best_imp || (imp == best_imp && (best < 0 || n->id[s] < n->id[best]))) {
             best = s;
             best_imp = imp;
         }
@@ -414,7 +419,7 @@ void net_free(Net *n)
     free(n->last_window_ids);
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
-    free(n->heap_id); free(n->heap_slot); free(n->step_empty);
+    free(n->heap_id); free(n->heap_slot); free(n->step_empty); free(n->step_emptied); free(n->in_window);
     free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner);
     free(n->prev_count); free(n->prev_tally);
     free(n->xcounts); free(n->xcursor); free(n->xsettle); free(n->xbuf);
@@ -620,14 +625,30 @@ static void process_window(Net *n)
 
     /* 2. Activation decay over every living neuron (§10); a neuron without
      * an entry (a zombie) enters at the floor. Settled neurons are skipped:
-     * the step would restore their value anyway. */
-    for (size_t i = 0; i < n->nactive; i++) {
-        int32_t s = n->active[i];
-        if (is_ghost(n, s))
-            continue;   /* dead ids are not decayed */
-        n->act[s] = rule_activation_decay(p, n->act[s]);
-        n->has_act[s] = 1;
+     * the step would restore their value anyway. Without ghosts only the
+     * window's members are decayed here (the Hebbian pairs read them), the
+     * other listed neurons by the step, in the pass that reads them. */
+    const bool step_decays = n->nghosts == 0;
+    if (step_decays) {
+        for (int di = 0; di < nd; di++) {
+            int32_t s = dslot[di];
+            n->act[s] = rule_activation_decay(p, n->act[s]);
+            n->has_act[s] = 1;
+            n->in_window[s] = 1;
+        }
+        if (n->entries_pending)
+            for (size_t i = 0; i < n->nactive; i++)
+                n->has_act[n->active[i]] = 1;
+    } else {
+        for (size_t i = 0; i < n->nactive; i++) {
+            int32_t s = n->active[i];
+            if (is_ghost(n, s))
+                continue;   /* dead ids are not decayed */
+            n->act[s] = rule_activation_decay(p, n->act[s]);
+            n->has_act[s] = 1;
+        }
     }
+    n->entries_pending = false;
 
     /* 4. Hebbian pairs p < q through the sparsity gate (§8). */
     const double cp = p->connection_probability;
@@ -658,19 +679,26 @@ static void process_window(Net *n)
 
     /* 5. Fused decay / prune / activation over every row (§10, §11). */
     GROW(n->step_empty, n->step_empty_cap, n->nactive + 1);
+    GROW(n->step_emptied, n->step_emptied_cap, n->nactive + 1);
+    int32_t nemptied = 0;
     StepArgs sa = {
         .mode = p->activation_kernel == KERNEL_INCOMING ? STEP_INCOMING
               : n->id_counter < p->dense_activation_min_ids ? STEP_MINMAX_ALL : STEP_MINMAX_DENSE,
-        .slots = n->active, .nlist = (int32_t)n->nactive, .act = n->act, .empty = n->step_empty, .bias = p->bias,
+        .slots = n->active, .nlist = (int32_t)n->nactive, .act = n->act,
+        .member = step_decays ? n->in_window : NULL,
+        .empty = n->step_empty, .emptied = n->step_emptied, .nemptied = &nemptied, .bias = p->bias,
     };
     StepStats st = { 0, 0 };
     BE(n, step, &sa, &st);
+    for (int di = 0; di < nd; di++)
+        n->in_window[dslot[di]] = 0;
     if (n->nranks == 1) {
         /* settle the neurons the step leaves where they are (backwards:
-         * settling moves the last entry into the freed place) */
-        for (size_t i = n->nactive; i-- > 0;) {
-            int32_t s = n->active[i];
-            if (n->step_empty[i] && n->act[s] == n->settled_value)
+         * settling moves the last entry into the freed place; only rows
+         * left empty can settle) */
+        for (int32_t e = nemptied; e-- > 0;) {
+            int32_t s = n->active[n->step_emptied[e]];
+            if (n->act[s] == n->settled_value)
                 settle_or_free(n, s);
         }
     } else {
@@ -852,6 +880,7 @@ static void sync_concepts(Net *n)
             n->has_act[s] = has;
             n->act[s] = a;
             n->c.zombies++;
+            n->entries_pending |= !has;
         }
     }
 }
@@ -1450,6 +1479,7 @@ void net_load(Net *n, Ckpt *c)
         set_id(n, s, ids[i]);
         n->act[s] = act[i];
         n->has_act[s] = has[i];
+        n->entries_pending |= !has[i];
         if (w2n[i] >= 0) {
             size_t len = strlen(words[i]);
             need(c, strmap_get(&n->vocab, words[i], len) < 0, "a word held by two neurons");

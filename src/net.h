@@ -95,6 +95,11 @@ typedef struct Net {
     double settled_value;    /* sigma(0), or sigma(bias) for the incoming kernel */
     uint8_t *step_empty;     /* (active_cap) scratch of the step */
     size_t step_empty_cap;
+    int32_t *step_emptied;   /* (step_emptied_cap) scratch of the step */
+    size_t step_emptied_cap;
+    uint8_t *in_window;      /* (cap) the slot is a member of the current window */
+    bool entries_pending;    /* a listed slot may lack an activation entry (zombies,
+                                a load): the next window's decay gives it one */
 
     /* P ranks: the last step's work list, whose owners send the new
      * activations (and settle flags) in the next window's all-gather */

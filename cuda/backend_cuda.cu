@@ -1253,8 +1253,6 @@ extern "C" const BackendOps backend_cuda_ops = {
     cuda_window_begin,
     gate_row,
     gate_set_row,
-    gate_edge_exists,
-    gate_out_targets,
     cuda_hebbian,
     cuda_step,
     cuda_connection_count,

@@ -97,8 +97,6 @@ typedef struct BackendOps {
      * row; and setting it on the ranks that do not. */
     bool (*gate_row)(void *st, int di, uint8_t *state, uint32_t *nout);
     void (*gate_set_row)(void *st, int di, const uint8_t *state, uint32_t nout);
-    bool (*edge_exists)(void *st, int di, int dj);      /* indices into the WindowView */
-    uint32_t (*out_targets)(void *st, int di);          /* out-target set size, stale ones included */
     void (*hebbian)(void *st, int di, int dj, double ai, double aj);
     void (*step)(void *st, const StepArgs *a, StepStats *s);
     /* Queries for outputs. */

@@ -83,7 +83,7 @@ typedef struct CpuState {
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it; widx[-1] = -1 */
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     double *asel_block;       /* (4 + 4*cap) asel - 4: asel[NB_PAD] = 0 */
-    double *hbuf;             /* (hcap) the step's h, then sigma(h), per listed row */
+    double *hbuf;             /* (hcap) AVX2 step: h per listed row, for sigma */
     size_t hcap;
     int32_t *defer;           /* (defer_cap) AVX2 step: list indices of the rows left for later */
     size_t defer_cap;
@@ -786,11 +786,16 @@ static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const i
 {
     const __m256d c = _mm256_set_pd(c3, c2, c1, c0);
     if (ad->member) {
+        /* act_decayed without a branch: the members are few, anywhere */
+        const uint8_t *member = ad->member;
+        const __m128d keep = _mm_set_sd(ad->keep), floor = _mm_set_sd(ad->floor);
         for (int32_t i = 0; i < nl; i++) {
             int32_t r = slots[i];
-            double v = act_decayed(ad, r, act[r]);
-            act[r] = v;
-            _mm256_storeu_pd(asel + 4 * r, _mm256_mul_pd(_mm256_set1_pd(v), c));
+            __m128d a = _mm_load_sd(act + r);
+            __m128d d = _mm_max_sd(floor, _mm_mul_sd(a, keep));   /* floor > d ? floor : d, d not NaN */
+            __m128d v = _mm_blendv_pd(d, a, _mm_castsi128_pd(_mm_set1_epi64x(-(int64_t)member[r])));
+            _mm_store_sd(act + r, v);
+            _mm256_storeu_pd(asel + 4 * r, _mm256_mul_pd(_mm256_broadcastsd_pd(v), c));
         }
     } else {
         for (int32_t i = 0; i < nl; i++)
@@ -841,6 +846,7 @@ static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
     return _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
 }
 
+/* act[rows[k]] = sigma(v[k]) for k < n. */
 /* act[rows[k]] = sigma(v[k]) for k < n. */
 static __attribute__((target("avx2"))) void sigmoid_store_avx2(const double *v, int32_t n, const int32_t *rows,
                                                                double *act)
@@ -974,9 +980,12 @@ static __attribute__((target("avx2"))) RowSums row_pass_window_avx2(CpuState *s,
 
 enum { STEP_PREFETCH = 4 };   /* rows ahead (measured on Zen 4: 7 % of the step; 2 and 8 the same) */
 
+/* The step's rows: h[i] = the activation sum of row slots[i] (with the
+ * incoming kernel's bias), for sigma in a pass of its own (interleaved with
+ * the rows, its long exp and division chain measured 20 % slower). */
 static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const PassConst *pc, const int32_t *slots,
-                                                           int32_t nl, const double *asel, double *h, uint8_t *empty,
-                                                           int32_t *emptied, int32_t *nemptied,
+                                                           int32_t nl, const double *asel, bool incoming, double bias, double *h,
+                                                           uint8_t *empty, int32_t *emptied, int32_t *nemptied,
                                                            uint64_t *decayed, uint64_t *pruned)
 {
     /* The common rows in one tight loop (no calls: its constants stay in
@@ -1002,7 +1011,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             s->strength[r] = 0.0;
             empty[i] = 1;
             emptied[(*nemptied)++] = i;
-            h[i] = 0.0;
+            h[i] = incoming ? bias + 0.0 : 0.0;
             continue;
         }
         if (s->widx[r] >= 0 || row->ntomb) {
@@ -1036,7 +1045,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         RowSums rs = lanes_combine2(lw, lh);
         s->strength[r] = rs.w;
         empty[i] = 0;
-        h[i] = rs.h;
+        h[i] = incoming ? bias + rs.h : rs.h;
     }
     for (int32_t d = 0; d < ndefer; d++) {
         int32_t i = defer[d] & ~DEFER_FILTER, r = slots[i];
@@ -1050,7 +1059,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         }
         s->strength[r] = rs.w;
         empty[i] = row->n == 0;
-        h[i] = rs.h;
+        h[i] = incoming ? bias + rs.h : rs.h;
         if (row->n == 0) {
             /* among the ones found before, in order */
             int32_t e = (*nemptied)++;
@@ -1134,6 +1143,30 @@ static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *r
     return (RowSums){ (lw0 + lw1) + (lw2 + lw3), (lh0 + lh1) + (lh2 + lh3) };
 }
 
+/* step_rows_avx2's contract, one row after the other. */
+static void step_rows_scalar(CpuState *s, const PassConst *pc, const int32_t *rows, int32_t nr, const double *asel,
+                             bool incoming, double bias, double *act, uint8_t *empty, int32_t *emptied,
+                             int32_t *nemptied, uint64_t *decayed, uint64_t *pruned)
+{
+    for (int32_t k = 0; k < nr; k++) {
+        int32_t r = rows[k];
+        int wr = s->widx[r];
+        EdgeRow *row = &s->row[r];
+        RowSums rs;
+        if (row->n == 0)
+            rs = (RowSums){ 0.0, 0.0 };
+        else if (wr < 0 && !row->ntomb)
+            rs = row_pass_fast(s, pc, row, r, asel, decayed, pruned);
+        else
+            rs = row_pass_general(s, pc, row, r, wr, asel, decayed, pruned);
+        s->strength[r] = rs.w;
+        empty[k] = row->n == 0;
+        if (empty[k])
+            emptied[(*nemptied)++] = k;
+        act[r] = rule_sigmoid(incoming ? bias + rs.h : rs.h);
+    }
+}
+
 static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CpuState *s = st;
@@ -1194,44 +1227,16 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         rows = s->oslot;
         empty = s->oempty;
     }
-    GROW(s->hbuf, s->hcap, (size_t)nr + 1);
-    double *h = s->hbuf;
-
     uint64_t decayed = 0, pruned = 0;
     int32_t ne = 0;   /* a->emptied, as indices into rows */
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2) {
-        step_rows_avx2(s, &pc, rows, nr, asel, h, empty, a->emptied, &ne, &decayed, &pruned);
-        if (incoming)
-            for (int32_t k = 0; k < nr; k++)
-                h[k] = a->bias + h[k];
+        GROW(s->hbuf, s->hcap, (size_t)nr + 1);
+        step_rows_avx2(s, &pc, rows, nr, asel, incoming, a->bias, s->hbuf, empty, a->emptied, &ne, &decayed, &pruned);
+        sigmoid_store_avx2(s->hbuf, nr, rows, a->act);
     } else
 #endif
-    for (int32_t k = 0; k < nr; k++) {
-        int32_t r = rows[k];
-        int wr = s->widx[r];
-        EdgeRow *row = &s->row[r];
-        RowSums rs;
-        if (row->n == 0)
-            rs = (RowSums){ 0.0, 0.0 };
-        else if (wr < 0 && !row->ntomb)
-            rs = row_pass_fast(s, &pc, row, r, asel, &decayed, &pruned);
-        else
-            rs = row_pass_general(s, &pc, row, r, wr, asel, &decayed, &pruned);
-        s->strength[r] = rs.w;
-        empty[k] = row->n == 0;
-        if (empty[k])
-            a->emptied[ne++] = k;
-        h[k] = incoming ? a->bias + rs.h : rs.h;
-    }
-    /* sigma over all h in one (vectorised) sweep, into act */
-#ifdef HAVE_AVX2_KERNEL
-    if (s->avx2)
-        sigmoid_store_avx2(h, nr, rows, a->act);
-    else
-#endif
-        for (int32_t k = 0; k < nr; k++)
-            a->act[rows[k]] = rule_sigmoid(h[k]);
+        step_rows_scalar(s, &pc, rows, nr, asel, incoming, a->bias, a->act, empty, a->emptied, &ne, &decayed, &pruned);
     if (s->nranks > 1) {
         for (int32_t k = 0; k < nr; k++)
             a->empty[s->oidx[k]] = empty[k];
@@ -1383,8 +1388,6 @@ const BackendOps backend_cpu_ops = {
     .window_begin = cpu_window_begin,
     .gate_row = gate_row,
     .gate_set_row = gate_set_row,
-    .edge_exists = gate_edge_exists,
-    .out_targets = gate_out_targets,
     .hebbian = cpu_hebbian,
     .step = cpu_step,
     .connection_count = cpu_connection_count,

@@ -18,9 +18,14 @@ void gate_fill(WindowGate *g, int n, const int32_t *slot, const uint8_t *owned, 
         if (!g->owned[i])
             continue;   /* its owner's entries come through the all-gather */
         g->nout[i] = nout[slot[i]];
+        uint8_t *st = g->state + i * n;
+        const int32_t *at = wout + i * n;
         for (int j = 0; j < n; j++)
-            g->state[i * n + j] = wout[i * n + j] >= 0 ? GATE_EXISTS
-                                : stale && pairset_has(stale, slot[i], slot[j]) ? GATE_STALE : GATE_ABSENT;
+            st[j] = at[j] >= 0;   /* GATE_EXISTS or GATE_ABSENT, without branches */
+        if (stale)
+            for (int j = 0; j < n; j++)
+                if (st[j] == GATE_ABSENT && pairset_has(stale, slot[i], slot[j]))
+                    st[j] = GATE_STALE;
     }
 }
 
@@ -46,16 +51,4 @@ void gate_set_row(void *st, int di, const uint8_t *state, uint32_t nout)
     WindowGate *g = st;
     memcpy(g->state + (size_t)di * g->n, state, (size_t)g->n);
     g->nout[di] = nout;
-}
-
-bool gate_edge_exists(void *st, int di, int dj)
-{
-    const WindowGate *g = st;
-    return g->state[di * g->n + dj] == GATE_EXISTS;
-}
-
-uint32_t gate_out_targets(void *st, int di)
-{
-    const WindowGate *g = st;
-    return g->nout[di];
 }

@@ -6,9 +6,9 @@
  * with P ranks the others arrive through the all-gather (gate_set_row).
  *
  * A backend's state struct starts with a WindowGate, so the ops-table
- * entries gate_row, gate_set_row, edge_exists and out_targets are these
- * functions for every backend. Host code shared by the CPU and CUDA
- * backends.
+ * entries gate_row and gate_set_row are these functions for every backend,
+ * and the model reads state and nout there directly (net.c's Hebbian pairs,
+ * one look per pair). Host code shared by the CPU and CUDA backends.
  */
 #ifndef HUEY_GATE_H
 #define HUEY_GATE_H
@@ -46,8 +46,6 @@ void gate_free(WindowGate *g);
 /* Ops-table entries (st: a backend state that starts with a WindowGate). */
 bool gate_row(void *st, int di, uint8_t *state, uint32_t *nout);
 void gate_set_row(void *st, int di, const uint8_t *state, uint32_t nout);
-bool gate_edge_exists(void *st, int di, int dj);
-uint32_t gate_out_targets(void *st, int di);
 
 #ifdef __cplusplus
 }

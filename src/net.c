@@ -18,6 +18,7 @@
 
 #include "checkpoint.h"
 #include "comm.h"
+#include "gate.h"
 #include "rules.h"
 #include "text.h"
 #include "util.h"
@@ -650,9 +651,11 @@ static void process_window(Net *n)
     }
     n->entries_pending = false;
 
-    /* 4. Hebbian pairs p < q through the sparsity gate (§8). */
+    /* 4. Hebbian pairs p < q through the sparsity gate (§8), whose view of
+     * the window the backend keeps at the start of its state (gate.h). */
     const double cp = p->connection_probability;
     const uint32_t maxc = (uint32_t)p->max_connections_per_neuron;
+    const WindowGate *gate = n->be.st;
     for (int a = 0; a < nl; a++) {
         int di = didx[a];
         if (di < 0)
@@ -661,10 +664,10 @@ static void process_window(Net *n)
             int dj = didx[b];
             if (dj < 0 || dj == di)
                 continue;
-            if (!BE(n, edge_exists, di, dj)) {
+            if (gate->state[di * nd + dj] != GATE_EXISTS) {
                 int32_t i = dslot[di], j = dslot[dj];
                 if (!n->is_speaker[i] && !n->is_speaker[j]) {
-                    if (BE(n, out_targets, di) >= maxc)
+                    if (gate->nout[di] >= maxc)
                         continue;
                     if (mt_random(&n->rng) > cp)
                         continue;

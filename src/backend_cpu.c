@@ -757,6 +757,15 @@ static inline __attribute__((target("avx2"))) __m256d lanes_in_row(int32_t n, in
     return _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k), _mm256_set_epi64x(3, 2, 1, 0)));
 }
 
+/* lanes_in_row of a row's last group, by n mod 4. */
+static const union {
+    uint64_t bits[4];
+    double align;
+} last_group_lanes_u[4] __attribute__((aligned(32))) = {
+    { { ~0ull, ~0ull, ~0ull, ~0ull } }, { { ~0ull, 0, 0, 0 } }, { { ~0ull, ~0ull, 0, 0 } }, { { ~0ull, ~0ull, ~0ull, 0 } },
+};
+#define last_group_lanes(m) ((const double *)last_group_lanes_u[m].bits)
+
 /* (l0 + l1) + (l2 + l3) for two lane vectors at once. */
 static inline __attribute__((target("avx2"))) RowSums lanes_combine2(__m256d lw, __m256d lh)
 {
@@ -996,25 +1005,30 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
     int32_t *defer = s->defer, ndefer = 0;
     const __m256d decay = _mm256_set1_pd(pc->decay), floor = _mm256_set1_pd(pc->floor);
     const __m256d cut = _mm256_set1_pd(pc->cut);
+    /* in locals: the stores through empty (bytes) would make the compiler
+     * read them from s again for every row */
+    EdgeRow *const rowv = s->row;
+    double *const strength = s->strength;
+    const int32_t *const widx = s->widx;
     for (int32_t i = 0; i < nl; i++) {
-        int32_t r = slots[i];
-        EdgeRow *row = &s->row[r];
+        const int32_t r = slots[i];
+        EdgeRow *row = &rowv[r];
         const int32_t n = row->n;
         if (i + STEP_PREFETCH < nl) {
             /* rows are scattered blocks, too short for the hardware
              * prefetcher: ask for a later row's first weights and partners */
-            const EdgeRow *ahead = &s->row[slots[i + STEP_PREFETCH]];
+            const EdgeRow *ahead = &rowv[slots[i + STEP_PREFETCH]];
             _mm_prefetch((const char *)ahead->w, _MM_HINT_T0);
             _mm_prefetch((const char *)ahead->nb, _MM_HINT_T0);
         }
         if (n == 0) {
-            s->strength[r] = 0.0;
+            strength[r] = 0.0;
             empty[i] = 1;
             emptied[(*nemptied)++] = i;
             h[i] = incoming ? bias + 0.0 : 0.0;
             continue;
         }
-        if (s->widx[r] >= 0 || row->ntomb) {
+        if (widx[r] >= 0 || row->ntomb) {
             defer[ndefer++] = i;
             continue;
         }
@@ -1035,7 +1049,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
         _mm256_storeu_pd(w + k, x);
         low = _mm256_min_pd(x, low);
-        x = _mm256_and_pd(x, lanes_in_row(n, k));
+        x = _mm256_and_pd(x, _mm256_load_pd(last_group_lanes(n & 3)));
         lw = _mm256_add_pd(lw, x);
         lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
         if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
@@ -1043,7 +1057,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             continue;
         }
         RowSums rs = lanes_combine2(lw, lh);
-        s->strength[r] = rs.w;
+        strength[r] = rs.w;
         empty[i] = 0;
         h[i] = incoming ? bias + rs.h : rs.h;
     }

@@ -98,6 +98,8 @@ typedef struct Net {
     int32_t *step_emptied;   /* (step_emptied_cap) scratch of the step */
     size_t step_emptied_cap;
     uint8_t *in_window;      /* (cap) the slot is a member of the current window */
+    double *evict_imp;       /* (evict_imp_cap) scratch of an eviction: importance per listed slot */
+    size_t evict_imp_cap;
     bool entries_pending;    /* a listed slot may lack an activation entry (zombies,
                                 a load): the next window's decay gives it one */
 

@@ -298,7 +298,7 @@ static void ensure_cap(CpuState *s, int32_t slot)
 /* ---- ops ---------------------------------------------------------------- */
 
 #ifdef HAVE_AVX2_KERNEL
-static void keep_perm_init(void);
+static void avx2_tables_init(void);
 #endif
 
 static void *cpu_create(const Params *p, int nranks)
@@ -310,7 +310,7 @@ static void *cpu_create(const Params *p, int nranks)
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
     if (s->avx2)
-        keep_perm_init();
+        avx2_tables_init();
 #endif
     return s;
 }
@@ -464,8 +464,17 @@ static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
 static int32_t keep_perm_d[16][8];
 static uint8_t keep_perm_i[16][16];
 
-static void keep_perm_init(void)
+/* 2^(j/128) as (head, tail) next to each other: one 16-byte load per
+ * value instead of two scalar ones (avx2_tables_init fills it from
+ * rules.c's tables). */
+static double exp_pair[EXP_TABLE_SIZE][2] __attribute__((aligned(16)));
+
+static void avx2_tables_init(void)
 {
+    for (int j = 0; j < EXP_TABLE_SIZE; j++) {
+        exp_pair[j][0] = exp_table_hi[j];
+        exp_pair[j][1] = exp_table_lo[j];
+    }
     for (int mask = 0; mask < 16; mask++) {
         int o = 0;
         for (int lane = 0; lane < 4; lane++)
@@ -826,10 +835,13 @@ static __attribute__((target("avx2"))) RowSums row_sums_avx2(const EdgeRow *row,
     return lanes_combine2(lw, lh);
 }
 
-/* t[j[0..3]] by scalar loads (see asel_load4). */
-static inline __attribute__((target("avx2"))) __m256d table_load4(const double *t, const int32_t *j)
+/* The heads and the tails of exp_pair at j[0..3]. */
+static inline __attribute__((target("avx2"))) void exp_pair_load4(const int32_t *j, __m256d *t, __m256d *tl)
 {
-    return _mm256_set_pd(t[j[3]], t[j[2]], t[j[1]], t[j[0]]);
+    __m128d p0 = _mm_load_pd(exp_pair[j[0]]), p1 = _mm_load_pd(exp_pair[j[1]]);
+    __m128d p2 = _mm_load_pd(exp_pair[j[2]]), p3 = _mm_load_pd(exp_pair[j[3]]);
+    *t = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_unpacklo_pd(p0, p1)), _mm_unpacklo_pd(p2, p3), 1);
+    *tl = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_unpackhi_pd(p0, p1)), _mm_unpackhi_pd(p2, p3), 1);
 }
 
 /* rule_sigmoid on four values in [-708, 708], step for step. */
@@ -848,34 +860,46 @@ static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
     __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
     int32_t j[4];
     _mm_storeu_si128((__m128i *)j, _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1)));
-    __m256d t = table_load4(exp_table_hi, j), tl = table_load4(exp_table_lo, j);
+    __m256d t, tl;
+    exp_pair_load4(j, &t, &tl);
     __m256d e = _mm256_add_pd(t, _mm256_add_pd(tl, _mm256_mul_pd(t, p)));
     __m256i scale = _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_srai_epi32(k, 7)), 52);
     e = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale));
     return _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
 }
 
-/* act[rows[k]] = sigma(v[k]) for k < n. */
-/* act[rows[k]] = sigma(v[k]) for k < n. */
+/* sigma of four values, clamped where the scale arithmetic would wrap
+ * (they are saturated anyway: blended after). */
+static inline __attribute__((target("avx2"))) __m256d sigmoid4_avx2(__m256d h)
+{
+    __m256d hc = _mm256_min_pd(_mm256_max_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE)), _mm256_set1_pd(SIGMOID_SATURATE));
+    __m256d sig = sigmoid_avx2(hc);
+    sig = _mm256_blendv_pd(sig, _mm256_set1_pd(1.0), _mm256_cmp_pd(h, _mm256_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ));
+    return _mm256_blendv_pd(sig, _mm256_setzero_pd(), _mm256_cmp_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ));
+}
+
+static inline __attribute__((target("avx2"))) void store4_at(double *act, const int32_t *rows, __m256d v)
+{
+    __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
+    _mm_storel_pd(act + rows[0], lo);
+    _mm_storeh_pd(act + rows[1], lo);
+    _mm_storel_pd(act + rows[2], hi);
+    _mm_storeh_pd(act + rows[3], hi);
+}
+
+/* act[rows[k]] = sigma(v[k]) for k < n, eight at a time: two independent
+ * chains (exp, division) per step for the core to overlap. */
 static __attribute__((target("avx2"))) void sigmoid_store_avx2(const double *v, int32_t n, const int32_t *rows,
                                                                double *act)
 {
     int32_t k = 0;
-    for (; k + 4 <= n; k += 4) {
-        __m256d h = _mm256_loadu_pd(v + k);
-        /* out-of-range lanes would make the scale arithmetic wrap; they are
-         * saturated anyway, so clamp before and blend after */
-        __m256d hc = _mm256_min_pd(_mm256_max_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE)),
-                                   _mm256_set1_pd(SIGMOID_SATURATE));
-        __m256d sig = sigmoid_avx2(hc);
-        sig = _mm256_blendv_pd(sig, _mm256_set1_pd(1.0), _mm256_cmp_pd(h, _mm256_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ));
-        sig = _mm256_blendv_pd(sig, _mm256_setzero_pd(), _mm256_cmp_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ));
-        __m128d lo = _mm256_castpd256_pd128(sig), hi = _mm256_extractf128_pd(sig, 1);
-        _mm_storel_pd(act + rows[k], lo);
-        _mm_storeh_pd(act + rows[k + 1], lo);
-        _mm_storel_pd(act + rows[k + 2], hi);
-        _mm_storeh_pd(act + rows[k + 3], hi);
+    for (; k + 8 <= n; k += 8) {
+        __m256d a = sigmoid4_avx2(_mm256_loadu_pd(v + k)), b = sigmoid4_avx2(_mm256_loadu_pd(v + k + 4));
+        store4_at(act, rows + k, a);
+        store4_at(act, rows + k + 4, b);
     }
+    for (; k + 4 <= n; k += 4)
+        store4_at(act, rows + k, sigmoid4_avx2(_mm256_loadu_pd(v + k)));
     for (; k < n; k++)
         act[rows[k]] = rule_sigmoid(v[k]);
 }

@@ -798,7 +798,7 @@ static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *a
 }
 
 /* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each,
- * after the activation decay where ad says so (act_fill). */
+ * after the activation decay where ad says so (act_decayed). */
 static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl, double *act,
                                                            const ActDecay *ad, double c0, double c1, double c2, double c3)
 {

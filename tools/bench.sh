@@ -82,9 +82,10 @@
 #
 # Per-phase columns are microseconds per window (rank 0's timers):
 # vocabulary lookup/creation (without evictions), Hebbian pair updates
-# (with the activation-decay pass that precedes them), the fused
-# decay/prune/activation step, evictions, the all-gather (P > 1), and the
-# rest (reading, tokenizing, bookkeeping) = total - the others.
+# (with the window scan and the window members' activation decay), the
+# fused decay/prune/activation step (with the other listed neurons'
+# activation decay), evictions, the all-gather (P > 1), and the rest
+# (reading, tokenizing, bookkeeping) = total - the others.
 #
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
@@ -280,8 +281,8 @@ if section 1; then
     echo "#    was stopped by a 150 s budget). speedup = words/s / ref_wrd/s."
     echo "#    same: all $REPS runs ended with identical windows, living N, connections, evictions."
     echo "#    *_us: microseconds per window in vocabulary (without evictions) / hebbian (with the"
-    echo "#    activation-decay pass) / fused decay-prune-activation step / evictions / rest"
-    echo "#    (reading, tokenizing, bookkeeping)."
+    echo "#    window scan) / fused decay-prune-activation step (with the activation decay) /"
+    echo "#    evictions / rest (reading, tokenizing, bookkeeping)."
     printf '#%5s %6s %9s %8s %10s %10s %7s %6s %9s %9s %4s %8s %8s %7s %7s %8s %7s %5s\n' \
         cap copies windows seconds windows/s words/s livingN conns evictions ref_wrd/s src speedup \
         vocab_us hebb_us step_us evict_us rest_us same

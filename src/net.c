@@ -1647,8 +1647,10 @@ void net_load(Net *n, Ckpt *c)
     n->in_utterance = ckpt_get_i64(c, "in_utterance") != 0;
     n->cur_speaker = (int32_t)ckpt_get_i64(c, "speaker");
     n->spk_id = ckpt_get_i64(c, "speaker_id");
+    /* -1 when the speaker's neuron was evicted during its utterance: the
+     * windows go on without it (process_window), as they did before the stop */
     n->spk_slot = n->in_utterance ? net_by_id_find(by_id, nn, n->spk_id) : -1;
-    need(c, !n->in_utterance || (n->cur_speaker >= 0 && (size_t)n->cur_speaker < n->nspeakers && n->spk_slot >= 0),
+    need(c, !n->in_utterance || (n->cur_speaker >= 0 && (size_t)n->cur_speaker < n->nspeakers),
          "the utterance being read has an unknown speaker");
     n->utt_nliving0 = (int32_t)ckpt_get_i64(c, "living_at_start");
     n->utt_windows0 = (uint64_t)ckpt_get_i64(c, "windows_at_start");

@@ -39,6 +39,23 @@ for w in $(rand 1 2800) $(rand 2 2800) $(rand 3 50); do
         fail "stopped at window $w, resumed: differs"
     fi
 done
+# stopped while the speaker's neuron is evicted in the middle of its
+# utterance (found by seed 1796595369: the resume refused the checkpoint)
+"$HUEY" run "$T" --max-neurons 100 --progress-interval 0 --max-windows 931 --checkpoint "$OUT/cs.h5" 2>/dev/null
+evicted=$($PY - "$OUT/cs.h5" <<'PYEOF'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r"); u = f["model/utterance"].attrs
+print(int(u["in_utterance"]) == 1 and int(u["speaker_id"]) not in set(f["model/neurons/id"][:].tolist()))
+PYEOF
+)
+"$HUEY" run --resume "$OUT/cs.h5" --progress-interval 0 --checkpoint "$OUT/rs.h5" --json "$OUT/rs.json" 2>"$OUT/rs.err"
+if [ "$evicted" != True ]; then
+    fail "window 931 no longer stops with the speaker evicted mid-utterance: pick another window"
+elif same_json "$OUT/full.json" "$OUT/rs.json" && h5diff -q "$OUT/full.h5" "$OUT/rs.h5" >/dev/null 2>&1; then
+    pass "stopped at window 931 with the speaker evicted mid-utterance, resumed: same JSON and checkpoint"
+else
+    fail "stopped at window 931 with the speaker evicted mid-utterance: $(cat "$OUT/rs.err")"
+fi
 w=$(rand 4 2200)
 "$HUEY" run "$DATA/FeynmanYoung.txt" --no-conversation-mode --activation-kernel incoming --max-neurons 80 \
     --progress-interval 0 --max-windows "$w" --checkpoint "$OUT/cf.h5" 2>/dev/null

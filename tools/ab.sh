@@ -1,0 +1,90 @@
+#!/bin/sh
+# ab.sh — compare two huey binaries, for judging a change to the window
+# loop (README "Speed"):
+#
+#   tools/ab.sh same OLD NEW      the network JSON (timing removed) of 16 runs
+#                                 must be byte-identical: TrumpInterview at
+#                                 max_neurons 50, 500 and 1000, the incoming
+#                                 kernel, plain text, window 3 and 5,
+#                                 connection_probability 1; each with the AVX2
+#                                 kernels and the scalar ones
+#   tools/ab.sh time OLD NEW [REPS]
+#                                 TrumpInterview x40 at max_neurons ${CAP:-500},
+#                                 OLD and NEW alternating REPS times (default
+#                                 9) on one core; the least CPU time of each
+#
+# A VM's speed can drift by several per cent within minutes: alternating runs
+# and taking each binary's minimum is what makes a difference of a few per
+# cent visible. CPU time is perf's task-clock when perf works, else the
+# user + system time of GNU time (10 ms resolution). Run from the repository
+# root; reads ../shared/data.
+set -eu
+D=../shared/data
+T=$D/TrumpInterview.txt
+usage() { echo "usage: tools/ab.sh same OLD NEW | tools/ab.sh time OLD NEW [REPS]" >&2; exit 2; }
+[ $# -ge 3 ] || usage
+MODE=$1 OLD=$2 NEW=$3
+case $MODE in same | time) ;; *) usage ;; esac
+for b in "$OLD" "$NEW"; do [ -x "$b" ] || { echo "ab.sh: $b is not an executable" >&2; exit 2; }; done
+[ -r "$T" ] || { echo "ab.sh: $T not found (run from the repository root)" >&2; exit 2; }
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+case $MODE in
+same)
+    runs() {   # runs BIN DIR: the 16 runs' JSON, timing removed, as DIR/1.s ...
+        i=0
+        for simd in true false; do
+            for args in "$T $T $T --max-neurons 50" "$T $T $T --max-neurons 500" "$T $T --max-neurons 1000" \
+                        "$T --max-neurons 300 --activation-kernel incoming" "$D/FeynmanYoung.txt --no-conversation-mode" \
+                        "$D/sample_conversation.txt --window-size 3" "$D/blue.txt --window-size 5" \
+                        "$D/FeynmanYoung.txt --connection-probability 1.0 --max-neurons 200"; do
+                i=$((i + 1))
+                # shellcheck disable=SC2086 # args is a word list
+                if ! "$1" run $args --cpu-simd $simd --progress-interval 0 --json "$2/$i.json" >/dev/null 2>"$2/$i.err"; then
+                    echo "ab.sh: $1 failed on: $args --cpu-simd $simd" >&2; sed 's/^/    /' "$2/$i.err" >&2; exit 1
+                fi
+                grep -v '^  "timing"' "$2/$i.json" > "$2/$i.s"
+            done
+        done
+    }
+    mkdir "$TMP/old" "$TMP/new"
+    runs "$OLD" "$TMP/old"
+    runs "$NEW" "$TMP/new"
+    differ=0
+    for f in "$TMP"/old/*.s; do
+        cmp -s "$f" "$TMP/new/$(basename "$f")" || { differ=$((differ + 1)); echo "differs: run $(basename "$f" .s)"; }
+    done
+    if [ $differ -eq 0 ]; then echo "same: all 16 runs byte-identical"; else echo "NOT the same: $differ of 16 runs differ"; exit 1; fi
+    ;;
+time)
+    REPS=${4:-9}
+    ARGS=""
+    for _ in $(seq 40); do ARGS="$ARGS $T"; done
+    core=$(($(nproc) - 1))
+    cpu_ms() {   # cpu_ms BIN: CPU milliseconds of one run
+        if perf stat -x, -e task-clock true >/dev/null 2>&1; then
+            # shellcheck disable=SC2086 # ARGS is a word list
+            perf stat -x, -e task-clock taskset -c $core "$1" run --max-neurons "${CAP:-500}" --progress-interval 0 $ARGS \
+                2>&1 >/dev/null | awk -F, '/task-clock/ { printf "%.1f\n", $1 }'
+        else
+            # shellcheck disable=SC2086
+            /usr/bin/time -f '%U %S' -o "$TMP/t" taskset -c $core "$1" run --max-neurons "${CAP:-500}" --progress-interval 0 \
+                $ARGS >/dev/null 2>&1
+            awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' "$TMP/t"
+        fi
+    }
+    best_old=; best_new=
+    for _ in $(seq "$REPS"); do
+        o=$(cpu_ms "$OLD"); n=$(cpu_ms "$NEW")
+        best_old=$(awk -v a="$o" -v b="${best_old:-$o}" 'BEGIN { print (a < b ? a : b) }')
+        best_new=$(awk -v a="$n" -v b="${best_new:-$n}" 'BEGIN { print (a < b ? a : b) }')
+    done
+    # shellcheck disable=SC2086
+    words=$(cat $ARGS | wc -w)
+    awk -v o="$best_old" -v n="$best_new" -v w="$words" -v ob="$OLD" -v nb="$NEW" -v r="$REPS" 'BEGIN {
+        printf "least CPU time of %d alternating runs, TrumpInterview x40 (%d words), one core:\n", r, w
+        printf "  OLD %-30s %9.1f ms  %9.0f words/s\n", ob, o, w / (o / 1000)
+        printf "  NEW %-30s %9.1f ms  %9.0f words/s  (%+.1f %%)\n", nb, n, w / (n / 1000), (n - o) / o * 100 }'
+    ;;
+esac

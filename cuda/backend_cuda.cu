@@ -1033,15 +1033,11 @@ static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
     const int32_t nl = a->nlist;
     Upload u = stage_updates(s, nl);
     double *act = (double *)(s->h_up + u.act);
-    const double keep = 1.0 - p->activation_decay_rate;
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = a->slots[i];
         double v = a->act[r];
-        if (a->member && !a->member[r]) {
-            /* this window's activation decay (rule_activation_decay) */
-            double d = v * keep;
-            a->act[r] = v = p->minimum_activation > d ? p->minimum_activation : d;
-        }
+        if (a->member && !a->member[r])
+            a->act[r] = v = rule_activation_decay(p, v);   /* this window's decay (StepArgs.member) */
         act[i] = v;
     }
     *a->nemptied = 0;

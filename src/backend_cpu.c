@@ -83,7 +83,7 @@ typedef struct CpuState {
     int32_t *widx;            /* (cap) index in the current window, -1 if not in it; widx[-1] = -1 */
     double *asel;             /* (4*cap) activation of nb's partner if nb counts, else 0 */
     double *asel_block;       /* (4 + 4*cap) asel - 4: asel[NB_PAD] = 0 */
-    double *hbuf;             /* (hcap) AVX2 step: h per listed row, for sigma */
+    double *hbuf;             /* (hcap) the step's h per listed row, for sigma */
     size_t hcap;
     int32_t *defer;           /* (defer_cap) AVX2 step: list indices of the rows left for later */
     size_t defer_cap;
@@ -493,9 +493,6 @@ static void avx2_tables_init(void)
     }
 }
 
-#endif
-
-#ifdef HAVE_AVX2_KERNEL
 enum { SCAN_MAX_MEMBERS = 32 };
 
 /* Where the window's pairs are in the members' rows, eight copies at a
@@ -653,21 +650,6 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
  * everything, put the active connections' weights back, and take the slow
  * path. */
 
-/* This window's activation decay of the listed slots that are not window
- * members (StepArgs.member; NULL: the model decayed them all). */
-typedef struct ActDecay {
-    const uint8_t *member;
-    double keep, floor;       /* 1 - activation_decay_rate, minimum_activation */
-} ActDecay;
-
-/* rule_activation_decay for a non-member, a unchanged for a member. */
-static inline double act_decayed(const ActDecay *ad, int32_t r, double a)
-{
-    double d = a * ad->keep;
-    d = ad->floor > d ? ad->floor : d;
-    return ad->member[r] ? a : d;
-}
-
 typedef struct PassConst {
     double decay, floor, keep_floor, prune;
     double cut;               /* w < cut <=> w <= keep_floor or w < prune (w >= 0) */
@@ -766,15 +748,6 @@ static inline __attribute__((target("avx2"))) __m256d lanes_in_row(int32_t n, in
     return _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(n - k), _mm256_set_epi64x(3, 2, 1, 0)));
 }
 
-/* lanes_in_row of a row's last group, by n mod 4. */
-static const union {
-    uint64_t bits[4];
-    double align;
-} last_group_lanes_u[4] __attribute__((aligned(32))) = {
-    { { ~0ull, ~0ull, ~0ull, ~0ull } }, { { ~0ull, 0, 0, 0 } }, { { ~0ull, ~0ull, 0, 0 } }, { { ~0ull, ~0ull, ~0ull, 0 } },
-};
-#define last_group_lanes(m) ((const double *)last_group_lanes_u[m].bits)
-
 /* (l0 + l1) + (l2 + l3) for two lane vectors at once. */
 static inline __attribute__((target("avx2"))) RowSums lanes_combine2(__m256d lw, __m256d lh)
 {
@@ -798,15 +771,16 @@ static inline __attribute__((target("avx2"))) __m256d asel_load4(const double *a
 }
 
 /* asel[4 r + b] = act[r] * c_b for the listed rows, one vector each,
- * after the activation decay where ad says so (act_decayed). */
+ * after this window's activation decay of the non-members when member is
+ * given (StepArgs.member). */
 static __attribute__((target("avx2"))) void asel_fill_avx2(double *asel, const int32_t *slots, int32_t nl, double *act,
-                                                           const ActDecay *ad, double c0, double c1, double c2, double c3)
+                                                           const uint8_t *member, const Params *p,
+                                                           double c0, double c1, double c2, double c3)
 {
     const __m256d c = _mm256_set_pd(c3, c2, c1, c0);
-    if (ad->member) {
-        /* act_decayed without a branch: the members are few, anywhere */
-        const uint8_t *member = ad->member;
-        const __m128d keep = _mm_set_sd(ad->keep), floor = _mm_set_sd(ad->floor);
+    if (member) {
+        /* rule_activation_decay without a branch: the members are few, anywhere */
+        const __m128d keep = _mm_set_sd(1.0 - p->activation_decay_rate), floor = _mm_set_sd(p->minimum_activation);
         for (int32_t i = 0; i < nl; i++) {
             int32_t r = slots[i];
             __m128d a = _mm_load_sd(act + r);
@@ -1013,11 +987,11 @@ static __attribute__((target("avx2"))) RowSums row_pass_window_avx2(CpuState *s,
 
 enum { STEP_PREFETCH = 4 };   /* rows ahead (measured on Zen 4: 7 % of the step; 2 and 8 the same) */
 
-/* The step's rows: h[i] = the activation sum of row slots[i] (with the
- * incoming kernel's bias), for sigma in a pass of its own (interleaved with
- * the rows, its long exp and division chain measured 20 % slower). */
+/* The step's rows: h[i] = the activation sum of row slots[i], for sigma in
+ * a pass of its own (interleaved with the rows, its long exp and division
+ * chain measured 20 % slower). */
 static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const PassConst *pc, const int32_t *slots,
-                                                           int32_t nl, const double *asel, bool incoming, double bias, double *h,
+                                                           int32_t nl, const double *asel, double *h,
                                                            uint8_t *empty, int32_t *emptied, int32_t *nemptied,
                                                            uint64_t *decayed, uint64_t *pruned)
 {
@@ -1049,7 +1023,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             strength[r] = 0.0;
             empty[i] = 1;
             emptied[(*nemptied)++] = i;
-            h[i] = incoming ? bias + 0.0 : 0.0;
+            h[i] = 0.0;
             continue;
         }
         if (widx[r] >= 0 || row->ntomb) {
@@ -1073,7 +1047,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         __m256d x = _mm256_max_pd(floor, _mm256_mul_pd(_mm256_loadu_pd(w + k), decay));
         _mm256_storeu_pd(w + k, x);
         low = _mm256_min_pd(x, low);
-        x = _mm256_and_pd(x, _mm256_load_pd(last_group_lanes(n & 3)));
+        x = _mm256_and_pd(x, lanes_in_row(n, k));
         lw = _mm256_add_pd(lw, x);
         lh = _mm256_add_pd(lh, _mm256_mul_pd(x, asel_load4(asel, nb + k)));
         if (__builtin_expect(_mm256_movemask_pd(_mm256_cmp_pd(low, cut, _CMP_LT_OQ)) != 0, 0)) {
@@ -1083,7 +1057,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         RowSums rs = lanes_combine2(lw, lh);
         strength[r] = rs.w;
         empty[i] = 0;
-        h[i] = incoming ? bias + rs.h : rs.h;
+        h[i] = rs.h;
     }
     for (int32_t d = 0; d < ndefer; d++) {
         int32_t i = defer[d] & ~DEFER_FILTER, r = slots[i];
@@ -1097,7 +1071,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         }
         s->strength[r] = rs.w;
         empty[i] = row->n == 0;
-        h[i] = incoming ? bias + rs.h : rs.h;
+        h[i] = rs.h;
         if (row->n == 0) {
             /* among the ones found before, in order */
             int32_t e = (*nemptied)++;
@@ -1183,8 +1157,8 @@ static inline RowSums row_pass_fast(CpuState *s, const PassConst *pc, EdgeRow *r
 
 /* step_rows_avx2's contract, one row after the other. */
 static void step_rows_scalar(CpuState *s, const PassConst *pc, const int32_t *rows, int32_t nr, const double *asel,
-                             bool incoming, double bias, double *act, uint8_t *empty, int32_t *emptied,
-                             int32_t *nemptied, uint64_t *decayed, uint64_t *pruned)
+                             double *h, uint8_t *empty, int32_t *emptied, int32_t *nemptied, uint64_t *decayed,
+                             uint64_t *pruned)
 {
     for (int32_t k = 0; k < nr; k++) {
         int32_t r = rows[k];
@@ -1201,7 +1175,7 @@ static void step_rows_scalar(CpuState *s, const PassConst *pc, const int32_t *ro
         empty[k] = row->n == 0;
         if (empty[k])
             emptied[(*nemptied)++] = k;
-        act[r] = rule_sigmoid(incoming ? bias + rs.h : rs.h);
+        h[k] = rs.h;
     }
 }
 
@@ -1229,17 +1203,16 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     double *restrict asel = s->asel;
     const int32_t *slots = a->slots;
     const int32_t nl = a->nlist;
-    const ActDecay ad = { a->member, 1.0 - p->activation_decay_rate, p->minimum_activation };
 #ifdef HAVE_AVX2_KERNEL
     if (s->avx2)
-        asel_fill_avx2(asel, slots, nl, a->act, &ad, c0, c1, c2, c3);
+        asel_fill_avx2(asel, slots, nl, a->act, a->member, p, c0, c1, c2, c3);
     else
 #endif
     for (int32_t i = 0; i < nl; i++) {
         int32_t r = slots[i];
         double v = a->act[r];
-        if (ad.member)
-            a->act[r] = v = act_decayed(&ad, r, v);
+        if (a->member && !a->member[r])
+            a->act[r] = v = rule_activation_decay(p, v);
         asel[4 * r] = v * c0;
         asel[4 * r + 1] = v * c1;
         asel[4 * r + 2] = v * c2;
@@ -1267,14 +1240,25 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
     }
     uint64_t decayed = 0, pruned = 0;
     int32_t ne = 0;   /* a->emptied, as indices into rows */
+    GROW(s->hbuf, s->hcap, (size_t)nr + 1);
+    double *h = s->hbuf;
 #ifdef HAVE_AVX2_KERNEL
-    if (s->avx2) {
-        GROW(s->hbuf, s->hcap, (size_t)nr + 1);
-        step_rows_avx2(s, &pc, rows, nr, asel, incoming, a->bias, s->hbuf, empty, a->emptied, &ne, &decayed, &pruned);
-        sigmoid_store_avx2(s->hbuf, nr, rows, a->act);
-    } else
+    if (s->avx2)
+        step_rows_avx2(s, &pc, rows, nr, asel, h, empty, a->emptied, &ne, &decayed, &pruned);
+    else
 #endif
-        step_rows_scalar(s, &pc, rows, nr, asel, incoming, a->bias, a->act, empty, a->emptied, &ne, &decayed, &pruned);
+        step_rows_scalar(s, &pc, rows, nr, asel, h, empty, a->emptied, &ne, &decayed, &pruned);
+    if (incoming)
+        for (int32_t k = 0; k < nr; k++)
+            h[k] = a->bias + h[k];
+    /* sigma over all h in one sweep, into act */
+#ifdef HAVE_AVX2_KERNEL
+    if (s->avx2)
+        sigmoid_store_avx2(h, nr, rows, a->act);
+    else
+#endif
+        for (int32_t k = 0; k < nr; k++)
+            a->act[rows[k]] = rule_sigmoid(h[k]);
     if (s->nranks > 1) {
         for (int32_t k = 0; k < nr; k++)
             a->empty[s->oidx[k]] = empty[k];

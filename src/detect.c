@@ -599,20 +599,23 @@ static void clean_speaker(Buf *out, const char *s, size_t n)
  * pass: a place is compared with them only if its first four bytes hash
  * to one of theirs (1024 buckets). A search per needle took 14 passes,
  * each stopping at every common first letter. */
+enum { PREFIX_BUCKET_BITS = 10 };
+static inline uint32_t prefix_bucket(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return (v * 2654435761u) >> (32 - PREFIX_BUCKET_BITS);
+}
+
 static bool contains_any(const char *hay, size_t n, const Lit *needle, size_t count)
 {
-    enum { BUCKET_BITS = 10 };
-    uint64_t map[(1 << BUCKET_BITS) / 64] = { 0 };
+    uint64_t map[(1 << PREFIX_BUCKET_BITS) / 64] = { 0 };
     for (size_t k = 0; k < count; k++) {
-        uint32_t v;
-        memcpy(&v, needle[k].s, sizeof v);
-        uint32_t b = (v * 2654435761u) >> (32 - BUCKET_BITS);
+        uint32_t b = prefix_bucket(needle[k].s);
         map[b >> 6] |= 1ull << (b & 63);
     }
     for (size_t i = 0; i + 4 <= n; i++) {
-        uint32_t v;
-        memcpy(&v, hay + i, sizeof v);
-        uint32_t b = (v * 2654435761u) >> (32 - BUCKET_BITS);
+        uint32_t b = prefix_bucket(hay + i);
         if (!(map[b >> 6] >> (b & 63) & 1))
             continue;
         for (size_t k = 0; k < count; k++)

@@ -318,42 +318,32 @@ static void evict_least_important(Net *n)
     const double *strength = n->be.ops->strengths(n->be.st);
     int32_t best = settled_min(n);
     double best_imp = best >= 0 ? importance(n, strength, best, recency) : HUGE_VAL;
-    if (n->nghosts == 0 && n->nranks == 1) {
-        /* every listed slot is a candidate: first the least importance, in
-         * four independent minima (each slot's importance needs two
-         * scattered loads, which may then overlap), then the lowest id
-         * among the slots that have it */
-        GROW(n->evict_imp, n->evict_imp_cap, n->nactive + 4);
-        double *imp = n->evict_imp, m[4] = { HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL };
-        const size_t na = n->nactive;
-        for (size_t i = 0; i < na; i++) {
-            /* a living slot without an activation entry keeps act = 0 */
-            double v = importance(n, strength, n->active[i], recency);
-            imp[i] = v;
-            m[i & 3] = v < m[i & 3] ? v : m[i & 3];
-        }
-        double m01 = m[1] < m[0] ? m[1] : m[0], m23 = m[3] < m[2] ? m[3] : m[2];
-        double least = m23 < m01 ? m23 : m01;
-        if (least <= best_imp)
-            for (size_t i = 0; i < na; i++) {
-                int32_t s = n->active[i];
-                if (imp[i] == least && (least < best_imp || best < 0 || n->id[s] < n->id[best])) {
-                    best = s;
-                    best_imp = least;
-                }
-            }
-    } else {
-        for (size_t i = 0; i < n->nactive; i++) {
-            int32_t s = n->active[i];
-            if (is_ghost(n, s) || n->owner[s] != n->rank)
-                continue;   /* ghosts are never evicted; other ranks judge their own */
-            double imp = importance(n, strength, s, recency);
-            if (imp < best_imp || (imp == best_imp && (best < 0 || n->id[s] < n->id[best]))) {
-                best = s;
-                best_imp = imp;
-            }
-        }
+    /* First the least importance among the candidates, in four independent
+     * minima (each importance needs two scattered loads, which then overlap
+     * instead of waiting on a running minimum), then the lowest id among
+     * the slots that have it. Ghosts are never evicted, other ranks judge
+     * their own slots; without either, every listed slot is a candidate. */
+    GROW(n->evict_imp, n->evict_imp_cap, n->nactive + 1);
+    double *imp = n->evict_imp, m[4] = { HUGE_VAL, HUGE_VAL, HUGE_VAL, HUGE_VAL };
+    const bool all = n->nghosts == 0 && n->nranks == 1;
+    const size_t na = n->nactive;
+    for (size_t i = 0; i < na; i++) {
+        int32_t s = n->active[i];
+        /* a living slot without an activation entry keeps act = 0 */
+        double v = all || (!is_ghost(n, s) && n->owner[s] == n->rank) ? importance(n, strength, s, recency) : HUGE_VAL;
+        imp[i] = v;
+        m[i & 3] = v < m[i & 3] ? v : m[i & 3];
     }
+    double m01 = m[1] < m[0] ? m[1] : m[0], m23 = m[3] < m[2] ? m[3] : m[2];
+    double least = m23 < m01 ? m23 : m01;   /* HUGE_VAL: no candidate (importances are finite) */
+    if (least < HUGE_VAL && least <= best_imp)
+        for (size_t i = 0; i < na; i++) {
+            int32_t s = n->active[i];
+            if (imp[i] == least && (least < best_imp || best < 0 || n->id[s] < n->id[best])) {
+                best = s;
+                best_imp = least;
+            }
+        }
     if (n->nranks > 1) {
         /* one all-reduce: the global minimum of (importance, id); slots are
          * the same on every rank */

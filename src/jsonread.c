@@ -331,17 +331,10 @@ Jv *jv_load(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         die("%s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap)
-            GROW(buf, cap, cap + 1);
-    }
-    bool bad = ferror(f);
+    size_t len;
+    char *buf = read_whole(f, &len);
     fclose(f);
-    if (bad)
+    if (!buf)
         die("%s: read error", path);
     char err[256];
     Jv *v = jv_parse(buf, len, err, sizeof err);

@@ -368,18 +368,11 @@ void params_load_file(Params *p, const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         die_usage("config file %s: cannot open", path);
-    char *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        GROW(buf, cap, len + 4097);
-        got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-    } while (got > 0);
-    bool bad = ferror(f);
+    size_t len;
+    char *buf = read_whole(f, &len);
     fclose(f);
-    if (bad)
+    if (!buf)
         die_usage("config file %s: read error", path);
-    buf[len] = '\0';
     int lineno = 1;
     for (char *line = buf; line < buf + len; lineno++) {
         char *nl = memchr(line, '\n', (size_t)(buf + len - line)), *next = nl ? nl + 1 : buf + len;

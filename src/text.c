@@ -758,16 +758,9 @@ KillList *kill_load(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         die("kill file %s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        GROW(buf, cap, len + 65536);
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f))
+    size_t len;
+    char *buf = read_whole(f, &len);
+    if (!buf)
         die("kill file %s: read error: %s", path, strerror(errno));
     fclose(f);
 

@@ -142,3 +142,23 @@ int make_dirs(const char *dir)
     free(path);
     return rc;
 }
+
+char *read_whole(FILE *f, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        GROW(buf, cap, n + 65536 + 1);
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        int err = errno;
+        free(buf);
+        errno = err;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}

@@ -9,6 +9,7 @@
 #define HUEY_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -44,9 +45,13 @@ void grow_array(void **p, size_t esz, size_t *cap, size_t need);
 #define GROW(ptr, cap, need) grow_array((void **)&(ptr), sizeof *(ptr), &(cap), (need))
 
 /* mkdir -p: create dir and any missing parents (mode 0777 before the
- * umask); 0, or the errno of the step that failed (EEXIST when a part of
- * the path is a file). */
+ * umask); 0, or the errno of the step that failed (ENOTDIR when a part of
+ * the path, or the path itself, is a file). */
 int make_dirs(const char *dir);
+
+/* The rest of an open file, NUL-terminated (the NUL not counted in *len);
+ * NULL on a read error, with errno as the read left it. */
+char *read_whole(FILE *f, size_t *len);
 
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);

@@ -1,6 +1,7 @@
 /*
  * test_util.c — make_dirs, the mkdir -p behind every output folder option
- * (--galileo, --live, huey galileo/clusters --out).
+ * (--galileo, --live, huey galileo/clusters --out); read_whole, behind
+ * config, kill and JSON files.
  */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #include <CUnit/CUnit.h>
@@ -54,9 +55,35 @@ static void test_make_dirs_refuses_a_file_in_the_path(void)
     rmdir(base);
 }
 
+static void test_read_whole_keeps_every_byte(void)
+{
+    FILE *f = tmpfile();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t len = 99;
+    char *b = read_whole(f, &len);   /* empty */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(len, 0);
+    CU_ASSERT_EQUAL(b[0], '\0');
+    free(b);
+    /* more than one read's worth, with a NUL inside */
+    enum { N = 200000 };
+    for (int i = 0; i < N; i++)
+        fputc(i == 7 ? '\0' : 'a' + i % 26, f);
+    rewind(f);
+    b = read_whole(f, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(len, N);
+    CU_ASSERT_EQUAL(b[7], '\0');
+    CU_ASSERT_EQUAL(b[N - 1], 'a' + (N - 1) % 26);
+    CU_ASSERT_EQUAL(b[N], '\0');
+    free(b);
+    fclose(f);
+}
+
 void register_util(void)
 {
     CU_pSuite s = CU_add_suite("util", NULL, NULL);
     CU_add_test(s, "make_dirs creates missing parents, accepts what exists", test_make_dirs_creates_parents_and_accepts_existing);
     CU_add_test(s, "make_dirs refuses a file in the path", test_make_dirs_refuses_a_file_in_the_path);
+    CU_add_test(s, "read_whole: the whole rest of a file, NUL-terminated", test_read_whole_keeps_every_byte);
 }

@@ -153,7 +153,7 @@ static void write_timing(JsonWriter *j, const Net *n, const NetOutputs *o, const
         char key[64];
         snprintf(key, sizeof key, "%s_seconds", net_timer_names[t]);
         json_key(j, key);
-        json_double(j, n->timer[t]);
+        json_double(j, net_timer(n, t));
         snprintf(key, sizeof key, "%s_seconds_min_avg_max", net_timer_names[t]);
         json_key(j, key);
         json_begin_array(j);

@@ -1405,7 +1405,7 @@ static int cmd_run(int argc, char **argv)
     net_outputs(r.net, &out);
     r.net->timer[T_IO] += now_seconds() - t_out;
     for (int t = 0; t < T_COUNT; t++)
-        comm_stats(r.net->timer[t], &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
+        comm_stats(net_timer(r.net, t), &r.info.timer_min[t], &r.info.timer_avg[t], &r.info.timer_max[t]);
     if (comm_rank() == 0) {
         print_summary(&r, &out, sc);
         Space *spaces[2] = { NULL, NULL };

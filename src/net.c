@@ -313,7 +313,7 @@ static inline double importance(const Net *n, const double *strength, int32_t s,
 
 static void evict_least_important(Net *n)
 {
-    double t0 = now_seconds();
+    uint64_t t0 = clock_ticks();
     const double recency = n->p.importance_recency_weight * (1.0 / (1.0 + 0.0 - 0.0));
     const double *strength = n->be.ops->strengths(n->be.st);
     int32_t best = settled_min(n);
@@ -353,7 +353,7 @@ static void evict_least_important(Net *n)
     }
     if (best >= 0)
         kill_slot(n, best);
-    n->timer[T_EVICT] += now_seconds() - t0;
+    n->ticks[T_EVICT] += clock_ticks() - t0;
 }
 
 /* _get_or_create_neuron (§5.1): activation := 1 either way. */
@@ -554,7 +554,7 @@ static void process_window(Net *n)
     const int W = (int)p->window_size, nl = W + 1;
     int32_t lslot[MAX_WINDOW];
     int64_t lid[MAX_WINDOW];
-    double t0 = now_seconds(), evict0 = n->timer[T_EVICT];
+    uint64_t t0 = clock_ticks(), evict0 = n->ticks[T_EVICT];
 
     /* 1. Look up / create every word of the window, in order (§5.1). A
      * cached lookup stays valid while that neuron lives: its word cannot
@@ -594,8 +594,8 @@ static void process_window(Net *n)
         lslot[q + 1] = n->ring_slot[r];
         lid[q + 1] = n->ring_id[r];
     }
-    double t1 = now_seconds();
-    n->timer[T_VOCAB] += t1 - t0 - (n->timer[T_EVICT] - evict0);
+    uint64_t t1 = clock_ticks();
+    n->ticks[T_VOCAB] += t1 - t0 - (n->ticks[T_EVICT] - evict0);   /* the evictions lie inside */
     t0 = t1;
 
     /* 3. The window as distinct living neurons with first/last positions;
@@ -627,12 +627,12 @@ static void process_window(Net *n)
     /* With P ranks: the window's one all-gather (activations of the last
      * step, what the gate must know, the stop flag). */
     if (n->nranks > 1) {
-        t1 = now_seconds();
-        n->timer[T_HEBBIAN] += t1 - t0;
+        t1 = clock_ticks();
+        n->ticks[T_HEBBIAN] += t1 - t0;
         t0 = t1;
         exchange(n, dslot, nd);
-        t1 = now_seconds();
-        n->timer[T_ALLGATHER] += t1 - t0;
+        t1 = clock_ticks();
+        n->ticks[T_ALLGATHER] += t1 - t0;
         t0 = t1;
     }
 
@@ -688,8 +688,8 @@ static void process_window(Net *n)
             BE(n, hebbian, di, dj, n->act[dslot[di]], n->act[dslot[dj]]);
         }
     }
-    t1 = now_seconds();
-    n->timer[T_HEBBIAN] += t1 - t0;
+    t1 = clock_ticks();
+    n->ticks[T_HEBBIAN] += t1 - t0;
     t0 = t1;
 
     /* 5. Fused decay / prune / activation over every row (§10, §11). */
@@ -751,7 +751,7 @@ static void process_window(Net *n)
         n->last_window_n = nl;
     }
     n->c.windows++;
-    n->timer[T_STEP] += now_seconds() - t0;
+    n->ticks[T_STEP] += clock_ticks() - t0;
 }
 
 void net_request_stop(Net *n)
@@ -808,10 +808,10 @@ void net_utterance_begin(Net *n, const char *speaker)
     for (int64_t i = 0; i < n->p.window_size; i++)
         n->ring_slot[i] = -1;
     const char *w = n->speakers[n->cur_speaker].word;
-    double t0 = now_seconds(), evict0 = n->timer[T_EVICT];
+    uint64_t t0 = clock_ticks(), evict0 = n->ticks[T_EVICT];
     n->spk_slot = lookup_or_create(n, w, strlen(w));
     n->spk_id = n->id[n->spk_slot];
-    n->timer[T_VOCAB] += now_seconds() - t0 - (n->timer[T_EVICT] - evict0);
+    n->ticks[T_VOCAB] += clock_ticks() - t0 - (n->ticks[T_EVICT] - evict0);
 }
 
 void net_count_word(Net *n, const char *word, size_t len, bool kept)
@@ -928,6 +928,11 @@ int32_t net_slot_of_word(const Net *n, const char *word)
 
 const char *const net_timer_names[T_COUNT] = { "vocabulary", "hebbian", "decay_prune_activation", "allgather",
                                                 "evictions", "io" };
+
+double net_timer(const Net *n, NetTimer t)
+{
+    return n->timer[t] + ticks_seconds(n->ticks[t]);
+}
 
 int32_t net_ghost_slot(const Net *n, int64_t id)
 {

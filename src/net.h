@@ -168,7 +168,8 @@ typedef struct Net {
     size_t nkilled, killed_cap;
 
     NetCounters c;
-    double timer[T_COUNT];
+    double timer[T_COUNT];    /* seconds (input and output) ... */
+    uint64_t ticks[T_COUNT];  /* ... plus clock_ticks of the window loop: net_timer */
 } Net;
 
 /* One network; with P ranks every rank calls everything below in the
@@ -260,6 +261,8 @@ bool net_activation_of(const Net *n, int64_t id, double *a);
 bool net_dead_entry(const Net *n, int64_t id, double *a);
 int32_t net_ghost_slot(const Net *n, int64_t id);
 extern const char *const net_timer_names[T_COUNT];
+/* Seconds spent in phase t so far. */
+double net_timer(const Net *n, NetTimer t);
 /* Slot of a living id, -1 if dead (linear in slots; for outputs only). */
 int32_t net_slot_of_word(const Net *n, const char *word);
 /* Σ m of the connections touching slot, added one by one in the order

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
 
 void (*util_abort_hook)(int code) = NULL;
 int util_rank = 0, util_nranks = 1;
@@ -106,6 +110,54 @@ double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Set before main, read-only after: the phase clock's source and where
+ * both clocks stood at the start. */
+static struct {
+    bool tsc;
+    uint64_t tick0, ns0;
+} phase_clock;
+
+static inline uint64_t ticks_now(void)
+{
+#if defined(__x86_64__)
+    if (phase_clock.tsc)
+        return __rdtsc();
+#endif
+    return mono_ns();
+}
+
+__attribute__((constructor)) static void phase_clock_init(void)
+{
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    /* CPUID 0x80000007 EDX bit 8: the TSC runs at a constant rate in every
+     * power state (Intel and AMD) */
+    phase_clock.tsc = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d >> 8 & 1);
+#endif
+    phase_clock.ns0 = mono_ns();
+    phase_clock.tick0 = ticks_now();
+}
+
+uint64_t clock_ticks(void)
+{
+    return ticks_now();
+}
+
+double ticks_seconds(uint64_t ticks)
+{
+    if (!phase_clock.tsc)
+        return 1e-9 * (double)ticks;
+    uint64_t dt = ticks_now() - phase_clock.tick0, dns = mono_ns() - phase_clock.ns0;
+    return dt ? (double)ticks * ((double)dns / (double)dt) * 1e-9 : 0.0;
 }
 
 uint64_t hash_bytes(const void *p, size_t n)

@@ -1,7 +1,8 @@
 /*
  * test_util.c — make_dirs, the mkdir -p behind every output folder option
  * (--galileo, --live, huey galileo/clusters --out); read_whole, behind
- * config, kill and JSON files.
+ * config, kill and JSON files; the phase clock (clock_ticks, ticks_seconds)
+ * behind the JSON's per-phase seconds.
  */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
 #include <CUnit/CUnit.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "util.h"
 
@@ -17,6 +19,26 @@ static int is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A sleep, timed by the phase clock and by the monotonic clock around it,
+ * takes the same time by both (within 5 %: the two readings are not taken
+ * at the same instant; a wrong tick rate is off by a factor). */
+static void test_phase_clock_counts_seconds(void)
+{
+    double m0 = now_seconds();
+    uint64_t t0 = clock_ticks();
+    struct timespec d = { 0, 50 * 1000 * 1000 };
+    while (nanosleep(&d, &d) != 0)
+        ;
+    uint64_t t1 = clock_ticks();
+    double m = now_seconds() - m0;
+    CU_ASSERT(t1 > t0);
+    double s = ticks_seconds(t1 - t0);
+    CU_ASSERT(s >= 0.049);
+    CU_ASSERT(s > 0.95 * m);
+    CU_ASSERT(s < 1.05 * m);
+    CU_ASSERT_EQUAL(ticks_seconds(0), 0.0);
 }
 
 static void test_make_dirs_creates_parents_and_accepts_existing(void)
@@ -86,4 +108,5 @@ void register_util(void)
     CU_add_test(s, "make_dirs creates missing parents, accepts what exists", test_make_dirs_creates_parents_and_accepts_existing);
     CU_add_test(s, "make_dirs refuses a file in the path", test_make_dirs_refuses_a_file_in_the_path);
     CU_add_test(s, "read_whole: the whole rest of a file, NUL-terminated", test_read_whole_keeps_every_byte);
+    CU_add_test(s, "phase clock: a sleep takes as long as by the monotonic clock", test_phase_clock_counts_seconds);
 }

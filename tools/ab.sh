@@ -9,13 +9,18 @@
 #                                 connection_probability 1; each with the AVX2
 #                                 kernels and the scalar ones
 #   tools/ab.sh time OLD NEW [REPS]
-#                                 TrumpInterview x40 at max_neurons ${CAP:-500},
-#                                 OLD and NEW alternating REPS times (default
-#                                 9) on one core; the least CPU time of each
+#                                 TrumpInterview x${COPIES:-12} at max_neurons
+#                                 ${CAP:-500}, OLD and NEW alternating REPS
+#                                 times (default 25) on one core, the one a
+#                                 short probe finds fastest; the least CPU
+#                                 time of each
 #
-# A VM's speed can drift by several per cent within minutes: alternating runs
-# and taking each binary's minimum is what makes a difference of a few per
-# cent visible. CPU time is perf's task-clock when perf works, else the
+# A VM's speed can drift by tens of per cent within minutes, and its cores
+# need not be equally fast: many short alternating runs on one core, and
+# each binary's minimum, are what make a difference of a few per cent
+# visible (on a 2-core AMD EPYC VM, 2026-12-07, OLD against itself read
+# +0.0 %, where 7 to 9 runs of x40 read anything from -9 % to +12 % for
+# one pair of builds). CPU time is perf's task-clock when perf works, else the
 # user + system time of GNU time (10 ms resolution). Run from the repository
 # root; reads ../shared/data.
 set -eu
@@ -58,10 +63,11 @@ same)
     if [ $differ -eq 0 ]; then echo "same: all 16 runs byte-identical"; else echo "NOT the same: $differ of 16 runs differ"; exit 1; fi
     ;;
 time)
-    REPS=${4:-9}
+    REPS=${4:-25}
     ARGS=""
-    for _ in $(seq 40); do ARGS="$ARGS $T"; done
-    core=$(($(nproc) - 1))
+    for _ in $(seq "${COPIES:-12}"); do ARGS="$ARGS $T"; done
+    core=$(sh tools/fastest-cpu.sh 5000000 | sed -n 's/^fastest //p')
+    [ -n "$core" ] || core=$(($(nproc) - 1))
     cpu_ms() {   # cpu_ms BIN: CPU milliseconds of one run
         if perf stat -x, -e task-clock true >/dev/null 2>&1; then
             # shellcheck disable=SC2086 # ARGS is a word list
@@ -82,8 +88,8 @@ time)
     done
     # shellcheck disable=SC2086
     words=$(cat $ARGS | wc -w)
-    awk -v o="$best_old" -v n="$best_new" -v w="$words" -v ob="$OLD" -v nb="$NEW" -v r="$REPS" 'BEGIN {
-        printf "least CPU time of %d alternating runs, TrumpInterview x40 (%d words), one core:\n", r, w
+    awk -v o="$best_old" -v n="$best_new" -v w="$words" -v ob="$OLD" -v nb="$NEW" -v r="$REPS" -v c="${COPIES:-12}" -v k="$core" 'BEGIN {
+        printf "least CPU time of %d alternating runs, TrumpInterview x%d (%d words), on cpu%d:\n", r, c, w, k
         printf "  OLD %-30s %9.1f ms  %9.0f words/s\n", ob, o, w / (o / 1000)
         printf "  NEW %-30s %9.1f ms  %9.0f words/s  (%+.1f %%)\n", nb, n, w / (n / 1000), (n - o) / o * 100 }'
     ;;

@@ -65,6 +65,11 @@
 #    pause = the learning thread's wait per snapshot (wall, and its own CPU
 #    time), writer = the writer thread's time per snapshot (huey's line).
 #
+# Sections 1-3 (one process each) run on the core whose speed probe (a
+# fixed awk loop) was fastest, via taskset: a VM's cores can differ by
+# tens of per cent. The probe runs again at the end; a change of more than
+# 10 % is flagged.
+#
 # Steady state (sections 2, 3): two runs per cell over the same input.
 #   run B: --time-budget CELL_SECONDS, progress lines every second; the first
 #          progress line with living neurons >= cap marks the network full
@@ -134,6 +139,19 @@ is() { [ "$(calc "%d" "($1) ? 1 : 0")" = 1 ]; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
 
+# probe [CPU]: seconds that a fixed awk loop takes now (on that CPU). A
+# VM's cores need not be equally fast, nor stay so: on a 2-core AMD EPYC VM
+# (2026-12-07) one core ran the loop in 0.34 s and the other in 0.63 s, and
+# one huey binary's windows/s went from 104 000 to 76 000 within 20
+# minutes. So the one-process runs go to the core that probed fastest
+# (tools/fastest-cpu.sh), and the probe runs again at the end.
+probe() {
+    t0=$(date +%s.%N)
+    ${1:+taskset -c "$1"} awk 'BEGIN { for (i = 0; i < 20000000; i++) s += i; if (s < 0) print s }'
+    t1=$(date +%s.%N)
+    calc "%.3f" "$t1 - $t0"
+}
+
 # ---- the binary: build if missing, then benchmark a private copy ----------
 # Other work may rebuild bin/huey while this runs; the copy keeps every
 # number in one report from one binary. A build that fails (someone is
@@ -164,7 +182,7 @@ BIN=$TMP/huey
 # issued, E evictions)".
 hrun() {
     name=$1; shift
-    { rc=0; $LAUNCH "$BIN" run "$@" --json /dev/stdout 2>"$TMP/$name.err" || rc=$?; echo $rc >"$TMP/$name.rc"; } \
+    { rc=0; ${LAUNCH:-$ONE} "$BIN" run "$@" --json /dev/stdout 2>"$TMP/$name.err" || rc=$?; echo $rc >"$TMP/$name.rc"; } \
         | cut -c1-1000000 >"$TMP/$name.json"
     if [ "$(cat "$TMP/$name.rc")" != 0 ]; then
         echo "# huey run ... $(echo "$*" | cut -c1-150):"
@@ -235,10 +253,20 @@ bin_sum=$(sha256sum "$BIN" 2>/dev/null | cut -c1-12)
 echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M UTC' 2>/dev/null || echo '?');"
 echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# cpu: ${cpu:-unknown} (${cpu_fms:-family ?}), $(nproc 2>/dev/null || echo '?') cores for this run; load average at start: $(loadavg)"
+PIN="" pin_cpu=""
+sh tools/fastest-cpu.sh >"$TMP/cpus"
+pin_cpu=$(sed -n 's/^fastest //p' "$TMP/cpus")
+if [ -n "$pin_cpu" ]; then
+    PIN="taskset -c $pin_cpu"
+    echo "# speed probe (a fixed awk loop; less is faster):$(awk '!/fastest/ { printf " cpu%s %s s", $1, $2 }' "$TMP/cpus");" \
+        "sections 1-3 run on cpu$pin_cpu"
+fi
+probe_start=$(probe "$pin_cpu")
 echo "# huey is single-threaded; other processes on the machine disturb the numbers."
 echo "#"
 
 # ---- 1. TrumpInterview -------------------------------------------------------
+ONE=$PIN   # hrun's prefix in sections 1-3 (the scaling sections compare unpinned runs)
 if section 1; then
     [ -r "$TRUMP" ] || fail "missing $TRUMP"
 
@@ -261,7 +289,7 @@ if section 1; then
     ref_measured=""
     if [ -n "${HUEY_REFERENCE:-}" ]; then
         for cap in $ref_caps; do
-            if PYTHONHASHSEED=0 "$ref_py" tools/bench_reference.py "$HUEY_REFERENCE" "$TRUMP" "$cap" \
+            if PYTHONHASHSEED=0 $ONE "$ref_py" tools/bench_reference.py "$HUEY_REFERENCE" "$TRUMP" "$cap" \
                 "${BENCH_REF_SECONDS:-150}" >"$TMP/ref.out" 2>"$TMP/ref.err"; then
                 set -- $(cat "$TMP/ref.out")
                 eval "ref_m_$cap=\$6"
@@ -452,6 +480,7 @@ fi
 
 # ---- 4. scaling over MPI ranks -------------------------------------------------
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
+ONE=""
 if section 4; then
     echo "# 4. Scaling: the generated corpus over P MPI ranks (one network; identical results for any P)."
     if command -v mpirun >/dev/null 2>&1; then
@@ -744,5 +773,10 @@ PY
     echo "#"
 fi
 echo "# load average at end: $(loadavg)"
+probe_end=$(probe "$pin_cpu")
+echo "# speed probe at end${pin_cpu:+ on cpu$pin_cpu}: $probe_end s (at start: $probe_start s)"
+if is "$probe_end > $probe_start * 1.1 || $probe_start > $probe_end * 1.1"; then
+    echo "# WARNING: the machine's speed changed by more than 10 % during this run: compare figures with care"
+fi
 finished=yes
 echo "OK"

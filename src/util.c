@@ -147,9 +147,17 @@ __attribute__((constructor)) static void phase_clock_init(void)
     phase_clock.tick0 = ticks_now();
 }
 
+/* Never less than this thread's last reading: an invariant TSC need not
+ * agree between cores, and a thread that moves must not see time go back
+ * (a phase's ticks are differences of readings). */
 uint64_t clock_ticks(void)
 {
-    return ticks_now();
+    static _Thread_local uint64_t last;
+    uint64_t t = ticks_now();
+    if (t < last)
+        t = last;
+    last = t;
+    return t;
 }
 
 double ticks_seconds(uint64_t ticks)

@@ -59,9 +59,9 @@ double now_seconds(void);
 /* The window loop's phase clock, read several times a window: the CPU's
  * time-stamp counter where it runs at a constant rate (x86 with an
  * invariant TSC; about 11 ns a read where clock_gettime took 29, AMD EPYC
- * family 26 VM), else the monotonic clock in nanoseconds. ticks_seconds
- * converts a count of ticks at the rate the counter has had since the
- * program started. */
+ * family 26 VM), else the monotonic clock in nanoseconds; never less than
+ * the calling thread's last reading. ticks_seconds converts a count of
+ * ticks at the rate the counter has had since the program started. */
 uint64_t clock_ticks(void);
 double ticks_seconds(uint64_t ticks);
 

@@ -814,6 +814,39 @@ static __attribute__((target("avx2"))) RowSums row_sums_avx2(const EdgeRow *row,
     return lanes_combine2(lw, lh);
 }
 
+/* sigma of several values at once, written once for both widths: PFX is
+ * _mm256 or _mm512, VD and VL the double and int64 vectors of that width,
+ * VI the int32 vector of as many lanes; LOAD(j, &t, &tl) gives the heads
+ * and the tails of exp_pair at j[]. Each lane takes rule_sigmoid's
+ * operations in its order (no FMA), so the bits are the scalar ones. Values
+ * are clamped to [-708, 708] where the scale arithmetic would wrap, and the
+ * saturated ones set to 0 or 1 after. */
+#define SIGMOID_VEC(NAME, TARGET, PFX, VD, VL, VI, LOAD)                                    \
+    static inline TARGET VD NAME(VD h)                                                      \
+    {                                                                                       \
+        const VD shift = PFX##_set1_pd(EXP_SHIFT), one = PFX##_set1_pd(1.0);                \
+        const VD sat = PFX##_set1_pd(SIGMOID_SATURATE), nsat = PFX##_set1_pd(-SIGMOID_SATURATE); \
+        VD x = PFX##_sub_pd(PFX##_setzero_pd(), PFX##_min_pd(PFX##_max_pd(h, nsat), sat));  \
+        VD kd = PFX##_sub_pd(PFX##_add_pd(PFX##_mul_pd(x, PFX##_set1_pd(EXP_INV_LN2_N)), shift), shift); \
+        VI k = (VI)PFX##_cvttpd_epi32(kd);                                                  \
+        VD r = PFX##_sub_pd(PFX##_sub_pd(x, PFX##_mul_pd(kd, PFX##_set1_pd(EXP_LN2_N_HI))), \
+                            PFX##_mul_pd(kd, PFX##_set1_pd(EXP_LN2_N_LO)));                 \
+        VD r2 = PFX##_mul_pd(r, r);                                                         \
+        VD q = PFX##_add_pd(PFX##_set1_pd(EXP_C4), PFX##_mul_pd(r, PFX##_set1_pd(EXP_C5))); \
+        q = PFX##_add_pd(PFX##_set1_pd(EXP_C3), PFX##_mul_pd(r, q));                        \
+        q = PFX##_add_pd(PFX##_set1_pd(0.5), PFX##_mul_pd(r, q));                           \
+        VD p = PFX##_add_pd(r, PFX##_mul_pd(r2, q));                                        \
+        VI j = k & (EXP_TABLE_SIZE - 1);                                                    \
+        VD t, tl;                                                                           \
+        LOAD((const int32_t *)&j, &t, &tl);                                                 \
+        VD e = PFX##_add_pd(t, PFX##_add_pd(tl, PFX##_mul_pd(t, p)));                       \
+        e = (VD)((VL)e + (__builtin_convertvector(k >> 7, VL) << 52));                      \
+        VD sig = PFX##_div_pd(one, PFX##_add_pd(one, e));                                   \
+        VL above = (VL)(h > sat), below = (VL)(h < nsat);   /* false for NaN, as _CMP_*_OQ */ \
+        sig = (VD)((above & (VL)one) | (~above & (VL)sig));                                 \
+        return (VD)(~below & (VL)sig);                                                      \
+    }
+
 /* The heads and the tails of exp_pair at j[0..3]. */
 static inline __attribute__((target("avx2"))) void exp_pair_load4(const int32_t *j, __m256d *t, __m256d *tl)
 {
@@ -823,39 +856,8 @@ static inline __attribute__((target("avx2"))) void exp_pair_load4(const int32_t 
     *tl = _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_unpackhi_pd(p0, p1)), _mm_unpackhi_pd(p2, p3), 1);
 }
 
-/* rule_sigmoid on four values in [-708, 708], step for step. */
-static inline __attribute__((target("avx2"))) __m256d sigmoid_avx2(__m256d h)
-{
-    const __m256d shift = _mm256_set1_pd(EXP_SHIFT);
-    __m256d x = _mm256_sub_pd(_mm256_setzero_pd(), h);
-    __m256d kd = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(EXP_INV_LN2_N)), shift), shift);
-    __m128i k = _mm256_cvttpd_epi32(kd);
-    __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(kd, _mm256_set1_pd(EXP_LN2_N_HI))),
-                              _mm256_mul_pd(kd, _mm256_set1_pd(EXP_LN2_N_LO)));
-    __m256d r2 = _mm256_mul_pd(r, r);
-    __m256d q = _mm256_add_pd(_mm256_set1_pd(EXP_C4), _mm256_mul_pd(r, _mm256_set1_pd(EXP_C5)));
-    q = _mm256_add_pd(_mm256_set1_pd(EXP_C3), _mm256_mul_pd(r, q));
-    q = _mm256_add_pd(_mm256_set1_pd(0.5), _mm256_mul_pd(r, q));
-    __m256d p = _mm256_add_pd(r, _mm256_mul_pd(r2, q));
-    int32_t j[4];
-    _mm_storeu_si128((__m128i *)j, _mm_and_si128(k, _mm_set1_epi32(EXP_TABLE_SIZE - 1)));
-    __m256d t, tl;
-    exp_pair_load4(j, &t, &tl);
-    __m256d e = _mm256_add_pd(t, _mm256_add_pd(tl, _mm256_mul_pd(t, p)));
-    __m256i scale = _mm256_slli_epi64(_mm256_cvtepi32_epi64(_mm_srai_epi32(k, 7)), 52);
-    e = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(e), scale));
-    return _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
-}
-
-/* sigma of four values, clamped where the scale arithmetic would wrap
- * (they are saturated anyway: blended after). */
-static inline __attribute__((target("avx2"))) __m256d sigmoid4_avx2(__m256d h)
-{
-    __m256d hc = _mm256_min_pd(_mm256_max_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE)), _mm256_set1_pd(SIGMOID_SATURATE));
-    __m256d sig = sigmoid_avx2(hc);
-    sig = _mm256_blendv_pd(sig, _mm256_set1_pd(1.0), _mm256_cmp_pd(h, _mm256_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ));
-    return _mm256_blendv_pd(sig, _mm256_setzero_pd(), _mm256_cmp_pd(h, _mm256_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ));
-}
+typedef int32_t v4si __attribute__((vector_size(16)));
+SIGMOID_VEC(sigmoid4_avx2, __attribute__((target("avx2"))), _mm256, __m256d, __m256i, v4si, exp_pair_load4)
 
 static inline __attribute__((target("avx2"))) void store4_at(double *act, const int32_t *rows, __m256d v)
 {
@@ -883,45 +885,19 @@ static __attribute__((target("avx2"))) void sigmoid_store_avx2(const double *v, 
         act[rows[k]] = rule_sigmoid(v[k]);
 }
 
-/* sigmoid4_avx2 on eight values: the same operations lane for lane (so
- * the same bits), in 512-bit registers. */
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
-static inline AVX512 __m512d sigmoid8_avx512(__m512d h)
+/* exp_pair_load4 on j[0..7]. */
+static inline AVX512 void exp_pair_load8(const int32_t *j, __m512d *t, __m512d *tl)
 {
-    const __m512d shift = _mm512_set1_pd(EXP_SHIFT);
-    __m512d hc = _mm512_min_pd(_mm512_max_pd(h, _mm512_set1_pd(-SIGMOID_SATURATE)), _mm512_set1_pd(SIGMOID_SATURATE));
-    __m512d x = _mm512_sub_pd(_mm512_setzero_pd(), hc);
-    __m512d kd = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(x, _mm512_set1_pd(EXP_INV_LN2_N)), shift), shift);
-    __m256i k = _mm512_cvttpd_epi32(kd);
-    __m512d r = _mm512_sub_pd(_mm512_sub_pd(x, _mm512_mul_pd(kd, _mm512_set1_pd(EXP_LN2_N_HI))),
-                              _mm512_mul_pd(kd, _mm512_set1_pd(EXP_LN2_N_LO)));
-    __m512d r2 = _mm512_mul_pd(r, r);
-    __m512d q = _mm512_add_pd(_mm512_set1_pd(EXP_C4), _mm512_mul_pd(r, _mm512_set1_pd(EXP_C5)));
-    q = _mm512_add_pd(_mm512_set1_pd(EXP_C3), _mm512_mul_pd(r, q));
-    q = _mm512_add_pd(_mm512_set1_pd(0.5), _mm512_mul_pd(r, q));
-    __m512d p = _mm512_add_pd(r, _mm512_mul_pd(r2, q));
-    int32_t j[8];
-    _mm256_storeu_si256((__m256i *)j, _mm256_and_si256(k, _mm256_set1_epi32(EXP_TABLE_SIZE - 1)));
-    /* (head, tail) pairs of entries 0-3 in a, 4-7 in b, then heads and tails apart */
-    __m512d a = _mm512_castpd128_pd512(_mm_load_pd(exp_pair[j[0]]));
-    a = _mm512_insertf64x2(a, _mm_load_pd(exp_pair[j[1]]), 1);
-    a = _mm512_insertf64x2(a, _mm_load_pd(exp_pair[j[2]]), 2);
-    a = _mm512_insertf64x2(a, _mm_load_pd(exp_pair[j[3]]), 3);
-    __m512d b = _mm512_castpd128_pd512(_mm_load_pd(exp_pair[j[4]]));
-    b = _mm512_insertf64x2(b, _mm_load_pd(exp_pair[j[5]]), 1);
-    b = _mm512_insertf64x2(b, _mm_load_pd(exp_pair[j[6]]), 2);
-    b = _mm512_insertf64x2(b, _mm_load_pd(exp_pair[j[7]]), 3);
-    __m512d t = _mm512_permutex2var_pd(a, _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0), b);
-    __m512d tl = _mm512_permutex2var_pd(a, _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1), b);
-    __m512d e = _mm512_add_pd(t, _mm512_add_pd(tl, _mm512_mul_pd(t, p)));
-    __m512i scale = _mm512_slli_epi64(_mm512_cvtepi32_epi64(_mm256_srai_epi32(k, 7)), 52);
-    e = _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(e), scale));
-    __m512d sig = _mm512_div_pd(_mm512_set1_pd(1.0), _mm512_add_pd(_mm512_set1_pd(1.0), e));
-    sig = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(h, _mm512_set1_pd(SIGMOID_SATURATE), _CMP_GT_OQ), sig,
-                               _mm512_set1_pd(1.0));
-    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(h, _mm512_set1_pd(-SIGMOID_SATURATE), _CMP_LT_OQ), sig,
-                                _mm512_setzero_pd());
+    __m256d t0, tl0, t1, tl1;
+    exp_pair_load4(j, &t0, &tl0);
+    exp_pair_load4(j + 4, &t1, &tl1);
+    *t = _mm512_insertf64x4(_mm512_castpd256_pd512(t0), t1, 1);
+    *tl = _mm512_insertf64x4(_mm512_castpd256_pd512(tl0), tl1, 1);
 }
+
+typedef int32_t v8si __attribute__((vector_size(32)));
+SIGMOID_VEC(sigmoid8_avx512, AVX512, _mm512, __m512d, __m512i, v8si, exp_pair_load8)
 
 static inline AVX512 void store8_at(double *act, const int32_t *rows, __m512d v)
 {

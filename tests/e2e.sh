@@ -34,8 +34,11 @@ else
 fi
 
 # ---- 2. scalar and AVX2 kernels agree byte for byte --------------------------
+# (and sigma's AVX-512 kernel where the CPU has it; a bias of +-750 puts
+# every incoming sum beyond sigma's saturation at +-708)
 strip() { grep -v -e '^  "timing"' -e '"cpu_simd"' "$1"; }
-for case in "TrumpInterview.txt" "FeynmanYoung.txt --no-conversation-mode" "sample_conversation.txt --window-size 3 --activation-kernel incoming"; do
+for case in "TrumpInterview.txt" "FeynmanYoung.txt --no-conversation-mode" "sample_conversation.txt --window-size 3 --activation-kernel incoming" \
+            "TrumpInterview.txt --activation-kernel incoming --bias 750" "TrumpInterview.txt --activation-kernel incoming --bias -750"; do
     # shellcheck disable=SC2086
     set -- $case
     f=$1; shift

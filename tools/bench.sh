@@ -254,7 +254,7 @@ echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M U
 echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# cpu: ${cpu:-unknown} (${cpu_fms:-family ?}), $(nproc 2>/dev/null || echo '?') cores for this run; load average at start: $(loadavg)"
 PIN="" pin_cpu=""
-sh tools/fastest-cpu.sh >"$TMP/cpus"
+sh tools/fastest-cpu.sh >"$TMP/cpus" 2>/dev/null || : >"$TMP/cpus"   # no pinning where taskset cannot
 pin_cpu=$(sed -n 's/^fastest //p' "$TMP/cpus")
 if [ -n "$pin_cpu" ]; then
     PIN="taskset -c $pin_cpu"

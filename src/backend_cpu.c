@@ -29,8 +29,8 @@
  * latency chain, maps onto 4-wide SIMD (the AVX2 kernel, chosen at run
  * time, gives bit-identical results to the scalar one: same operations,
  * same order per lane, no FMA) and that any other backend can reproduce.
- * sigma, one value at a time, also runs eight at a time in AVX-512 where
- * the CPU has it.
+ * sigma, lane for lane rule_sigmoid, runs four values at a time with AVX2
+ * and eight with AVX-512 where the CPU has it (SIGMOID_VEC).
  * Which connections enter the activation sum is chosen by indexing a
  * small per-step table of activations with nb itself: no test per entry.
  *

@@ -139,18 +139,13 @@ is() { [ "$(calc "%d" "($1) ? 1 : 0")" = 1 ]; }
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
 
-# probe [CPU]: seconds that a fixed awk loop takes now (on that CPU). A
-# VM's cores need not be equally fast, nor stay so: on a 2-core AMD EPYC VM
-# (2026-12-07) one core ran the loop in 0.34 s and the other in 0.63 s, and
-# one huey binary's windows/s went from 104 000 to 76 000 within 20
-# minutes. So the one-process runs go to the core that probed fastest
-# (tools/fastest-cpu.sh), and the probe runs again at the end.
-probe() {
-    t0=$(date +%s.%N)
-    ${1:+taskset -c "$1"} awk 'BEGIN { for (i = 0; i < 20000000; i++) s += i; if (s < 0) print s }'
-    t1=$(date +%s.%N)
-    calc "%.3f" "$t1 - $t0"
-}
+# probe CPU: seconds that tools/fastest-cpu.sh's loop takes now on CPU
+# (empty where it cannot run). A VM's cores need not be equally fast, nor
+# stay so: on a 2-core AMD EPYC VM (2026-12-07) one core ran the loop in
+# 0.34 s and the other in 0.63 s, and one huey binary's windows/s went from
+# 104 000 to 76 000 within 20 minutes. So the one-process runs go to the
+# core that probed fastest, and it is probed again at the end.
+probe() { sh tools/fastest-cpu.sh 20000000 "$1" 2>/dev/null | awk -v c="$1" '$1 == c { print $2 }'; }
 
 # ---- the binary: build if missing, then benchmark a private copy ----------
 # Other work may rebuild bin/huey while this runs; the copy keeps every
@@ -253,15 +248,15 @@ bin_sum=$(sha256sum "$BIN" 2>/dev/null | cut -c1-12)
 echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M UTC' 2>/dev/null || echo '?');"
 echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# cpu: ${cpu:-unknown} (${cpu_fms:-family ?}), $(nproc 2>/dev/null || echo '?') cores for this run; load average at start: $(loadavg)"
-PIN="" pin_cpu=""
+PIN="" probe_start=""
 sh tools/fastest-cpu.sh >"$TMP/cpus" 2>/dev/null || : >"$TMP/cpus"   # no pinning where taskset cannot
 pin_cpu=$(sed -n 's/^fastest //p' "$TMP/cpus")
 if [ -n "$pin_cpu" ]; then
     PIN="taskset -c $pin_cpu"
+    probe_start=$(awk -v c="$pin_cpu" '$1 == c { print $2 }' "$TMP/cpus")
     echo "# speed probe (a fixed awk loop; less is faster):$(awk '!/fastest/ { printf " cpu%s %s s", $1, $2 }' "$TMP/cpus");" \
         "sections 1-3 run on cpu$pin_cpu"
 fi
-probe_start=$(probe "$pin_cpu")
 echo "# huey is single-threaded; other processes on the machine disturb the numbers."
 echo "#"
 
@@ -773,10 +768,13 @@ PY
     echo "#"
 fi
 echo "# load average at end: $(loadavg)"
-probe_end=$(probe "$pin_cpu")
-echo "# speed probe at end${pin_cpu:+ on cpu$pin_cpu}: $probe_end s (at start: $probe_start s)"
-if is "$probe_end > $probe_start * 1.1 || $probe_start > $probe_end * 1.1"; then
-    echo "# WARNING: the machine's speed changed by more than 10 % during this run: compare figures with care"
+probe_end=""
+[ -z "$pin_cpu" ] || probe_end=$(probe "$pin_cpu")
+if [ -n "$probe_start" ] && [ -n "$probe_end" ]; then
+    echo "# speed probe at end on cpu$pin_cpu: $probe_end s (at start: $probe_start s)"
+    if is "$probe_end > $probe_start * 1.1 || $probe_start > $probe_end * 1.1"; then
+        echo "# WARNING: the machine's speed changed by more than 10 % during this run: compare figures with care"
+    fi
 fi
 finished=yes
 echo "OK"

@@ -15,7 +15,6 @@ HUEY=${HUEY:-bin/huey}
 EXP=../shared/data/expected
 . tests/lib.sh
 
-check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 # overall FILE KEY: the number after KEY on the "# overall" line
 overall() { awk -v k="$2" '/^# overall/ { for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$1"; }
 # below X LIMIT: 0 <= X < LIMIT

@@ -16,19 +16,6 @@ set -u
 HUEY=${HUEY:-bin/huey}
 . tests/lib.sh
 
-check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# expect CODE PATTERN LABEL -- ARGS...: huey exits with CODE and one stderr line matching PATTERN
-expect() {
-    code=$1; pattern=$2; label=$3; shift 4
-    "$HUEY" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
-    got=$?
-    if [ "$got" -eq "$code" ] && grep -q -e "$pattern" "$OUT/stderr" && [ "$(grep -c . "$OUT/stderr")" -eq 1 ]; then
-        pass "$label (exit $got)"
-    else
-        fail "$label: exit $got (want $code):"; sed 's/^/     /' "$OUT/stderr" | head -5
-    fi
-}
-
 IN=tests/data/example_conversation.txt
 C=$OUT/ex.h5
 "$HUEY" run "$IN" --progress-interval 0 --checkpoint "$C" 2>/dev/null || { fail "huey run $IN"; finish clusters; }

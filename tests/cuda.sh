@@ -135,8 +135,7 @@ same() {   # same LABEL MPI-PREFIX ARGS...
         fail "cuda != cpu: $label"; grep -v '^ok' "$OUT/cmp" | sed 's/^/     /'
     fi
 }
-grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
-    [ -n "$name" ] || continue
+expected_cases | while read -r name input flags; do
     # shellcheck disable=SC2086
     same "$name" "" "$DATA/$input" $flags
 done > "$OUT/cases.log"

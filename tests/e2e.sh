@@ -14,8 +14,7 @@ DATA=../shared/data
 
 # ---- 1. expected outputs ---------------------------------------------------
 if [ -d "$DATA/expected" ]; then
-    grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
-        [ -n "$name" ] || continue
+    expected_cases | while read -r name input flags; do
         # shellcheck disable=SC2086
         if ! "$HUEY" run "$DATA/$input" $flags --progress-interval 0 --json "$OUT/$name.json" 2>"$OUT/$name.err"; then
             echo "FAIL expected/$name: huey exited $?"; sed 's/^/     /' "$OUT/$name.err"; continue
@@ -55,18 +54,6 @@ for case in "TrumpInterview.txt" "FeynmanYoung.txt --no-conversation-mode" "samp
 done
 
 # ---- 3. bad input ----------------------------------------------------------
-# expect CODE PATTERN -- ARGS...: exit status CODE, one stderr line matching PATTERN
-expect() {
-    code=$1; pattern=$2; label=$3; shift 4
-    "$HUEY" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
-    got=$?
-    lines=$(grep -c . "$OUT/stderr")
-    if [ "$got" -eq "$code" ] && grep -q -e "$pattern" "$OUT/stderr" && [ "$lines" -eq 1 ]; then
-        pass "$label (exit $got)"
-    else
-        fail "$label: exit $got (want $code), $lines stderr line(s):"; sed 's/^/     /' "$OUT/stderr" | head -5
-    fi
-}
 printf 'Alice: hello there friend\nBob: hello again\n' > "$OUT/ok.txt"
 printf 'Alice: caf\303 bad byte\nBob: fine\n' > "$OUT/badutf8.txt"
 printf 'Alice: nul\000 byte\nBob: fine\n' > "$OUT/nul.txt"

@@ -34,8 +34,7 @@ DATA=../shared/data
 
 # ---- 1. expected outputs ---------------------------------------------------
 if [ -d "$DATA/expected" ]; then
-    grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
-        [ -n "$name" ] || continue
+    expected_cases | while read -r name input flags; do
         exp=$DATA/expected/$name.json
         # shellcheck disable=SC2086
         if ! "$HUEY" run "$DATA/$input" $flags --progress-interval 0 --checkpoint "$OUT/$name.h5" \
@@ -192,16 +191,6 @@ for sp in TrumpInterview.default.gal/assoc TrumpInterview.default.gal/torgerson 
 done
 
 # ---- 3. bad input ----------------------------------------------------------
-expect() {   # CODE PATTERN LABEL -- ARGS...
-    code=$1; pattern=$2; label=$3; shift 4
-    "$HUEY" "$@" >"$OUT/stdout" 2>"$OUT/stderr"
-    got=$?
-    if [ "$got" -eq "$code" ] && grep -q -e "$pattern" "$OUT/stderr" && [ "$(grep -c . "$OUT/stderr")" -eq 1 ]; then
-        pass "$label (exit $got)"
-    else
-        fail "$label: exit $got (want $code):"; sed 's/^/     /' "$OUT/stderr" | head -5
-    fi
-}
 S=$OUT/sample_conversation.default.h5
 if [ -f "$S" ]; then
     expect 1 "no selected concept has mass" "torgerson without any mass" -- galileo "$S" --method torgerson

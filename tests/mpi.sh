@@ -39,8 +39,7 @@ if [ "${QUICK:-0}" = 1 ]; then
     same_for_p "sample w3 incoming" "$DATA/sample_conversation.txt" --window-size 3 --activation-kernel incoming
 else
     PS="2 3 4"
-    grep -v '^#' tests/expected-cases.txt | while read -r name input flags; do
-        [ -n "$name" ] || continue
+    expected_cases | while read -r name input flags; do
         # shellcheck disable=SC2086
         same_for_p "$name" "$DATA/$input" $flags
     done > "$OUT/cases.log"

@@ -47,7 +47,6 @@ top() { grep -v '^#' "$2" | head -n "$1"; }
 # val FILE KEY [COLUMN]: column (default 2) of the row whose first field is KEY
 val() { awk -v k="$2" -v c="${3:-2}" '$1 == k { print $c; exit }' "$1"; }
 # check NAME COMMAND...: pass when the command succeeds
-check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 q() { "$HUEY" query "$@" 2>"$OUT/err"; }
 # strength FILE: the "total activation X" of a self-concept header
 strength() { sed -n 's/.*(total activation \([^)]*\)).*/\1/p' "$1"; }

@@ -328,14 +328,10 @@ Jv *jv_parse(const char *text, size_t len, char *err, size_t errsz)
 
 Jv *jv_load(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("%s: %s", path, strerror(errno));
     size_t len;
-    char *buf = read_whole(f, &len);
-    fclose(f);
+    char *buf = read_path(path, &len);
     if (!buf)
-        die("%s: read error", path);
+        die("%s: %s", path, strerror(errno));
     char err[256];
     Jv *v = jv_parse(buf, len, err, sizeof err);
     free(buf);

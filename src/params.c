@@ -365,14 +365,10 @@ void params_load_file(Params *p, const char *path)
 {
     /* read whole (config files are small), so that no error below leaves
      * the file open */
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die_usage("config file %s: cannot open", path);
     size_t len;
-    char *buf = read_whole(f, &len);
-    fclose(f);
+    char *buf = read_path(path, &len);
     if (!buf)
-        die_usage("config file %s: read error", path);
+        die_usage("config file %s: %s", path, strerror(errno));
     int lineno = 1;
     for (char *line = buf; line < buf + len; lineno++) {
         char *nl = memchr(line, '\n', (size_t)(buf + len - line)), *next = nl ? nl + 1 : buf + len;

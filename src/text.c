@@ -755,14 +755,10 @@ static int kill_collect(void *ctx, const char *word, size_t len)
 
 KillList *kill_load(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die("kill file %s: %s", path, strerror(errno));
     size_t len;
-    char *buf = read_whole(f, &len);
+    char *buf = read_path(path, &len);
     if (!buf)
-        die("kill file %s: read error: %s", path, strerror(errno));
-    fclose(f);
+        die("kill file %s: %s", path, strerror(errno));
 
     size_t bad = utf8_validate(buf, len);
     if (bad != len)

@@ -220,3 +220,15 @@ char *read_whole(FILE *f, size_t *len)
     *len = n;
     return buf;
 }
+
+char *read_path(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = read_whole(f, len);
+    int err = errno;
+    fclose(f);
+    errno = err;
+    return buf;
+}

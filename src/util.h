@@ -52,6 +52,9 @@ int make_dirs(const char *dir);
 /* The rest of an open file, NUL-terminated (the NUL not counted in *len);
  * NULL on a read error, with errno as the read left it. */
 char *read_whole(FILE *f, size_t *len);
+/* read_whole of the file at path, opened and closed here; NULL when it
+ * cannot be opened or read, with errno telling why. */
+char *read_path(const char *path, size_t *len);
 
 /* Monotonic wall clock in seconds. */
 double now_seconds(void);

@@ -1,7 +1,7 @@
 /*
  * test_util.c — make_dirs, the mkdir -p behind every output folder option
- * (--galileo, --live, huey galileo/clusters --out); read_whole, behind
- * config, kill and JSON files; the phase clock (clock_ticks, ticks_seconds)
+ * (--galileo, --live, huey galileo/clusters --out); read_whole and
+ * read_path, behind config, kill and JSON files; the phase clock (clock_ticks, ticks_seconds)
  * behind the JSON's per-phase seconds.
  */
 #define _POSIX_C_SOURCE 200809L   /* mkdtemp */
@@ -102,11 +102,38 @@ static void test_read_whole_keeps_every_byte(void)
     fclose(f);
 }
 
+static void test_read_path_reads_a_file_or_says_why_not(void)
+{
+    char base[] = "/tmp/huey-read-path-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+    char path[64];
+    snprintf(path, sizeof path, "%s/f", base);
+    size_t len = 99;
+    errno = 0;
+    CU_ASSERT_PTR_NULL(read_path(path, &len));   /* missing */
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(read_path(base, &len));   /* a folder opens, but does not read */
+    CU_ASSERT_EQUAL(errno, EISDIR);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("two\nlines\n", f);
+    fclose(f);
+    char *b = read_path(path, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(len, 10);
+    CU_ASSERT_STRING_EQUAL(b, "two\nlines\n");
+    free(b);
+    unlink(path);
+    rmdir(base);
+}
+
 void register_util(void)
 {
     CU_pSuite s = CU_add_suite("util", NULL, NULL);
     CU_add_test(s, "make_dirs creates missing parents, accepts what exists", test_make_dirs_creates_parents_and_accepts_existing);
     CU_add_test(s, "make_dirs refuses a file in the path", test_make_dirs_refuses_a_file_in_the_path);
     CU_add_test(s, "read_whole: the whole rest of a file, NUL-terminated", test_read_whole_keeps_every_byte);
+    CU_add_test(s, "read_path: a file's bytes, or NULL with errno", test_read_path_reads_a_file_or_says_why_not);
     CU_add_test(s, "phase clock: a sleep takes as long as by the monotonic clock", test_phase_clock_counts_seconds);
 }

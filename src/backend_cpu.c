@@ -30,7 +30,8 @@
  * time, gives bit-identical results to the scalar one: same operations,
  * same order per lane, no FMA) and that any other backend can reproduce.
  * sigma, lane for lane rule_sigmoid, runs four values at a time with AVX2
- * and eight with AVX-512 where the CPU has it (SIGMOID_VEC).
+ * and eight with AVX-512 on AMD cores that have it (SIGMOID_VEC; cpu_create
+ * says why not on Intel's).
  * Which connections enter the activation sum is chosen by indexing a
  * small per-step table of activations with nb itself: no test per entry.
  *
@@ -312,8 +313,15 @@ static void *cpu_create(const Params *p, int nranks)
     s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
-    s->avx512 = s->avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                __builtin_cpu_supports("avx512vl");
+    /* AVX-512 sigma only on AMD cores (Zen 4 on: no clock change for
+     * 512-bit work). On Intel's Skylake-SP and Cascade Lake Xeons heavy
+     * 512-bit floating point lowers the core's clock for everything that
+     * follows (license-based downclocking: T. Downs, travisdowns.github.io,
+     * "Ice Lake AVX-512 Downclocking", 2020, and the Skylake-SP work it
+     * cites); sigma runs every window, and its measured gain on Zen 5
+     * (1.3 to 1.6 % of the CPU time) could not pay for that. */
+    s->avx512 = s->avx2 && __builtin_cpu_is("amd") && __builtin_cpu_supports("avx512f") &&
+                __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     if (s->avx2)
         avx2_tables_init();
 #endif

@@ -33,7 +33,7 @@ else
 fi
 
 # ---- 2. scalar and AVX2 kernels agree byte for byte --------------------------
-# (and sigma's AVX-512 kernel where the CPU has it; a bias of +-750 puts
+# (and sigma's AVX-512 kernel on AMD cores that have it; a bias of +-750 puts
 # every incoming sum beyond sigma's saturation at +-708)
 strip() { grep -v -e '^  "timing"' -e '"cpu_simd"' "$1"; }
 for case in "TrumpInterview.txt" "FeynmanYoung.txt --no-conversation-mode" "sample_conversation.txt --window-size 3 --activation-kernel incoming" \

@@ -313,13 +313,13 @@ static void *cpu_create(const Params *p, int nranks)
     s->last_activity = NAN;
 #ifdef HAVE_AVX2_KERNEL
     s->avx2 = p->cpu_simd && __builtin_cpu_supports("avx2");
-    /* AVX-512 sigma only on AMD cores (Zen 4 on: no clock change for
-     * 512-bit work). On Intel's Skylake-SP and Cascade Lake Xeons heavy
-     * 512-bit floating point lowers the core's clock for everything that
-     * follows (license-based downclocking: T. Downs, travisdowns.github.io,
-     * "Ice Lake AVX-512 Downclocking", 2020, and the Skylake-SP work it
-     * cites); sigma runs every window, and its measured gain on Zen 5
-     * (1.3 to 1.6 % of the CPU time) could not pay for that. */
+    /* AVX-512 sigma only on AMD cores, where it was measured (Zen 5: 1.3
+     * to 1.6 % less CPU time). On Intel's Skylake-SP and Cascade Lake
+     * Xeons heavy 512-bit floating point lowers the core's clock for the
+     * code around it too (license-based downclocking, measured by
+     * T. Downs: travisdowns.github.io/blog/2020/08/19/icl-avx512-freq.html
+     * and the Skylake-SP posts it cites); sigma runs every window, and so
+     * small a gain could not pay for that. */
     s->avx512 = s->avx2 && __builtin_cpu_is("amd") && __builtin_cpu_supports("avx512f") &&
                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
     if (s->avx2)

@@ -19,12 +19,6 @@ HUEY=${HUEY:-$HUEY_HOME/bin/huey}
 HUEY_ARGS=${HUEY_ARGS:-}
 # Open MPI refuses root unless told; harmless for other users.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# One OpenBLAS thread per rank: huey runs LAPACK on one thread anyway
-# (eigen.c), but OpenBLAS starts a pool in every process when it is
-# loaded, one thread per core the process may run on less one, which spin
-# for about 0.1 s before they sleep: P ranks that are not bound to one
-# core each (local.sh's --bind-to none) would start P x (cores - 1).
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 # More ranks than cores (oversubscribed test nodes): ranks must not busy-poll.
 export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 

@@ -52,6 +52,10 @@ void dgemm_(const char *transa, const char *transb, const int *m, const int *n, 
             const double *a, const int *lda, const double *b, const int *ldb, const double *beta, double *c,
             const int *ldc, flen, flen);
 void openblas_set_num_threads(int);
+/* OpenBLAS's own way to stop its thread pool (its fork handler calls it);
+ * exported, not declared in its headers: weak, so that a BLAS without it
+ * still links */
+int blas_thread_shutdown_(void) __attribute__((weak));
 
 #define lapack_check(call, info)                                                        \
     do {                                                                                \
@@ -60,11 +64,13 @@ void openblas_set_num_threads(int);
                 call, (int)(info));                                                     \
     } while (0)
 
-static void one_thread(void)
+void eigen_blas_one_thread(void)
 {
     static int done;
     if (!done) {
         openblas_set_num_threads(1);
+        if (blas_thread_shutdown_)
+            blas_thread_shutdown_();
         done = 1;
     }
 }
@@ -336,7 +342,7 @@ static void eigen_alloc(EigenOut *out, size_t n, size_t nvalues, size_t ntop, si
 
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out)
 {
-    one_thread();
+    eigen_blas_one_thread();
     check(ntop + nbottom <= n);
     eigen_alloc(out, n, n, ntop, nbottom);
     if (n == 0)
@@ -458,7 +464,7 @@ static bool lanczos_fresh(double *x, int n, const double *v, int j, uint64_t see
 void eigen_lanczos(EigenApply apply, void *ctx, size_t n, size_t ntop, size_t nbottom, double tol,
                    EigenOut *out)
 {
-    one_thread();
+    eigen_blas_one_thread();
     size_t nev = ntop + nbottom;
     check(nev <= n);
     eigen_alloc(out, n, nev, ntop, nbottom);
@@ -793,7 +799,7 @@ void eigen_sym_dist(const double *rows, size_t n, size_t ntop, size_t nbottom, E
         return;
     }
 #ifdef HAVE_SCALAPACK
-    one_thread();
+    eigen_blas_one_thread();
     check(ntop + nbottom <= n);
     eigen_alloc(out, n, n, ntop, nbottom);
     size_t r0, nr;

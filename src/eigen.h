@@ -45,6 +45,12 @@ typedef struct EigenOut {
  * fails or the matrix holds a NaN or an infinity. */
 void eigen_sym(double *a, size_t n, size_t ntop, size_t nbottom, EigenOut *out);
 void eigen_free(EigenOut *out);
+/* LAPACK on one thread, so that results do not depend on a thread count:
+ * OpenBLAS set to one thread, and the pool it started when it was loaded
+ * (one thread per core the process may run on, less one, spinning for
+ * about 0.1 s before they sleep) stopped. huey calls it first thing; the
+ * eigen functions call it too (once is enough). */
+void eigen_blas_one_thread(void);
 /* Tests only: make the two-stage path (n >= 800, few vectors) reject its
  * vectors, so that its fallback (the matrix rebuilt, one-stage path) runs. */
 extern bool eigen_two_stage_refuse;

@@ -20,6 +20,7 @@
 #include "cluster.h"
 #include "comm.h"
 #include "detect.h"
+#include "eigen.h"
 #include "export.h"
 #include "follow.h"
 #include "galileo.h"
@@ -1474,6 +1475,7 @@ int main(int argc, char **argv)
     /* past a file-size limit (ulimit -f) a write fails with EFBIG, which
      * is reported like a full disk, instead of killing the process */
     signal(SIGXFSZ, SIG_IGN);
+    eigen_blas_one_thread();
     comm_init(&argc, &argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);

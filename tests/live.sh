@@ -10,7 +10,10 @@
 #      space.html reloads itself, map-12.svg is well-formed;
 #   2. standard input (a writer piping text, then EOF) equals the finished
 #      file whole (the JSON differs in the input's path only), also in plain
-#      mode; an unfinished line is learnt after --utterance-idle;
+#      mode; an unfinished line is learnt after --utterance-idle; a huey
+#      that follows a stream (no --live) is one thread: the pool OpenBLAS
+#      starts when it is loaded (one thread per usable core, less one) is
+#      stopped first thing (eigen_blas_one_thread);
 #   3. the file truncated, then replaced (rotated): both said on stderr, and
 #      the network equals huey run's on the texts one after the other;
 #   4. bad UTF-8 mid-stream: exit 1 naming the byte offset; the checkpoint
@@ -201,6 +204,23 @@ if [ "$idle_ok" = 1 ] && grep -q "was cut by --utterance-idle" "$OUT/idle.err" &
     pass "--utterance-idle: an unfinished line learnt after the pause; its rest read as a new line, and said"
 else
     fail "--utterance-idle"; sed 's/^/     /' "$OUT/idle.err" | tail -3
+fi
+
+# one thread while it follows a stream (OpenBLAS's pool stopped at start)
+mkfifo "$OUT/pool"
+"$HUEY" run --follow "$OUT/pool" $M --json "$OUT/pool.json" 2>"$OUT/pool.err" &
+hp=$!
+exec 3>"$OUT/pool"   # returns once huey has opened the stream, long after its start
+printf 'Alice: hello there my friend\n' >&3
+ntask=$(ls "/proc/$hp/task" | wc -l)
+exec 3>&-
+wait "$hp"
+if [ "$(nproc)" -lt 2 ]; then
+    pass "one thread while following: not checked (one usable core: OpenBLAS starts no pool)"
+elif [ "$ntask" = 1 ]; then
+    pass "one thread while following ($(nproc) usable cores: OpenBLAS's pool of $(($(nproc) - 1)) stopped at start)"
+else
+    fail "a following huey runs $ntask threads on $(nproc) usable cores, not 1 (OpenBLAS's pool not stopped?)"
 fi
 
 # ---- 3. truncation and rotation ------------------------------------------------------

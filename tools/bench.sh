@@ -102,11 +102,6 @@
 set -eu
 
 HUEY=${HUEY:-bin/huey}
-# No OpenBLAS thread pool: when the library is loaded it starts one thread
-# per core it may run on, less one, and they spin in sched_yield for about
-# 0.1 s before they sleep (2-core VM: 65 ms of CPU a run). Sections 1-3
-# are pinned to one core, where OpenBLAS starts none; the others are not.
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
@@ -253,7 +248,6 @@ bin_sum=$(sha256sum "$BIN" 2>/dev/null | cut -c1-12)
 echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M UTC' 2>/dev/null || echo '?');"
 echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# cpu: ${cpu:-unknown} (${cpu_fms:-family ?}), $(nproc 2>/dev/null || echo '?') cores for this run; load average at start: $(loadavg)"
-echo "# OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS (no OpenBLAS thread pool spinning beside huey)"
 PIN="" probe_start=""
 sh tools/fastest-cpu.sh >"$TMP/cpus" 2>/dev/null || : >"$TMP/cpus"   # no pinning where taskset cannot
 pin_cpu=$(sed -n 's/^fastest //p' "$TMP/cpus")
@@ -593,7 +587,7 @@ if section 6; then
             rep=0
             while [ $rep -lt $reps ]; do
                 rep=$((rep + 1))
-                "$BIN" galileo --generated "$N" --method $method --dims 3 \
+                OPENBLAS_NUM_THREADS=1 "$BIN" galileo --generated "$N" --method $method --dims 3 \
                     --out "$TMP/gal" 2>"$TMP/gal.err" || { cat "$TMP/gal.err"; fail "huey galileo --generated $N"; }
                 b=$(sed -n 's/.*matrix \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
                 e=$(sed -n 's/.*eigen \([0-9.]*\) s.*/\1/p' "$TMP/gal.err")
@@ -618,7 +612,7 @@ if section 6; then
     for N in 20000 100000; do
         for method in assoc torgerson; do
             t0=$(date +%s.%N)
-            $tv "$BIN" galileo --generated "$N" --method $method --eigen lanczos \
+            OPENBLAS_NUM_THREADS=1 $tv "$BIN" galileo --generated "$N" --method $method --eigen lanczos \
                 >"$TMP/lz.json" 2>"$TMP/lz.err" || { cat "$TMP/lz.err"; fail "huey galileo --generated $N --eigen lanczos"; }
             t1=$(date +%s.%N)
             e=$(sed -n 's/.*"eigen_seconds": \([0-9.e-]*\).*/\1/p' "$TMP/lz.json")

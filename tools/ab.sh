@@ -13,7 +13,12 @@
 #                                 ${CAP:-500}, OLD and NEW alternating REPS
 #                                 times (default 25) on one core, the one a
 #                                 short probe finds fastest; the least CPU
-#                                 time of each
+#                                 time of each. With CORPUS=1: instead the
+#                                 real corpus (build/corpus, make bench's
+#                                 section 2 builds it), plain text, its first
+#                                 ${WINDOWS:-2500000} windows at max_neurons
+#                                 ${CAP:-100000} (full after about 1.4 M
+#                                 windows), REPS default 5
 #
 # A VM's speed can drift by tens of per cent within minutes, and its cores
 # need not be equally fast: many short alternating runs on one core, and
@@ -63,9 +68,21 @@ same)
     if [ $differ -eq 0 ]; then echo "same: all 16 runs byte-identical"; else echo "NOT the same: $differ of 16 runs differ"; exit 1; fi
     ;;
 time)
-    REPS=${4:-25}
-    ARGS=""
-    for _ in $(seq "${COPIES:-12}"); do ARGS="$ARGS $T"; done
+    if [ "${CORPUS:-0}" = 1 ]; then
+        [ -f build/corpus/.complete ] || { echo "ab.sh: no build/corpus (BENCH_SECTIONS=2 make bench builds it)" >&2; exit 2; }
+        REPS=${4:-5} CAP=${CAP:-100000}
+        ARGS="--no-conversation-mode --max-windows ${WINDOWS:-2500000} $(echo build/corpus/*.txt)"
+        WHAT="the real corpus, first ${WINDOWS:-2500000} windows, max_neurons ${CAP:-500}"
+        UNITS=windows COUNT=${WINDOWS:-2500000}
+    else
+        REPS=${4:-25}
+        ARGS=""
+        for _ in $(seq "${COPIES:-12}"); do ARGS="$ARGS $T"; done
+        # shellcheck disable=SC2086
+        COUNT=$(cat $ARGS | wc -w)
+        WHAT="TrumpInterview x${COPIES:-12} ($COUNT words)"
+        UNITS=words
+    fi
     core=$(sh tools/fastest-cpu.sh 5000000 | sed -n 's/^fastest //p')
     [ -n "$core" ] || core=$(($(nproc) - 1))
     cpu_ms() {   # cpu_ms BIN: CPU milliseconds of one run
@@ -86,11 +103,10 @@ time)
         best_old=$(awk -v a="$o" -v b="${best_old:-$o}" 'BEGIN { print (a < b ? a : b) }')
         best_new=$(awk -v a="$n" -v b="${best_new:-$n}" 'BEGIN { print (a < b ? a : b) }')
     done
-    # shellcheck disable=SC2086
-    words=$(cat $ARGS | wc -w)
-    awk -v o="$best_old" -v n="$best_new" -v w="$words" -v ob="$OLD" -v nb="$NEW" -v r="$REPS" -v c="${COPIES:-12}" -v k="$core" 'BEGIN {
-        printf "least CPU time of %d alternating runs, TrumpInterview x%d (%d words), on cpu%d:\n", r, c, w, k
-        printf "  OLD %-30s %9.1f ms  %9.0f words/s\n", ob, o, w / (o / 1000)
-        printf "  NEW %-30s %9.1f ms  %9.0f words/s  (%+.1f %%)\n", nb, n, w / (n / 1000), (n - o) / o * 100 }'
+    awk -v o="$best_old" -v n="$best_new" -v w="$COUNT" -v u="$UNITS" -v what="$WHAT" -v ob="$OLD" -v nb="$NEW" \
+        -v r="$REPS" -v k="$core" 'BEGIN {
+        printf "least CPU time of %d alternating runs, %s, on cpu%d:\n", r, what, k
+        printf "  OLD %-30s %9.1f ms  %9.0f %s/s\n", ob, o, w / (o / 1000), u
+        printf "  NEW %-30s %9.1f ms  %9.0f %s/s  (%+.1f %%)\n", nb, n, w / (n / 1000), u, (n - o) / o * 100 }'
     ;;
 esac

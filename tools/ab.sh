@@ -70,29 +70,27 @@ same)
 time)
     if [ "${CORPUS:-0}" = 1 ]; then
         [ -f build/corpus/.complete ] || { echo "ab.sh: no build/corpus (BENCH_SECTIONS=2 make bench builds it)" >&2; exit 2; }
-        REPS=${4:-5} CAP=${CAP:-100000}
-        ARGS="--no-conversation-mode --max-windows ${WINDOWS:-2500000} $(echo build/corpus/*.txt)"
-        WHAT="the real corpus, first ${WINDOWS:-2500000} windows, max_neurons ${CAP:-500}"
-        UNITS=windows COUNT=${WINDOWS:-2500000}
+        REPS=${4:-5} CAP=${CAP:-100000} COUNT=${WINDOWS:-2500000} UNITS=windows
+        ARGS="--no-conversation-mode --max-windows $COUNT $(echo build/corpus/*.txt)"
+        WHAT="the real corpus, first $COUNT windows, max_neurons $CAP"
     else
-        REPS=${4:-25}
+        REPS=${4:-25} CAP=${CAP:-500} UNITS=words
         ARGS=""
         for _ in $(seq "${COPIES:-12}"); do ARGS="$ARGS $T"; done
         # shellcheck disable=SC2086
         COUNT=$(cat $ARGS | wc -w)
-        WHAT="TrumpInterview x${COPIES:-12} ($COUNT words)"
-        UNITS=words
+        WHAT="TrumpInterview x${COPIES:-12} ($COUNT words), max_neurons $CAP"
     fi
     core=$(sh tools/fastest-cpu.sh 5000000 | sed -n 's/^fastest //p')
     [ -n "$core" ] || core=$(($(nproc) - 1))
     cpu_ms() {   # cpu_ms BIN: CPU milliseconds of one run
         if perf stat -x, -e task-clock true >/dev/null 2>&1; then
             # shellcheck disable=SC2086 # ARGS is a word list
-            perf stat -x, -e task-clock taskset -c $core "$1" run --max-neurons "${CAP:-500}" --progress-interval 0 $ARGS \
+            perf stat -x, -e task-clock taskset -c $core "$1" run --max-neurons "$CAP" --progress-interval 0 $ARGS \
                 2>&1 >/dev/null | awk -F, '/task-clock/ { printf "%.1f\n", $1 }'
         else
             # shellcheck disable=SC2086
-            /usr/bin/time -f '%U %S' -o "$TMP/t" taskset -c $core "$1" run --max-neurons "${CAP:-500}" --progress-interval 0 \
+            /usr/bin/time -f '%U %S' -o "$TMP/t" taskset -c $core "$1" run --max-neurons "$CAP" --progress-interval 0 \
                 $ARGS >/dev/null 2>&1
             awk '{ printf "%.1f\n", ($1 + $2) * 1000 }' "$TMP/t"
         fi

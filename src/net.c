@@ -121,14 +121,23 @@ static void activate(Net *n, int32_t s)
     n->active[n->nactive++] = s;
 }
 
+/* Out of the work list, the others keeping their order: the step visits
+ * the list in order, and a list that changes by an entry or two a window
+ * lets the branch predictor learn each row's loop exit (moving the last
+ * entry into the gap instead, reshuffling the list over a few hundred
+ * windows: 6 % more CPU time at max_neurons 10^5 on the real corpus,
+ * 1 % at 500 on TrumpInterview; AMD EPYC family 26, tools/ab.sh time). */
 static void deactivate(Net *n, int32_t s)
 {
     int32_t i = n->active_pos[s];
     if (i < 0)
         return;
-    int32_t last = n->active[--n->nactive];
-    n->active[i] = last;
-    n->active_pos[last] = i;
+    n->nactive--;
+    for (size_t k = (size_t)i; k < n->nactive; k++) {
+        int32_t t = n->active[k + 1];
+        n->active[k] = t;
+        n->active_pos[t] = (int32_t)k;
+    }
     n->active_pos[s] = -1;
 }
 
@@ -709,7 +718,7 @@ static void process_window(Net *n)
         n->in_window[dslot[di]] = 0;
     if (n->nranks == 1) {
         /* settle the neurons the step leaves where they are (backwards:
-         * settling moves the last entry into the freed place; only rows
+         * settling moves the entries after it one place down; only rows
          * left empty can settle) */
         for (int32_t e = nemptied; e-- > 0;) {
             int32_t s = n->active[n->step_emptied[e]];

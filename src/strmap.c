@@ -25,14 +25,27 @@ void strmap_free(StrMap *m)
     memset(m, 0, sizeof *m);
 }
 
+/* The first min(len, 8) bytes of key, zero-padded. */
+static uint64_t key_head(const char *key, size_t len)
+{
+    uint64_t h = 0;
+    memcpy(&h, key, len < sizeof h ? len : sizeof h);
+    return h;
+}
+
+/* Probes compare hash, length and head in the entry itself; only keys
+ * longer than 8 bytes are then read (on a large vocabulary each read of
+ * a key is a cache miss of its own). */
 static size_t find_slot(const StrMap *m, const char *key, size_t len, uint64_t h)
 {
-    size_t mask = m->cap - 1, i = h & mask;
+    size_t mask = m->cap - 1, i = (uint32_t)h & mask;
+    const uint64_t head = key_head(key, len);
     for (;;) {
         const StrMapEntry *e = &m->e[i];
         if (!e->key)
             return SIZE_MAX;
-        if (e->key != STRMAP_DELETED && e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+        if (e->key != STRMAP_DELETED && e->hash == (uint32_t)h && e->len == len && e->head == head &&
+            (len <= sizeof head || memcmp(e->key + sizeof head, key + sizeof head, len - sizeof head) == 0))
             return i;
         i = (i + 1) & mask;
     }
@@ -76,14 +89,15 @@ const char *strmap_put(StrMap *m, const char *key, size_t len, int64_t value)
     }
     if ((m->used + 1) * 4 > m->cap * 3)
         rehash(m, m->cap ? (m->live * 2 >= m->cap ? m->cap * 2 : m->cap) : 16);
-    size_t i = h & (m->cap - 1);
+    size_t i = (uint32_t)h & (m->cap - 1);
     while (m->e[i].key && m->e[i].key != STRMAP_DELETED)
         i = (i + 1) & (m->cap - 1);
     if (!m->e[i].key)
         m->used++;
     m->e[i].key = xstrndup(key, len);
+    m->e[i].head = key_head(key, len);
     m->e[i].len = (uint32_t)len;
-    m->e[i].hash = h;
+    m->e[i].hash = (uint32_t)h;
     m->e[i].value = value;
     m->live++;
     return m->e[i].key;

@@ -12,9 +12,11 @@
 
 typedef struct StrMapEntry {
     char *key;        /* NULL = empty; STRMAP_DELETED = tombstone */
-    uint32_t len;
-    uint64_t hash;
+    uint64_t head;    /* the key's first 8 bytes, zero-padded: a key that
+                         short is matched without reading it */
     int64_t value;
+    uint32_t len;
+    uint32_t hash;    /* low half of hash_bytes (tables stay under 2^32) */
 } StrMapEntry;
 
 typedef struct StrMap {

@@ -825,7 +825,12 @@ void net_utterance_begin(Net *n, const char *speaker)
 
 void net_count_word(Net *n, const char *word, size_t len, bool kept)
 {
-    int64_t k = strmap_get(&n->freq_idx, word, len);
+    uint64_t h = hash_bytes(word, len);
+    /* a kept word is looked up in the vocabulary next (net_token): its
+     * miss there, on a large vocabulary, then overlaps this one */
+    if (kept)
+        strmap_prefetch(&n->vocab, h);
+    int64_t k = strmap_get_hashed(&n->freq_idx, word, len, h);
     if (k < 0) {
         k = (int64_t)n->nfreq;
         size_t cap = n->freq_cap;

@@ -69,12 +69,17 @@ static void rehash(StrMap *m, size_t cap)
     free(old);
 }
 
-int64_t strmap_get(const StrMap *m, const char *key, size_t len)
+int64_t strmap_get_hashed(const StrMap *m, const char *key, size_t len, uint64_t hash)
 {
     if (!m->cap)
         return -1;
-    size_t i = find_slot(m, key, len, hash_bytes(key, len));
+    size_t i = find_slot(m, key, len, hash);
     return i == SIZE_MAX ? -1 : m->e[i].value;
+}
+
+int64_t strmap_get(const StrMap *m, const char *key, size_t len)
+{
+    return strmap_get_hashed(m, key, len, hash_bytes(key, len));
 }
 
 const char *strmap_put(StrMap *m, const char *key, size_t len, int64_t value)

@@ -28,6 +28,16 @@ void strmap_init(StrMap *m);
 void strmap_free(StrMap *m);
 /* Value for key, or -1 if absent (values stored must be >= 0). */
 int64_t strmap_get(const StrMap *m, const char *key, size_t len);
+/* strmap_get with the key's hash_bytes already taken. */
+int64_t strmap_get_hashed(const StrMap *m, const char *key, size_t len, uint64_t hash);
+/* Ask the cache for the entry where a look-up of a key with this
+ * hash_bytes would start: a look-up due soon then overlaps its miss with
+ * the work before it. */
+static inline void strmap_prefetch(const StrMap *m, uint64_t hash)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->e[(uint32_t)hash & (m->cap - 1)]);
+}
 /* Insert or overwrite; returns the map's own copy of the key. */
 const char *strmap_put(StrMap *m, const char *key, size_t len, int64_t value);
 bool strmap_del(StrMap *m, const char *key, size_t len);

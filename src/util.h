@@ -40,9 +40,16 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
-/* Grow *p (element size esz) so that it holds at least need elements. */
+/* Grow *p (element size esz) so that it holds at least need elements.
+ * GROW tests the capacity in line: the window loop checks its arrays
+ * some 30 times a window, and a call there also makes the AVX kernels
+ * around it save and reload their vector registers. */
 void grow_array(void **p, size_t esz, size_t *cap, size_t need);
-#define GROW(ptr, cap, need) grow_array((void **)&(ptr), sizeof *(ptr), &(cap), (need))
+#define GROW(ptr, cap, need)                                                \
+    do {                                                                    \
+        if ((size_t)(need) > (cap))                                         \
+            grow_array((void **)&(ptr), sizeof *(ptr), &(cap), (need));     \
+    } while (0)
 
 /* mkdir -p: create dir and any missing parents (mode 0777 before the
  * umask); 0, or the errno of the step that failed (ENOTDIR when a part of

@@ -506,56 +506,83 @@ static void avx2_tables_init(void)
     }
 }
 
-enum { SCAN_MAX_MEMBERS = 32 };
+enum { SCAN_MAX_MEMBERS = 32, SCAN_ROW_BITS = 5, SCAN_MAX_ROW = 1 << (31 - SCAN_ROW_BITS) };
+
+/* Bit l: the partner of code nb[l] has a slot mod 256 set in the map
+ * (words: its eight 32-bit words). */
+static inline __attribute__((target("avx2"))) unsigned scan_bits(__m256i nb, __m256i words)
+{
+    __m256i part = _mm256_and_si256(_mm256_srai_epi32(nb, 2), _mm256_set1_epi32(255));
+    __m256i word = _mm256_permutevar8x32_epi32(words, _mm256_srli_epi32(part, 5));
+    __m256i bit = _mm256_slli_epi32(_mm256_srlv_epi32(word, _mm256_and_si256(part, _mm256_set1_epi32(31))), 31);
+    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
+}
 
 /* Where the window's pairs are in the members' rows, eight copies at a
  * time. A copy is a candidate if its partner's slot mod 256 is a member's,
  * tested in a 256-bit map (a gather of the partners' window indices costs
- * more on AMD cores, comparing with every member's slot more everywhere);
- * each row's last copies all are. The candidates' positions are packed
- * into a list without branches, then noted without branches: which copies
- * are the window's pairs is not predictable. */
-static __attribute__((target("avx2"))) void window_scan_avx2(CpuState *s)
+ * more on AMD cores, comparing with every member's slot more everywhere).
+ * The candidates of all rows, as position << 5 | member, are packed into
+ * one list without branches (each row's last group of four, if any,
+ * through a masked load), then noted without branches: which copies are
+ * the window's pairs is not predictable. False where a row is too long
+ * for that code (the caller notes the pairs one by one). */
+static __attribute__((target("avx2"))) bool window_scan_avx2(CpuState *s)
 {
+    static const int32_t no_copies[4] = { NB_PAD, NB_PAD, NB_PAD, NB_PAD };
     const int n = s->gate.n;
     uint32_t map[8] = { 0 };
-    for (int m = 0; m < n; m++)
+    const int32_t *nbs[SCAN_MAX_MEMBERS];
+    size_t total = 0;
+    for (int m = 0; m < n; m++) {
         map[(s->wslot[m] & 255) >> 5] |= 1u << (s->wslot[m] & 31);
+        const EdgeRow *r = &s->row[s->wslot[m]];
+        if (r->n >= SCAN_MAX_ROW)
+            return false;
+        nbs[m] = r->nb ? r->nb : no_copies;   /* a new neuron's row has no block yet */
+        total += (size_t)r->n + 3;             /* with the padding */
+    }
+    GROW(s->cand, s->cand_cap, total + 8);   /* a store writes four lanes */
     const __m256i words = _mm256_loadu_si256((const __m256i *)map);
-    const __m256i low5 = _mm256_set1_epi32(31), low8 = _mm256_set1_epi32(255);
-    const int nn = n * n;   /* wout, then win, then a place for the others (cpu_window_begin) */
+    int32_t *cand = s->cand, nc = 0;
     for (int i = 0; i < n; i++) {
-        const EdgeRow *r = &s->row[s->wslot[i]];
-        GROW(s->cand, s->cand_cap, (size_t)r->n + 8);
-        int32_t *cand = s->cand, nc = 0;
+        const int32_t *nb = nbs[i];
+        const int32_t n4 = (s->row[s->wslot[i]].n + 3) & ~3;   /* whole groups: the padding is no one's */
         int32_t k = 0;
-        __m128i pos = _mm_set_epi32(3, 2, 1, 0);
-        for (; k + 8 <= r->n; k += 8) {
-            __m256i part = _mm256_and_si256(_mm256_srai_epi32(_mm256_loadu_si256((const __m256i *)(r->nb + k)), 2), low8);
-            __m256i word = _mm256_permutevar8x32_epi32(words, _mm256_srli_epi32(part, 5));
-            __m256i bit = _mm256_slli_epi32(_mm256_srlv_epi32(word, _mm256_and_si256(part, low5)), 31);
-            unsigned bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
+        __m128i pos = _mm_add_epi32(_mm_set_epi32(3 << SCAN_ROW_BITS, 2 << SCAN_ROW_BITS, 1 << SCAN_ROW_BITS, 0),
+                                    _mm_set1_epi32(i));
+        const __m128i step4 = _mm_set1_epi32(4 << SCAN_ROW_BITS);
+        for (; k + 8 <= n4; k += 8) {
+            unsigned bits = scan_bits(_mm256_loadu_si256((const __m256i *)(nb + k)), words);
             _mm_storeu_si128((__m128i *)(cand + nc),
                              _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits & 15])));
             nc += __builtin_popcount(bits & 15);
-            __m128i pos4 = _mm_add_epi32(pos, _mm_set1_epi32(4));
+            pos = _mm_add_epi32(pos, step4);
             _mm_storeu_si128((__m128i *)(cand + nc),
-                             _mm_shuffle_epi8(pos4, _mm_loadu_si128((const __m128i *)keep_perm_i[bits >> 4])));
+                             _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits >> 4])));
             nc += __builtin_popcount(bits >> 4);
-            pos = _mm_add_epi32(pos, _mm_set1_epi32(8));
+            pos = _mm_add_epi32(pos, step4);
         }
-        for (; k < r->n; k++)
-            cand[nc++] = k;
-        for (int32_t c = 0; c < nc; c++) {
-            int32_t kc = cand[c], nb = r->nb[kc];
-            int j = s->widx[nb_partner(nb)];   /* a tombstone's partner is -1 */
-            int in = -(nb >> 1 & 1);           /* all ones for an incoming copy */
-            int out_at = i * n + j, in_at = nn + j * n + i;
-            int at = out_at ^ ((out_at ^ in_at) & in);
-            int none = j >> 31;                /* all ones when j < 0 */
-            s->wout[(at & ~none) | (2 * nn & none)] = kc;
-        }
+        /* the last group of four if there is one (n4 - k is 4 or 0) */
+        const unsigned valid = (1u << (n4 - k)) - 1;
+        const __m128i lanes = _mm_cmpgt_epi32(_mm_set1_epi32(n4 - k), _mm_set_epi32(3, 2, 1, 0));
+        unsigned bits = scan_bits(_mm256_zextsi128_si256(_mm_maskload_epi32(nb + k, lanes)), words) & valid;
+        _mm_storeu_si128((__m128i *)(cand + nc),
+                         _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits])));
+        nc += __builtin_popcount(bits);
     }
+    const int nn = n * n;   /* wout, then win, then a place for the others (cpu_window_begin) */
+    for (int32_t c = 0; c < nc; c++) {
+        int i = cand[c] & ((1 << SCAN_ROW_BITS) - 1);
+        int32_t kc = cand[c] >> SCAN_ROW_BITS, nb = nbs[i][kc];
+        int j = s->widx[nb_partner(nb)];   /* a tombstone's or padding's partner is -1 */
+        int in = -(nb >> 1 & 1);           /* all ones for an incoming copy */
+        int out_at = i * n + j, in_at = nn + j * n + i;
+        int at = out_at ^ ((out_at ^ in_at) & in);
+        int none = j >> 31;                /* all ones when j < 0 */
+        s->wout[(at & ~none) | (2 * nn & none)] = kc;
+    }
+    return true;
 }
 #endif
 
@@ -582,9 +609,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
     memset(s->tcount, 0, (size_t)n * sizeof *s->tcount);
     /* where the window's pairs are in the members' rows */
 #ifdef HAVE_AVX2_KERNEL
-    if (s->avx2 && n <= SCAN_MAX_MEMBERS)
-        window_scan_avx2(s);
-    else
+    if (!(s->avx2 && n <= SCAN_MAX_MEMBERS && window_scan_avx2(s)))
 #endif
         for (int i = 0; i < n; i++) {
             const EdgeRow *r = &s->row[w->slot[i]];

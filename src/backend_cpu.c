@@ -533,6 +533,7 @@ static __attribute__((target("avx2"))) bool window_scan_avx2(CpuState *s)
     const int n = s->gate.n;
     uint32_t map[8] = { 0 };
     const int32_t *nbs[SCAN_MAX_MEMBERS];
+    int32_t n4s[SCAN_MAX_MEMBERS];   /* whole groups: the padding is no one's */
     size_t total = 0;
     for (int m = 0; m < n; m++) {
         map[(s->wslot[m] & 255) >> 5] |= 1u << (s->wslot[m] & 31);
@@ -540,14 +541,15 @@ static __attribute__((target("avx2"))) bool window_scan_avx2(CpuState *s)
         if (r->n >= SCAN_MAX_ROW)
             return false;
         nbs[m] = r->nb ? r->nb : no_copies;   /* a new neuron's row has no block yet */
-        total += (size_t)r->n + 3;             /* with the padding */
+        n4s[m] = (r->n + 3) & ~3;
+        total += (size_t)n4s[m];
     }
     GROW(s->cand, s->cand_cap, total + 8);   /* a store writes four lanes */
     const __m256i words = _mm256_loadu_si256((const __m256i *)map);
     int32_t *cand = s->cand, nc = 0;
     for (int i = 0; i < n; i++) {
         const int32_t *nb = nbs[i];
-        const int32_t n4 = (s->row[s->wslot[i]].n + 3) & ~3;   /* whole groups: the padding is no one's */
+        const int32_t n4 = n4s[i];
         int32_t k = 0;
         __m128i pos = _mm_add_epi32(_mm_set_epi32(3 << SCAN_ROW_BITS, 2 << SCAN_ROW_BITS, 1 << SCAN_ROW_BITS, 0),
                                     _mm_set1_epi32(i));

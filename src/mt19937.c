@@ -56,29 +56,29 @@ void mt_seed(Mt19937 *r, uint64_t seed)
  * draws; two draws a random()). */
 static inline uint32_t mt_twist(uint32_t y) { return (y >> 1) ^ (-(y & 1U) & MT_MATRIX_A); }
 
-/* Word kk of the next block from words kk, kk + 1 and src. */
-static inline void mt_next(uint32_t *mt, int kk, int src)
+/* Word kk of the next block from words kk, next (kk + 1, or 0 for the
+ * last word) and src. */
+static inline void mt_next(uint32_t *mt, int kk, int next, int src)
 {
-    mt[kk] = mt[src] ^ mt_twist((mt[kk] & MT_UPPER_MASK) | (mt[kk + 1] & MT_LOWER_MASK));
+    mt[kk] = mt[src] ^ mt_twist((mt[kk] & MT_UPPER_MASK) | (mt[next] & MT_LOWER_MASK));
 }
 
 uint32_t mt_genrand32(Mt19937 *r)
 {
-    uint32_t y, *mt = r->mt;
+    uint32_t *mt = r->mt;
     if (r->index >= MT_N) {
         /* GCC -O2 vectorises only loops without a remainder: 224 + 3 */
         enum { HEAD = (MT_N - MT_M) & ~3 };
         for (int kk = 0; kk < HEAD; kk++)
-            mt_next(mt, kk, kk + MT_M);
+            mt_next(mt, kk, kk + 1, kk + MT_M);
         for (int kk = HEAD; kk < MT_N - MT_M; kk++)
-            mt_next(mt, kk, kk + MT_M);
+            mt_next(mt, kk, kk + 1, kk + MT_M);
         for (int kk = MT_N - MT_M; kk < MT_N - 1; kk++)
-            mt_next(mt, kk, kk + (MT_M - MT_N));
-        y = (mt[MT_N - 1] & MT_UPPER_MASK) | (mt[0] & MT_LOWER_MASK);
-        mt[MT_N - 1] = mt[MT_M - 1] ^ mt_twist(y);
+            mt_next(mt, kk, kk + 1, kk + (MT_M - MT_N));
+        mt_next(mt, MT_N - 1, 0, MT_M - 1);
         r->index = 0;
     }
-    y = r->mt[r->index++];
+    uint32_t y = mt[r->index++];
     y ^= (y >> 11);
     y ^= (y << 7) & 0x9d2c5680U;
     y ^= (y << 15) & 0xefc60000U;

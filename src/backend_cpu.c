@@ -1062,6 +1062,24 @@ static __attribute__((target("avx2"))) RowSums row_pass_window_avx2(CpuState *s,
     return lanes_combine2(lw, lh);
 }
 
+/* What the step needs of list entry i's row before its data (i >= nl:
+ * nothing). */
+typedef struct RowHead {
+    int32_t r, n;
+    int32_t special;   /* in the window or with tombstones: deferred */
+    double *w;
+    const int32_t *nb;
+} RowHead;
+
+static inline RowHead row_head(const EdgeRow *rowv, const int32_t *widx, const int32_t *slots, int32_t i, int32_t nl)
+{
+    if (i >= nl)
+        return (RowHead){ 0, 0, 0, NULL, NULL };
+    const int32_t r = slots[i];
+    const EdgeRow *row = &rowv[r];
+    return (RowHead){ r, row->n, row->ntomb | (widx[r] >= 0), row->w, row->nb };
+}
+
 enum { STEP_PREFETCH = 4 };   /* rows ahead (measured on Zen 4: 7 % of the step; 2 and 8 the same) */
 
 /* The step's rows: h[i] = the activation sum of row slots[i], for sigma in
@@ -1085,10 +1103,16 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
     EdgeRow *const rowv = s->row;
     double *const strength = s->strength;
     const int32_t *const widx = s->widx;
+    /* Row i's header and window index are read during row i - 1, so that
+     * its loop bounds and first loads need not wait for slots[i] and then
+     * the header: 7 to 8.6 % fewer ticks in this function, at max_neurons
+     * 10^5 on the corpus and at 500, with the old and new code run on
+     * alternate windows of one run (Zen 5); two rows ahead, 5 % more. */
+    RowHead next = row_head(rowv, widx, slots, 0, nl);
     for (int32_t i = 0; i < nl; i++) {
-        const int32_t r = slots[i];
-        EdgeRow *row = &rowv[r];
-        const int32_t n = row->n;
+        const RowHead cur = next;
+        next = row_head(rowv, widx, slots, i + 1, nl);
+        const int32_t r = cur.r, n = cur.n;
         if (i + STEP_PREFETCH < nl) {
             /* rows are scattered blocks, too short for the hardware
              * prefetcher: ask for a later row's first weights and partners */
@@ -1103,12 +1127,12 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
             h[i] = 0.0;
             continue;
         }
-        if (widx[r] >= 0 || row->ntomb) {
+        if (cur.special) {
             defer[ndefer++] = i;
             continue;
         }
-        double *w = row->w;
-        const int32_t *nb = row->nb;
+        double *w = cur.w;
+        const int32_t *nb = cur.nb;
         __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd(), low = _mm256_set1_pd(HUGE_VAL);
         /* whole groups, then the last one, whose padding decays to itself
          * (+inf, never below the cut) and adds +0.0 */

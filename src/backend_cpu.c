@@ -476,6 +476,11 @@ static inline void window_note(CpuState *s, int32_t nb, int32_t k, int i)
  * source bytes of the kept int32 (for pshufb), packed to the front. */
 static int32_t keep_perm_d[16][8];
 static uint8_t keep_perm_i[16][16];
+/* The same kept doubles placed from lane q on, wrapping (q = the output
+ * position mod 4), for vpermd, and the lanes they land in: the kept
+ * entries' lanes in the compacted row (row_compact_avx2). */
+static int32_t keep_rot_d[16][4][8];
+static int64_t keep_rot_mask[16][4][4];
 
 /* 2^(j/128) as (head, tail) next to each other: one 16-byte load per
  * value instead of two scalar ones (avx2_tables_init fills it from
@@ -502,6 +507,17 @@ static void avx2_tables_init(void)
             keep_perm_d[mask][2 * o] = keep_perm_d[mask][2 * o + 1] = 0;
             for (int b = 0; b < 4; b++)
                 keep_perm_i[mask][4 * o + b] = 0x80;   /* pshufb: zero */
+        }
+        for (int q = 0; q < 4; q++) {
+            memset(keep_rot_d[mask][q], 0, sizeof keep_rot_d[mask][q]);
+            memset(keep_rot_mask[mask][q], 0, sizeof keep_rot_mask[mask][q]);
+            for (int lane = 0, t = q; lane < 4; lane++)
+                if (mask >> lane & 1) {
+                    keep_rot_d[mask][q][2 * (t & 3)] = 2 * lane;
+                    keep_rot_d[mask][q][2 * (t & 3) + 1] = 2 * lane + 1;
+                    keep_rot_mask[mask][q][t & 3] = -1;
+                    t++;
+                }
         }
     }
 }
@@ -1027,6 +1043,50 @@ static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const P
         row_pad(row);
 }
 
+/* row_filter in four-entry groups, with the sums of the packed row taken
+ * on the way: the same decisions in the same order (group_keep), the kept
+ * entries packed to the front by lane permutations, and each one's w and
+ * w * asel added, as it is placed, into the lane of its new position. A
+ * lane gets at most one entry per group, in position order, and +0.0
+ * where it gets none (weights and activations are never negative): the
+ * four-lane sums of the packed row, bit for bit, without a second pass.
+ * For the rows that lose a connection outside the window: 2.2 to 3.7 %
+ * fewer step ticks (alternate windows, Zen 5). Window rows keep
+ * row_filter_avx2 and row_sums_avx2: the speaker's long row, whose first
+ * deletion comes late, measured slower this way. */
+static __attribute__((target("avx2"))) RowSums row_compact_avx2(CpuState *s, const PassConst *pc, EdgeRow *row,
+                                                                int32_t r, int wr, const double *asel,
+                                                                uint64_t *decayed, uint64_t *pruned)
+{
+    double *w = row->w, *m = row->m;
+    int32_t *nb = row->nb;
+    const int32_t n = row->n;
+    __m256d lw = _mm256_setzero_pd(), lh = _mm256_setzero_pd();
+    int32_t k2 = 0;
+    for (int32_t k = 0; k < n; k += 4) {
+        /* everything read first: the stores reach lanes up to k2 + 3 <= k + 3 */
+        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
+        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
+        __m256d xa = _mm256_mul_pd(x, asel_load4(asel, nb + k));
+        const int keep = group_keep(s, pc, row, r, wr, k, x, b, decayed, pruned);   /* padding: nb < 0 */
+        const __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
+        _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
+        _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
+        _mm_storeu_si128((__m128i *)(nb + k2), _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
+        const __m256i pr = _mm256_loadu_si256((const __m256i *)keep_rot_d[keep][k2 & 3]);
+        const __m256d in = _mm256_loadu_pd((const double *)keep_rot_mask[keep][k2 & 3]);
+        lw = _mm256_add_pd(lw, _mm256_and_pd(in, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pr))));
+        lh = _mm256_add_pd(lh, _mm256_and_pd(in, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(xa), pr))));
+        k2 += __builtin_popcount((unsigned)keep);
+    }
+    row->n = k2;
+    row->ntomb = 0;
+    row_shrink(row);
+    if (row->n)
+        row_pad(row);
+    return lanes_combine2(lw, lh);
+}
+
 /* row_pass_general in one pass where it can: the touched copies are
  * marked by their sign bit beforehand and keep their weight; the sums are
  * taken on the way unless tombstones shift the lanes or something falls
@@ -1165,8 +1225,7 @@ static __attribute__((target("avx2"))) void step_rows_avx2(CpuState *s, const Pa
         EdgeRow *row = &s->row[r];
         RowSums rs;
         if (defer[d] & DEFER_FILTER) {
-            row_filter_avx2(s, pc, row, r, -1, decayed, pruned);
-            rs = row_sums_avx2(row, asel);
+            rs = row_compact_avx2(s, pc, row, r, -1, asel, decayed, pruned);
         } else {
             rs = row_pass_window_avx2(s, pc, row, r, s->widx[r], asel, decayed, pruned);
         }

@@ -749,6 +749,16 @@ static inline bool copy_active(const CpuState *s, int wr, int32_t nb)
     return nb_in(nb) ? s->wfirst[wt] < s->wlast[wr] : s->wfirst[wr] < s->wlast[wt];
 }
 
+/* The filters' end: the first k2 entries are the kept ones, packed. */
+static void row_packed(EdgeRow *row, int32_t k2)
+{
+    row->n = k2;
+    row->ntomb = 0;
+    row_shrink(row);
+    if (row->n)
+        row_pad(row);
+}
+
 /* Slow path over one row whose weights are already decayed where due:
  * drop tombstones and deleted connections (with the out-target
  * bookkeeping, kept by the outgoing copy), compact in place. */
@@ -787,11 +797,7 @@ static void row_filter(CpuState *s, const PassConst *pc, EdgeRow *row, int32_t r
         }
         k2++;
     }
-    row->n = k2;
-    row->ntomb = 0;
-    row_shrink(row);
-    if (row->n)
-        row_pad(row);
+    row_packed(row, k2);
 }
 
 #ifdef HAVE_AVX2_KERNEL
@@ -1003,6 +1009,24 @@ static inline __attribute__((target("avx2"))) int group_keep(CpuState *s, const 
     return keep;
 }
 
+/* The doubles of x in the order of idx's 32-bit lane pairs (vpermd). */
+static inline __attribute__((target("avx2"))) __m256d permute_pd(__m256d x, __m256i idx)
+{
+    return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), idx));
+}
+
+/* The kept entries of a group (w, m, codes) stored from position k2 on;
+ * the position after them. */
+static inline __attribute__((target("avx2"))) int32_t group_pack(double *w, double *m, int32_t *nb, int32_t k2,
+                                                                 int keep, __m256d x, __m256d mv, __m128i b)
+{
+    const __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
+    _mm256_storeu_pd(w + k2, permute_pd(x, pd));
+    _mm256_storeu_pd(m + k2, permute_pd(mv, pd));
+    _mm_storeu_si128((__m128i *)(nb + k2), _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
+    return k2 + __builtin_popcount((unsigned)keep);
+}
+
 /* row_filter, four entries at a time: the same decisions in the same
  * order; nothing moves before the first entry that goes (masses are read
  * only from there), kept entries are packed by lane permutations. */
@@ -1023,24 +1047,14 @@ static __attribute__((target("avx2"))) void row_filter_avx2(CpuState *s, const P
     while (k < n) {
         /* k2 <= k: the stores reach at most lane k + 3 of this group,
          * already read */
-        __m256d x = _mm256_loadu_pd(w + k), mv = _mm256_loadu_pd(m + k);
-        __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
-        __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
-        _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
-        _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
-        _mm_storeu_si128((__m128i *)(nb + k2),
-                         _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
-        k2 += __builtin_popcount((unsigned)keep);
+        k2 = group_pack(w, m, nb, k2, keep, _mm256_loadu_pd(w + k), _mm256_loadu_pd(m + k),
+                        _mm_loadu_si128((const __m128i *)(nb + k)));
         k += 4;
         if (k < n)
             keep = group_keep(s, pc, row, r, wr, k, _mm256_loadu_pd(w + k),
                               _mm_loadu_si128((const __m128i *)(nb + k)), decayed, pruned);
     }
-    row->n = k2;
-    row->ntomb = 0;
-    row_shrink(row);
-    if (row->n)
-        row_pad(row);
+    row_packed(row, k2);
 }
 
 /* row_filter in four-entry groups, with the sums of the packed row taken
@@ -1069,21 +1083,13 @@ static __attribute__((target("avx2"))) RowSums row_compact_avx2(CpuState *s, con
         __m128i b = _mm_loadu_si128((const __m128i *)(nb + k));
         __m256d xa = _mm256_mul_pd(x, asel_load4(asel, nb + k));
         const int keep = group_keep(s, pc, row, r, wr, k, x, b, decayed, pruned);   /* padding: nb < 0 */
-        const __m256i pd = _mm256_loadu_si256((const __m256i *)keep_perm_d[keep]);
-        _mm256_storeu_pd(w + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pd)));
-        _mm256_storeu_pd(m + k2, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(mv), pd)));
-        _mm_storeu_si128((__m128i *)(nb + k2), _mm_shuffle_epi8(b, _mm_loadu_si128((const __m128i *)keep_perm_i[keep])));
         const __m256i pr = _mm256_loadu_si256((const __m256i *)keep_rot_d[keep][k2 & 3]);
         const __m256d in = _mm256_loadu_pd((const double *)keep_rot_mask[keep][k2 & 3]);
-        lw = _mm256_add_pd(lw, _mm256_and_pd(in, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(x), pr))));
-        lh = _mm256_add_pd(lh, _mm256_and_pd(in, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(xa), pr))));
-        k2 += __builtin_popcount((unsigned)keep);
+        lw = _mm256_add_pd(lw, _mm256_and_pd(in, permute_pd(x, pr)));
+        lh = _mm256_add_pd(lh, _mm256_and_pd(in, permute_pd(xa, pr)));
+        k2 = group_pack(w, m, nb, k2, keep, x, mv, b);
     }
-    row->n = k2;
-    row->ntomb = 0;
-    row_shrink(row);
-    if (row->n)
-        row_pad(row);
+    row_packed(row, k2);
     return lanes_combine2(lw, lh);
 }
 

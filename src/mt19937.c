@@ -63,31 +63,17 @@ static inline void mt_next(uint32_t *mt, int kk, int next, int src)
     mt[kk] = mt[src] ^ mt_twist((mt[kk] & MT_UPPER_MASK) | (mt[next] & MT_LOWER_MASK));
 }
 
-uint32_t mt_genrand32(Mt19937 *r)
+void mt_refill(Mt19937 *r)
 {
     uint32_t *mt = r->mt;
-    if (r->index >= MT_N) {
-        /* GCC -O2 vectorises only loops without a remainder: 224 + 3 */
-        enum { HEAD = (MT_N - MT_M) & ~3 };
-        for (int kk = 0; kk < HEAD; kk++)
-            mt_next(mt, kk, kk + 1, kk + MT_M);
-        for (int kk = HEAD; kk < MT_N - MT_M; kk++)
-            mt_next(mt, kk, kk + 1, kk + MT_M);
-        for (int kk = MT_N - MT_M; kk < MT_N - 1; kk++)
-            mt_next(mt, kk, kk + 1, kk + (MT_M - MT_N));
-        mt_next(mt, MT_N - 1, 0, MT_M - 1);
-        r->index = 0;
-    }
-    uint32_t y = mt[r->index++];
-    y ^= (y >> 11);
-    y ^= (y << 7) & 0x9d2c5680U;
-    y ^= (y << 15) & 0xefc60000U;
-    y ^= (y >> 18);
-    return y;
-}
-
-double mt_random(Mt19937 *r)
-{
-    uint32_t a = mt_genrand32(r) >> 5, b = mt_genrand32(r) >> 6;
-    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+    /* GCC -O2 vectorises only loops without a remainder: 224 + 3 */
+    enum { HEAD = (MT_N - MT_M) & ~3 };
+    for (int kk = 0; kk < HEAD; kk++)
+        mt_next(mt, kk, kk + 1, kk + MT_M);
+    for (int kk = HEAD; kk < MT_N - MT_M; kk++)
+        mt_next(mt, kk, kk + 1, kk + MT_M);
+    for (int kk = MT_N - MT_M; kk < MT_N - 1; kk++)
+        mt_next(mt, kk, kk + 1, kk + (MT_M - MT_N));
+    mt_next(mt, MT_N - 1, 0, MT_M - 1);
+    r->index = 0;
 }

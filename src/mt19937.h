@@ -20,7 +20,29 @@ typedef struct Mt19937 {
 } Mt19937;
 
 void mt_seed(Mt19937 *r, uint64_t seed);
-uint32_t mt_genrand32(Mt19937 *r);
-double mt_random(Mt19937 *r);
+/* The next block of MT_N words; index = 0. */
+void mt_refill(Mt19937 *r);
+
+/* The stream's next 32-bit output. In line: the Hebbian gate draws a
+ * random() for most new pairs, some twenty a window, and three calls out
+ * cost more than the tempering. */
+static inline uint32_t mt_genrand32(Mt19937 *r)
+{
+    if (r->index >= MT_N)
+        mt_refill(r);
+    uint32_t y = r->mt[r->index++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+/* random(): 53 bits from two outputs (genrand_res53). */
+static inline double mt_random(Mt19937 *r)
+{
+    uint32_t a = mt_genrand32(r) >> 5, b = mt_genrand32(r) >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}
 
 #endif

@@ -1006,6 +1006,14 @@ static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
     changed(s);
 }
 
+static void cuda_hebbian_pairs(void *st, const int32_t *pair, size_t np, const double *act)
+{
+    for (size_t k = 0; k < np; k++) {
+        int di = pair[k] >> 16, dj = pair[k] & 0xffff;
+        cuda_hebbian(st, di, dj, act[di], act[dj]);
+    }
+}
+
 static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CudaState *s = (CudaState *)st;
@@ -1250,6 +1258,7 @@ extern "C" const BackendOps backend_cuda_ops = {
     gate_row,
     gate_set_row,
     cuda_hebbian,
+    cuda_hebbian_pairs,
     cuda_step,
     cuda_connection_count,
     cuda_find,

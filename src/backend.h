@@ -9,6 +9,7 @@
  * from its own rows alone. Per window the model calls:
  *   window_begin  index the window's pairs (existence, out-target counts)
  *   hebbian       update or create one connection (both copies)
+ *   hebbian_pairs update existing connections, many at once
  *   step          fused decay / prune / activation over all rows
  * and, at capacity, strength()/kill() for evictions.
  */
@@ -98,6 +99,9 @@ typedef struct BackendOps {
     bool (*gate_row)(void *st, int di, uint8_t *state, uint32_t *nout);
     void (*gate_set_row)(void *st, int di, const uint8_t *state, uint32_t nout);
     void (*hebbian)(void *st, int di, int dj, double ai, double aj);
+    /* hebbian() on pairs that exist, in order: pair[k] = di << 16 | dj,
+     * act[d] the activation of member d. */
+    void (*hebbian_pairs)(void *st, const int32_t *pair, size_t n, const double *act);
     void (*step)(void *st, const StepArgs *a, StepStats *s);
     /* Queries for outputs. */
     uint64_t (*connection_count)(void *st);

@@ -638,7 +638,7 @@ static void cpu_window_begin(void *st, const WindowView *w)
     gate_fill(&s->gate, n, w->slot, s->owned, s->nout, s->wout, s->nranks > 1 ? &s->stale : NULL);
 }
 
-static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
+static inline void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
 {
     CpuState *s = st;
     int n = s->gate.n;
@@ -687,6 +687,14 @@ static void cpu_hebbian(void *st, int di, int dj, double ai, double aj)
         }
     } else if (oj) {
         rule_hebbian(s->p, ai, aj, s->last_target, &ri->w[pi], &ri->m[pi]);
+    }
+}
+
+static void cpu_hebbian_pairs(void *st, const int32_t *pair, size_t np, const double *act)
+{
+    for (size_t k = 0; k < np; k++) {
+        int di = pair[k] >> 16, dj = pair[k] & 0xffff;
+        cpu_hebbian(st, di, dj, act[di], act[dj]);
     }
 }
 
@@ -1579,6 +1587,7 @@ const BackendOps backend_cpu_ops = {
     .gate_row = gate_row,
     .gate_set_row = gate_set_row,
     .hebbian = cpu_hebbian,
+    .hebbian_pairs = cpu_hebbian_pairs,
     .step = cpu_step,
     .connection_count = cpu_connection_count,
     .find = cpu_find,

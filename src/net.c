@@ -441,7 +441,7 @@ void net_free(Net *n)
     free(n->last_window_ids);
     free(n->killed_since_step);
     free(n->active); free(n->active_pos); free(n->settled); free(n->in_heap);
-    free(n->heap_id); free(n->heap_slot); free(n->step_empty); free(n->step_emptied); free(n->in_window); free(n->evict_imp);
+    free(n->heap_id); free(n->heap_slot); free(n->step_empty); free(n->step_emptied); free(n->pair_buf); free(n->in_window); free(n->evict_imp);
     free(n->prev_slot); free(n->prev_id); free(n->prev_settle); free(n->prev_owner);
     free(n->prev_count); free(n->prev_tally);
     free(n->xcounts); free(n->xcursor); free(n->xsettle); free(n->xbuf);
@@ -673,10 +673,21 @@ static void process_window(Net *n)
     n->entries_pending = false;
 
     /* 4. Hebbian pairs p < q through the sparsity gate (§8), whose view of
-     * the window the backend keeps at the start of its state (gate.h). */
+     * the window the backend keeps at the start of its state (gate.h).
+     * The pairs that exist pass the gate without a draw: they are listed
+     * apart, without a branch on their state (which no predictor learns),
+     * and updated after the others in one call. Each update touches its
+     * own connection alone, so only the order within a pair's updates and
+     * the order of the draws matter, and both are kept: a pair that does
+     * not exist yet is gated in order, and a later repetition of it in the
+     * same window finds it created. */
     const double cp = p->connection_probability;
     const uint32_t maxc = (uint32_t)p->max_connections_per_neuron;
     const WindowGate *gate = n->be.st;
+    const size_t npairs = (size_t)nl * (size_t)(nl - 1) / 2;
+    GROW(n->pair_buf, n->pair_cap, 2 * npairs + 1);
+    int32_t *exist = n->pair_buf, *maybe = n->pair_buf + npairs;
+    size_t nexist = 0, nmaybe = 0;
     for (int a = 0; a < nl; a++) {
         int di = didx[a];
         if (di < 0)
@@ -685,18 +696,29 @@ static void process_window(Net *n)
             int dj = didx[b];
             if (dj < 0 || dj == di)
                 continue;
-            if (gate->state[di * nd + dj] != GATE_EXISTS) {
-                int32_t i = dslot[di], j = dslot[dj];
-                if (!n->is_speaker[i] && !n->is_speaker[j]) {
-                    if (gate->nout[di] >= maxc)
-                        continue;
-                    if (mt_random(&n->rng) > cp)
-                        continue;
-                }
-            }
-            BE(n, hebbian, di, dj, n->act[dslot[di]], n->act[dslot[dj]]);
+            bool ex = gate->state[di * nd + dj] == GATE_EXISTS;
+            exist[nexist] = maybe[nmaybe] = di << 16 | dj;   /* MAX_WINDOW < 2^15 */
+            nexist += ex;
+            nmaybe += !ex;
         }
     }
+    double wact[MAX_WINDOW];
+    for (int d = 0; d < nd; d++)
+        wact[d] = n->act[dslot[d]];
+    for (size_t k = 0; k < nmaybe; k++) {
+        int di = maybe[k] >> 16, dj = maybe[k] & 0xffff;
+        if (gate->state[di * nd + dj] != GATE_EXISTS) {
+            int32_t i = dslot[di], j = dslot[dj];
+            if (!n->is_speaker[i] && !n->is_speaker[j]) {
+                if (gate->nout[di] >= maxc)
+                    continue;
+                if (mt_random(&n->rng) > cp)
+                    continue;
+            }
+        }
+        BE(n, hebbian, di, dj, wact[di], wact[dj]);
+    }
+    BE(n, hebbian_pairs, exist, nexist, wact);
     t1 = clock_ticks();
     n->ticks[T_HEBBIAN] += t1 - t0;
     t0 = t1;

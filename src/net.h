@@ -97,6 +97,8 @@ typedef struct Net {
     size_t step_empty_cap;
     int32_t *step_emptied;   /* (step_emptied_cap) scratch of the step */
     size_t step_emptied_cap;
+    int32_t *pair_buf;       /* (pair_cap) scratch of the Hebbian pairs: di << 16 | dj */
+    size_t pair_cap;
     uint8_t *in_window;      /* (cap) the slot is a member of the current window */
     double *evict_imp;       /* (evict_imp_cap) scratch of an eviction: importance per listed slot */
     size_t evict_imp_cap;

@@ -55,12 +55,21 @@ typedef struct StepArgs {
     const uint8_t *member;   /* (by slot) or NULL. Given, only the window's members
                                 (member[s] = 1) come decayed: the step applies this
                                 window's activation decay (rule_activation_decay) to
-                                every other listed slot first, in act too */
+                                every other listed slot first, in act too (where
+                                the step does not overwrite act) */
     uint8_t *empty;          /* (nlist) out: the row has no connections left */
     int32_t *emptied;        /* (nlist) out: the list indices i with empty[i] among the
                                 rows held here, increasing */
     int32_t *nemptied;       /* out: how many */
     double bias;
+    int32_t asel_kept;       /* slots[0 .. asel_kept) were all listed at the last step,
+                                with member given then and now, and no activation of
+                                theirs has changed since but the members' and those of
+                                act_set: a backend may reuse what it derived from the
+                                others then (0: none) */
+    const int32_t *act_set;  /* (nact_set) slots whose activation a look-up set since
+                                the last step (repeats allowed), with asel_kept > 0 */
+    int nact_set;
 } StepArgs;
 
 typedef struct StepStats {

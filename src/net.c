@@ -119,6 +119,7 @@ static void activate(Net *n, int32_t s)
     GROW(n->active, n->active_cap, n->nactive + 1);
     n->active_pos[s] = (int32_t)n->nactive;
     n->active[n->nactive++] = s;
+    n->nfresh++;
 }
 
 /* Out of the work list, the others keeping their order: the step visits
@@ -132,6 +133,8 @@ static void deactivate(Net *n, int32_t s)
     int32_t i = n->active_pos[s];
     if (i < 0)
         return;
+    if ((size_t)i >= n->nactive - n->nfresh)
+        n->nfresh--;
     n->nactive--;
     for (size_t k = (size_t)i; k < n->nactive; k++) {
         int32_t t = n->active[k + 1];
@@ -378,6 +381,9 @@ static int32_t lookup_or_create(Net *n, const char *word, size_t len)
     n->act[s] = 1.0;
     n->has_act[s] = 1;
     activate(n, (int32_t)s);
+    if (n->nact_set < sizeof n->act_set / sizeof *n->act_set)
+        n->act_set[n->nact_set] = (int32_t)s;
+    n->nact_set++;
     return (int32_t)s;
 }
 
@@ -727,15 +733,22 @@ static void process_window(Net *n)
     GROW(n->step_empty, n->step_empty_cap, n->nactive + 1);
     GROW(n->step_emptied, n->step_emptied_cap, n->nactive + 1);
     int32_t nemptied = 0;
+    /* what the backend may reuse from the last step: the rows listed then,
+     * unless look-ups set too many activations since to name them */
+    const size_t set_max = sizeof n->act_set / sizeof *n->act_set;
+    const bool known = n->nact_set <= set_max;
     StepArgs sa = {
         .mode = p->activation_kernel == KERNEL_INCOMING ? STEP_INCOMING
               : n->id_counter < p->dense_activation_min_ids ? STEP_MINMAX_ALL : STEP_MINMAX_DENSE,
         .slots = n->active, .nlist = (int32_t)n->nactive, .act = n->act,
         .member = step_decays ? n->in_window : NULL,
         .empty = n->step_empty, .emptied = n->step_emptied, .nemptied = &nemptied, .bias = p->bias,
+        .asel_kept = known ? (int32_t)(n->nactive - n->nfresh) : 0,
+        .act_set = n->act_set, .nact_set = known ? (int)n->nact_set : 0,
     };
     StepStats st = { 0, 0 };
     BE(n, step, &sa, &st);
+    n->nfresh = n->nact_set = 0;
     for (int di = 0; di < nd; di++)
         n->in_window[dslot[di]] = 0;
     if (n->nranks == 1) {

@@ -86,6 +86,9 @@ typedef struct Net {
      * kept in a min-heap of ids (entries checked lazily). */
     int32_t *active;         /* (nactive) listed slots */
     size_t nactive, active_cap;
+    size_t nfresh;           /* the last nfresh of them were listed since the last step */
+    int32_t act_set[8];      /* slots whose activation a look-up set since the last step */
+    size_t nact_set;         /* how many (beyond 8: too many to tell the step) */
     int32_t *active_pos;     /* (cap) index in active, -1 if settled/free */
     uint8_t *settled;        /* (cap) */
     uint8_t *in_heap;        /* (cap) the slot has an entry in settled_heap */

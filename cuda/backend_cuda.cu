@@ -1014,6 +1014,8 @@ static void cuda_hebbian_pairs(void *st, const int32_t *pair, size_t np, const d
     }
 }
 
+static void cuda_prefetch(void *, int32_t) {}   /* the rows live on the device */
+
 static void cuda_step(void *st, const StepArgs *a, StepStats *stats)
 {
     CudaState *s = (CudaState *)st;
@@ -1259,6 +1261,7 @@ extern "C" const BackendOps backend_cuda_ops = {
     gate_set_row,
     cuda_hebbian,
     cuda_hebbian_pairs,
+    cuda_prefetch,
     cuda_step,
     cuda_connection_count,
     cuda_find,

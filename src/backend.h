@@ -111,6 +111,9 @@ typedef struct BackendOps {
     /* hebbian() on pairs that exist, in order: pair[k] = di << 16 | dj,
      * act[d] the activation of member d. */
     void (*hebbian_pairs)(void *st, const int32_t *pair, size_t n, const double *act);
+    /* A hint: this window reads slot's per-neuron state (a look-up found
+     * it; a rare word's is cold). */
+    void (*prefetch)(void *st, int32_t slot);
     void (*step)(void *st, const StepArgs *a, StepStats *s);
     /* Queries for outputs. */
     uint64_t (*connection_count)(void *st);

@@ -358,6 +358,19 @@ static void cpu_add_neuron(void *st, int32_t slot, bool owned)
     s->widx[slot] = -1;
 }
 
+static void cpu_prefetch(void *st, int32_t slot)
+{
+    CpuState *s = st;
+    if (slot >= s->cap)
+        return;
+    __builtin_prefetch(&s->row[slot]);
+    __builtin_prefetch(&s->widx[slot]);
+    __builtin_prefetch(&s->owned[slot]);
+    __builtin_prefetch(&s->nout[slot]);
+    __builtin_prefetch(&s->strength[slot]);
+    __builtin_prefetch(&s->asel[4 * slot]);
+}
+
 static void mark_dirty(CpuState *s, int32_t t)
 {
     if (!s->dirty[t]) {
@@ -1663,6 +1676,7 @@ const BackendOps backend_cpu_ops = {
     .gate_set_row = gate_set_row,
     .hebbian = cpu_hebbian,
     .hebbian_pairs = cpu_hebbian_pairs,
+    .prefetch = cpu_prefetch,
     .step = cpu_step,
     .connection_count = cpu_connection_count,
     .find = cpu_find,

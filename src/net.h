@@ -89,7 +89,7 @@ typedef struct Net {
     size_t nfresh;           /* the last nfresh of them were listed since the last step */
     int32_t act_set[8];      /* slots whose activation a look-up set since the last step */
     size_t nact_set;         /* how many (beyond 8: too many to tell the step) */
-    int32_t *active_pos;     /* (cap) index in active, -1 if settled/free */
+    uint8_t *listed;         /* (cap) the slot is in active */
     uint8_t *settled;        /* (cap) */
     uint8_t *in_heap;        /* (cap) the slot has an entry in settled_heap */
     int64_t *heap_id;        /* min-heap of (id, slot) of settled neurons */

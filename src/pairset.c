@@ -67,6 +67,8 @@ void pairset_add(PairSet *s, int32_t a, int32_t b)
 
 bool pairset_remove(PairSet *s, int32_t a, int32_t b)
 {
+    if (!s->live)
+        return false;   /* the usual case: no probe through a cold table */
     size_t h = find(s, pair_key(a, b));
     if (h == SIZE_MAX)
         return false;

@@ -550,25 +550,96 @@ static inline __attribute__((target("avx2"))) unsigned scan_bits(__m256i nb, __m
     return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bit));
 }
 
-/* Where the window's pairs are in the members' rows, eight copies at a
- * time. A copy is a candidate if its partner's slot mod 256 is a member's,
- * tested in a 256-bit map (a gather of the partners' window indices costs
- * more on AMD cores, comparing with every member's slot more everywhere).
- * The candidates of all rows, as position << 5 | member, are packed into
- * one list without branches (each row's last group of four, if any,
- * through a masked load), then noted without branches: which copies are
- * the window's pairs is not predictable. False where a row is too long
- * for that code (the caller notes the pairs one by one). */
+/* The candidates of member i's row (see window_scan_avx2), eight copies
+ * at a time, each as position << 5 | i; words is the 256-bit map of the
+ * members' slots mod 256. Returns how many. */
+static inline __attribute__((target("avx2"))) int32_t scan_row_avx2(int32_t *cand, const int32_t *nb, int32_t n4,
+                                                                    int i, __m256i words)
+{
+    int32_t nc = 0, k = 0;
+    __m128i pos = _mm_add_epi32(_mm_set_epi32(3 << SCAN_ROW_BITS, 2 << SCAN_ROW_BITS, 1 << SCAN_ROW_BITS, 0),
+                                _mm_set1_epi32(i));
+    const __m128i step4 = _mm_set1_epi32(4 << SCAN_ROW_BITS);
+    for (; k + 8 <= n4; k += 8) {
+        unsigned bits = scan_bits(_mm256_loadu_si256((const __m256i *)(nb + k)), words);
+        _mm_storeu_si128((__m128i *)(cand + nc),
+                         _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits & 15])));
+        nc += __builtin_popcount(bits & 15);
+        pos = _mm_add_epi32(pos, step4);
+        _mm_storeu_si128((__m128i *)(cand + nc),
+                         _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits >> 4])));
+        nc += __builtin_popcount(bits >> 4);
+        pos = _mm_add_epi32(pos, step4);
+    }
+    /* the last group of four if there is one (n4 - k is 4 or 0) */
+    const unsigned valid = (1u << (n4 - k)) - 1;
+    const __m128i lanes = _mm_cmpgt_epi32(_mm_set1_epi32(n4 - k), _mm_set_epi32(3, 2, 1, 0));
+    unsigned bits = scan_bits(_mm256_zextsi128_si256(_mm_maskload_epi32(nb + k, lanes)), words) & valid;
+    _mm_storeu_si128((__m128i *)(cand + nc), _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits])));
+    return nc + __builtin_popcount(bits);
+}
+
+/* The candidates of all members' rows: those of more than four copies
+ * sixteen at a time, with a 512-bit map (slots mod 512: fewer false
+ * candidates), each row's tail through a masked load and the candidates
+ * packed by a compress; rows of one group of four through scan_row_avx2,
+ * so that both run on every machine that has this one. 20 % fewer ticks
+ * in window_begin at 1e5 on the corpus than scan_row_avx2 alone
+ * (alternate windows, Zen 5). */
+static __attribute__((target("avx512f,avx512dq,avx512vl"))) int32_t scan_rows_avx512(int32_t *cand,
+                                                                                    const int32_t *const *nbs,
+                                                                                    const int32_t *n4s, int n,
+                                                                                    const uint32_t *map,
+                                                                                    const uint32_t *map512)
+{
+    const __m256i words256 = _mm256_loadu_si256((const __m256i *)map);
+    const __m512i words = _mm512_loadu_si512(map512);
+    const __m512i lane = _mm512_slli_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                           SCAN_ROW_BITS);
+    const __m512i part_mask = _mm512_set1_epi32(511), bit_mask = _mm512_set1_epi32(31), one = _mm512_set1_epi32(1);
+    int32_t nc = 0;
+    for (int i = 0; i < n; i++) {
+        const int32_t *nb = nbs[i];
+        const int32_t n4 = n4s[i];
+        if (n4 <= 4) {
+            nc += scan_row_avx2(cand + nc, nb, n4, i, words256);
+            continue;
+        }
+        for (int32_t k = 0; k < n4; k += 16) {
+            const int32_t left = n4 - k < 16 ? n4 - k : 16;
+            const __mmask16 valid = (__mmask16)((1u << left) - 1);
+            __m512i part = _mm512_and_si512(_mm512_srai_epi32(_mm512_maskz_loadu_epi32(valid, nb + k), 2), part_mask);
+            __m512i word = _mm512_permutexvar_epi32(_mm512_srli_epi32(part, 5), words);
+            __mmask16 hit = _mm512_mask_test_epi32_mask(valid, _mm512_srlv_epi32(word, _mm512_and_si512(part, bit_mask)),
+                                                        one);
+            __m512i pos = _mm512_add_epi32(lane, _mm512_set1_epi32((k << SCAN_ROW_BITS) | i));
+            _mm512_storeu_si512(cand + nc, _mm512_maskz_compress_epi32(hit, pos));
+            nc += __builtin_popcount(hit);
+        }
+    }
+    return nc;
+}
+
+/* Where the window's pairs are in the members' rows. A copy is a
+ * candidate if its partner's slot mod 256 (mod 512 with AVX-512) is a
+ * member's, tested in a bit map (a gather of the partners' window indices
+ * costs more on AMD cores, comparing with every member's slot more
+ * everywhere). The candidates of all rows, as position << 5 | member, are
+ * packed into one list without branches, then noted without branches:
+ * which copies are the window's pairs is not predictable (AVX-512:
+ * scan_rows_avx512). False where a row is too long for that code (the
+ * caller notes the pairs one by one). */
 static __attribute__((target("avx2"))) bool window_scan_avx2(CpuState *s)
 {
     static const int32_t no_copies[4] = { NB_PAD, NB_PAD, NB_PAD, NB_PAD };
     const int n = s->gate.n;
-    uint32_t map[8] = { 0 };
+    uint32_t map[8] = { 0 }, map512[16] = { 0 };
     const int32_t *nbs[SCAN_MAX_MEMBERS];
     int32_t n4s[SCAN_MAX_MEMBERS];   /* whole groups: the padding is no one's */
     size_t total = 0;
     for (int m = 0; m < n; m++) {
         map[(s->wslot[m] & 255) >> 5] |= 1u << (s->wslot[m] & 31);
+        map512[(s->wslot[m] & 511) >> 5] |= 1u << (s->wslot[m] & 31);
         const EdgeRow *r = &s->row[s->wslot[m]];
         if (r->n >= SCAN_MAX_ROW)
             return false;
@@ -576,34 +647,14 @@ static __attribute__((target("avx2"))) bool window_scan_avx2(CpuState *s)
         n4s[m] = (r->n + 3) & ~3;
         total += (size_t)n4s[m];
     }
-    GROW(s->cand, s->cand_cap, total + 8);   /* a store writes four lanes */
-    const __m256i words = _mm256_loadu_si256((const __m256i *)map);
+    GROW(s->cand, s->cand_cap, total + 16);   /* a store writes up to sixteen lanes */
     int32_t *cand = s->cand, nc = 0;
-    for (int i = 0; i < n; i++) {
-        const int32_t *nb = nbs[i];
-        const int32_t n4 = n4s[i];
-        int32_t k = 0;
-        __m128i pos = _mm_add_epi32(_mm_set_epi32(3 << SCAN_ROW_BITS, 2 << SCAN_ROW_BITS, 1 << SCAN_ROW_BITS, 0),
-                                    _mm_set1_epi32(i));
-        const __m128i step4 = _mm_set1_epi32(4 << SCAN_ROW_BITS);
-        for (; k + 8 <= n4; k += 8) {
-            unsigned bits = scan_bits(_mm256_loadu_si256((const __m256i *)(nb + k)), words);
-            _mm_storeu_si128((__m128i *)(cand + nc),
-                             _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits & 15])));
-            nc += __builtin_popcount(bits & 15);
-            pos = _mm_add_epi32(pos, step4);
-            _mm_storeu_si128((__m128i *)(cand + nc),
-                             _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits >> 4])));
-            nc += __builtin_popcount(bits >> 4);
-            pos = _mm_add_epi32(pos, step4);
-        }
-        /* the last group of four if there is one (n4 - k is 4 or 0) */
-        const unsigned valid = (1u << (n4 - k)) - 1;
-        const __m128i lanes = _mm_cmpgt_epi32(_mm_set1_epi32(n4 - k), _mm_set_epi32(3, 2, 1, 0));
-        unsigned bits = scan_bits(_mm256_zextsi128_si256(_mm_maskload_epi32(nb + k, lanes)), words) & valid;
-        _mm_storeu_si128((__m128i *)(cand + nc),
-                         _mm_shuffle_epi8(pos, _mm_loadu_si128((const __m128i *)keep_perm_i[bits])));
-        nc += __builtin_popcount(bits);
+    if (s->avx512) {
+        nc = scan_rows_avx512(cand, nbs, n4s, n, map, map512);
+    } else {
+        const __m256i words = _mm256_loadu_si256((const __m256i *)map);
+        for (int i = 0; i < n; i++)
+            nc += scan_row_avx2(cand + nc, nbs[i], n4s[i], i, words);
     }
     const int nn = n * n;   /* wout, then win, then a place for the others (cpu_window_begin) */
     for (int32_t c = 0; c < nc; c++) {

@@ -582,10 +582,11 @@ static inline __attribute__((target("avx2"))) int32_t scan_row_avx2(int32_t *can
 /* The candidates of all members' rows: those of more than four copies
  * sixteen at a time, with a 512-bit map (slots mod 512: fewer false
  * candidates), each row's tail through a masked load and the candidates
- * packed by a compress; rows of one group of four through scan_row_avx2,
- * so that both run on every machine that has this one. 20 % fewer ticks
- * in window_begin at 1e5 on the corpus than scan_row_avx2 alone
- * (alternate windows, Zen 5). */
+ * packed by a compress into a register (the compress to memory is slow
+ * on Zen 4); rows of one group of four through scan_row_avx2, so that
+ * both run on every machine that has this one. 17 % fewer ticks in
+ * window_begin at 1e5 on the corpus than scan_row_avx2 alone (alternate
+ * windows, Zen 5). */
 static __attribute__((target("avx512f,avx512dq,avx512vl"))) int32_t scan_rows_avx512(int32_t *cand,
                                                                                     const int32_t *const *nbs,
                                                                                     const int32_t *n4s, int n,

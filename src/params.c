@@ -105,7 +105,7 @@ static const Opt opts[] = {
     { "progress_interval", T_DOUBLE, OFF(progress_interval), 0, "5", 0, INF,
       "seconds between progress lines on stderr (0: off)" },
     { "cpu_simd", T_BOOL, OFF(cpu_simd), 0, "true", 0, 0,
-      "use the AVX2 kernels when the CPU has them, and sigma in AVX-512 on AMD cores that have it (results are bit-identical either way)" },
+      "use the AVX2 kernels when the CPU has them, and sigma and the window scan in AVX-512 on AMD cores that have it (results are bit-identical either way)" },
     { "backend", T_BACKEND, OFF(backend), 0, "auto", 0, 0,
       "auto: CUDA when a device is usable and max_neurons >= gpu_crossover, else cpu; cpu; "
       "cuda (an error without a device). Results are the same on either" },

@@ -198,8 +198,7 @@ static int on_token(void *ctx, const char *word, size_t len)
     if (r->batch && (r->cur->tokens & 255) == 0)
         comm_queue_poll();
     uint64_t w0 = r->net->c.windows;
-    net_count_word(r->net, word, len, true);
-    net_token(r->net, word, len);
+    net_learn_word(r->net, word, len);
     r->cur->tokens++;
     if (r->net->c.windows != w0) {
         r->cur->windows++;

@@ -890,13 +890,9 @@ void net_utterance_begin(Net *n, const char *speaker)
     n->ticks[T_VOCAB] += clock_ticks() - t0 - (n->ticks[T_EVICT] - evict0);
 }
 
-void net_count_word(Net *n, const char *word, size_t len, bool kept)
+/* The counting map's entry of a word whose hash_bytes is h. */
+static void count_hashed(Net *n, const char *word, size_t len, uint64_t h, bool kept)
 {
-    uint64_t h = hash_bytes(word, len);
-    /* a kept word is looked up in the vocabulary next (net_token): its
-     * miss there, on a large vocabulary, then overlaps this one */
-    if (kept)
-        strmap_prefetch(&n->vocab, h);
     int64_t k = strmap_get_hashed(&n->freq_idx, word, len, h);
     if (k < 0) {
         k = (int64_t)n->nfreq;
@@ -910,6 +906,23 @@ void net_count_word(Net *n, const char *word, size_t len, bool kept)
     }
     n->freq_raw[k]++;
     n->freq_kept[k] += kept;
+}
+
+void net_count_word(Net *n, const char *word, size_t len, bool kept)
+{
+    count_hashed(n, word, len, hash_bytes(word, len), kept);
+}
+
+void net_learn_word(Net *n, const char *word, size_t len)
+{
+    uint64_t h = hash_bytes(word, len);
+    /* both look-ups of a rare word miss: the vocabulary's comes in this
+     * token's window, the counting map's after it, so both entries are
+     * asked for now */
+    strmap_prefetch(&n->vocab, h);
+    strmap_prefetch(&n->freq_idx, h);
+    net_token(n, word, len);
+    count_hashed(n, word, len, h, true);
 }
 
 void net_token(Net *n, const char *word, size_t len)

@@ -196,6 +196,10 @@ void net_utterance_begin(Net *n, const char *speaker);
 void net_token(Net *n, const char *word, size_t len);
 /* Count an occurrence of word (kept: it passed the kill list). */
 void net_count_word(Net *n, const char *word, size_t len, bool kept);
+/* A kept token: net_token, then net_count_word(kept), the counting map's
+ * entry asked for before the window so that its miss overlaps it (the
+ * same counts, complete when the call returns). */
+void net_learn_word(Net *n, const char *word, size_t len);
 /* Count raw input words (for words_processed). */
 static inline void net_add_words(Net *n, uint64_t w) { n->c.words += w; }
 /* End the utterance: self-concept history and the concept_neurons sync. */

@@ -1009,7 +1009,7 @@ static void cuda_hebbian(void *st, int di, int dj, double ai, double aj)
 static void cuda_hebbian_pairs(void *st, const int32_t *pair, size_t np, const double *act)
 {
     for (size_t k = 0; k < np; k++) {
-        int di = pair[k] >> 16, dj = pair[k] & 0xffff;
+        int di = pair_src(pair[k]), dj = pair_dst(pair[k]);
         cuda_hebbian(st, di, dj, act[di], act[dj]);
     }
 }

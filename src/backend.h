@@ -24,6 +24,12 @@
 
 enum { MAX_WINDOW = 1024 + 1 };   /* window_size + speaker, upper bound for tables */
 
+/* A pair of window members (di -> dj) as one int32 (hebbian_pairs):
+ * MAX_WINDOW < 2^15. */
+static inline int32_t pair_code(int di, int dj) { return di << 16 | dj; }
+static inline int pair_src(int32_t code) { return code >> 16; }
+static inline int pair_dst(int32_t code) { return code & 0xffff; }
+
 /* The distinct living neurons of the current window (speaker included),
  * in order of first appearance, with their first and last positions in the
  * window list L (position 0 is the speaker). */
@@ -108,7 +114,7 @@ typedef struct BackendOps {
     bool (*gate_row)(void *st, int di, uint8_t *state, uint32_t *nout);
     void (*gate_set_row)(void *st, int di, const uint8_t *state, uint32_t nout);
     void (*hebbian)(void *st, int di, int dj, double ai, double aj);
-    /* hebbian() on pairs that exist, in order: pair[k] = di << 16 | dj,
+    /* hebbian() on pairs that exist, in order: pair[k] = pair_code(di, dj),
      * act[d] the activation of member d. */
     void (*hebbian_pairs)(void *st, const int32_t *pair, size_t n, const double *act);
     /* A hint: this window reads slot's per-neuron state (a look-up found

@@ -780,7 +780,7 @@ static void cpu_hebbian_pairs(void *st, const int32_t *pair, size_t np, const do
 {
     CpuState *s = st;
     for (size_t k = 0; k < np; k++) {
-        int di = pair[k] >> 16, dj = pair[k] & 0xffff;
+        int di = pair_src(pair[k]), dj = pair_dst(pair[k]);
         hebbian_update(s, di, dj, act[di], act[dj]);
     }
 }
@@ -911,6 +911,18 @@ typedef struct AselNext {
     const Params *p;
     double c[4];
 } AselNext;
+
+/* act[rows[k]] = sigma(v[k]) for k < n, and with nx the next window's
+ * asel entries of those rows (the AVX kernels' tail, and the scalar
+ * path). */
+static inline void sigmoid_store(const double *v, int32_t n, const int32_t *rows, double *act, const AselNext *nx)
+{
+    for (int32_t k = 0; k < n; k++) {
+        act[rows[k]] = rule_sigmoid(v[k]);
+        if (nx)
+            asel_set(nx->asel, rows[k], rule_activation_decay(nx->p, act[rows[k]]), nx->c);
+    }
+}
 
 #ifdef HAVE_AVX2_KERNEL
 /* AVX2 versions of the row passes: vector lane l holds scalar lane l, so
@@ -1061,11 +1073,7 @@ static __attribute__((target("avx2"))) void sigmoid_store_avx2(const double *v, 
     }
     for (; k + 4 <= n; k += 4)
         store4_at(act, rows + k, sigmoid4_avx2(_mm256_loadu_pd(v + k)), nx);
-    for (; k < n; k++) {
-        act[rows[k]] = rule_sigmoid(v[k]);
-        if (nx)
-            asel_set(nx->asel, rows[k], rule_activation_decay(nx->p, act[rows[k]]), nx->c);
-    }
+    sigmoid_store(v + k, n - k, rows + k, act, nx);
 }
 
 #define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
@@ -1568,11 +1576,7 @@ static void cpu_step(void *st, const StepArgs *a, StepStats *stats)
         sigmoid_store_avx2(h, nr, rows, a->act, nx);
     else
 #endif
-        for (int32_t k = 0; k < nr; k++) {
-            a->act[rows[k]] = rule_sigmoid(h[k]);
-            if (nx)
-                asel_set(asel, rows[k], rule_activation_decay(p, a->act[rows[k]]), cv);
-        }
+        sigmoid_store(h, nr, rows, a->act, nx);
     s->asel_next = nx != NULL;
     s->asel_mode = a->mode;
     if (s->nranks > 1) {

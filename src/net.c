@@ -735,7 +735,7 @@ static void process_window(Net *n)
             if (dj < 0 || dj == di)
                 continue;
             bool ex = gate->state[di * nd + dj] == GATE_EXISTS;
-            exist[nexist] = maybe[nmaybe] = di << 16 | dj;   /* MAX_WINDOW < 2^15 */
+            exist[nexist] = maybe[nmaybe] = pair_code(di, dj);
             nexist += ex;
             nmaybe += !ex;
         }
@@ -744,7 +744,7 @@ static void process_window(Net *n)
     for (int d = 0; d < nd; d++)
         wact[d] = n->act[dslot[d]];
     for (size_t k = 0; k < nmaybe; k++) {
-        int di = maybe[k] >> 16, dj = maybe[k] & 0xffff;
+        int di = pair_src(maybe[k]), dj = pair_dst(maybe[k]);
         if (gate->state[di * nd + dj] != GATE_EXISTS) {
             int32_t i = dslot[di], j = dslot[dj];
             if (!n->is_speaker[i] && !n->is_speaker[j]) {

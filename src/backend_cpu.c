@@ -329,6 +329,13 @@ static void *cpu_create(const Params *p, int nranks)
      * small a gain could not pay for that. */
     s->avx512 = s->avx2 && __builtin_cpu_is("amd") && __builtin_cpu_supports("avx512f") &&
                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    /* HUEY_CPU_AVX512=0: the AVX2 kernels where the AVX-512 ones would run,
+     * so that tests on such a machine check the AVX2 code as a whole (its
+     * window scan's long rows, its sigma's main loop) against the scalar
+     * one, as they run on Intel cores */
+    const char *want512 = getenv("HUEY_CPU_AVX512");
+    if (want512 && strcmp(want512, "0") == 0)
+        s->avx512 = false;
     if (s->avx2)
         avx2_tables_init();
 #endif

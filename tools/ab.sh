@@ -2,12 +2,14 @@
 # ab.sh — compare two huey binaries, for judging a change to the window
 # loop (README "Speed"):
 #
-#   tools/ab.sh same OLD NEW      the network JSON (timing removed) of 16 runs
+#   tools/ab.sh same OLD NEW      the network JSON (timing removed) of 24 runs
 #                                 must be byte-identical: TrumpInterview at
 #                                 max_neurons 50, 500 and 1000, the incoming
 #                                 kernel, plain text, window 3 and 5,
-#                                 connection_probability 1; each with the AVX2
-#                                 kernels and the scalar ones
+#                                 connection_probability 1; each with the
+#                                 vector kernels (AVX-512 where huey uses
+#                                 them), the AVX2 ones alone
+#                                 (HUEY_CPU_AVX512=0) and the scalar ones
 #   tools/ab.sh time OLD NEW [REPS]
 #                                 TrumpInterview x${COPIES:-12} at max_neurons
 #                                 ${CAP:-500}, OLD and NEW alternating REPS
@@ -42,17 +44,21 @@ trap 'rm -rf "$TMP"' EXIT
 
 case $MODE in
 same)
-    runs() {   # runs BIN DIR: the 16 runs' JSON, timing removed, as DIR/1.s ...
+    runs() {   # runs BIN DIR: the 24 runs' JSON, timing removed, as DIR/1.s ...
         i=0
-        for simd in true false; do
+        # avx2: the AVX2 kernels where AVX-512 ones would run (HUEY_CPU_AVX512=0)
+        for kernels in true avx2 false; do
+            simd=$kernels avx512=1
+            [ "$kernels" = avx2 ] && simd=true avx512=0
             for args in "$T $T $T --max-neurons 50" "$T $T $T --max-neurons 500" "$T $T --max-neurons 1000" \
                         "$T --max-neurons 300 --activation-kernel incoming" "$D/FeynmanYoung.txt --no-conversation-mode" \
                         "$D/sample_conversation.txt --window-size 3" "$D/blue.txt --window-size 5" \
                         "$D/FeynmanYoung.txt --connection-probability 1.0 --max-neurons 200"; do
                 i=$((i + 1))
                 # shellcheck disable=SC2086 # args is a word list
-                if ! "$1" run $args --cpu-simd $simd --progress-interval 0 --json "$2/$i.json" >/dev/null 2>"$2/$i.err"; then
-                    echo "ab.sh: $1 failed on: $args --cpu-simd $simd" >&2; sed 's/^/    /' "$2/$i.err" >&2; exit 1
+                if ! HUEY_CPU_AVX512=$avx512 "$1" run $args --cpu-simd $simd --progress-interval 0 \
+                        --json "$2/$i.json" >/dev/null 2>"$2/$i.err"; then
+                    echo "ab.sh: $1 failed on: $args (kernels: $kernels)" >&2; sed 's/^/    /' "$2/$i.err" >&2; exit 1
                 fi
                 grep -v '^  "timing"' "$2/$i.json" > "$2/$i.s"
             done
@@ -65,7 +71,7 @@ same)
     for f in "$TMP"/old/*.s; do
         cmp -s "$f" "$TMP/new/$(basename "$f")" || { differ=$((differ + 1)); echo "differs: run $(basename "$f" .s)"; }
     done
-    if [ $differ -eq 0 ]; then echo "same: all 16 runs byte-identical"; else echo "NOT the same: $differ of 16 runs differ"; exit 1; fi
+    if [ $differ -eq 0 ]; then echo "same: all $i runs byte-identical"; else echo "NOT the same: $differ of $i runs differ"; exit 1; fi
     ;;
 time)
     if [ "${CORPUS:-0}" = 1 ]; then

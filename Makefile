@@ -4,7 +4,7 @@
 #   make run        build, run the bundled example, print the summary
 #   make bench      throughput table (tools/bench.sh)
 #   make SANITIZE=1 test   the same under ASan + UBSan
-#   make check-html the 3-D views (demo, a real run, a live view) rendered in headless Chromium (skipped without it)
+#   make check-html the 3-D views (demo, a real run, a live view) rendered in headless Chromium (installs it)
 #   make bench-cuda CPU vs CUDA windows/s and eigen timings (tools/bench-cuda.sh)
 #   make CUDA=0     build without the CUDA backend even where nvcc exists
 #   make fuzz       the libFuzzer harnesses (tests/fuzz) and their seed corpora;
@@ -154,7 +154,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
 $(CMP_BIN): tests/json_compare.c $(BUILD)/util.o | $(DEPS_STAMP)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) -ljansson -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDFLAGS) -ljansson -lm
 
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
@@ -281,9 +281,10 @@ slurm-test: $(BIN) $(GEN_BIN)
 # live view takes the rotation in its URL.
 DEMO_BIN := $(BUILD)/demo-plots
 $(DEMO_BIN): tests/demo_plots.c $(LIB_OBJ) | $(DEPS_STAMP)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 check-html: $(DEMO_BIN) $(BIN)
+	@sh tools/install-deps.sh chromium
 	sh tools/check-html.sh $(DEMO_BIN) $(BIN)
 
 run: $(BIN)

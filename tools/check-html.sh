@@ -11,17 +11,17 @@
 # from the default view's. A page must show ink at all, and the canvas
 # must show speaker red and concept blue, which only the inline script
 # draws. (Whether the page reloads is not checked here: headless Chromium
-# takes no screenshot across a reload.) Skipped when Chromium is not
-# installed (install-deps.sh does not install it: apt-get install
-# chromium). As root Chromium needs --no-sandbox. CHECK_HTML_OUT=DIR keeps
+# takes no screenshot across a reload.) Fails when Chromium is missing:
+# make check-html installs it first (tools/install-deps.sh chromium). As
+# root Chromium needs --no-sandbox. CHECK_HTML_OUT=DIR keeps
 # the pages and the screenshots (demo.png, real.png) there.
 set -eu
 DEMO=$1
 HUEY=$2
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 if [ -z "$CHROME" ]; then
-    echo "check-html: SKIPPED (no chromium; apt-get install chromium to run it)"
-    exit 0
+    echo "check-html: FAILED (no chromium; sh tools/install-deps.sh chromium installs it)"
+    exit 1
 fi
 if [ -n "${CHECK_HTML_OUT:-}" ]; then
     OUT=$CHECK_HTML_OUT

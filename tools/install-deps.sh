@@ -1,10 +1,13 @@
 #!/bin/sh
-# install-deps.sh — make sure the Debian packages huey builds and tests with
-# are present. Idempotent. As root with a reachable package registry it
-# installs what is missing; otherwise it lists what is missing and stops.
+# install-deps.sh [PACKAGE...] — make sure the Debian packages huey builds
+# and tests with are present, or, given names, those packages (make
+# check-html asks for chromium this way). Idempotent. As root with a
+# reachable package registry it installs what is missing; otherwise it
+# lists what is missing and stops.
 set -eu
 
-PKGS="gcc g++ make pkg-config python3 libutf8proc-dev libpcre2-dev libssl-dev libjansson-dev libcunit1-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools python3-h5py libxml2-utils libopenblas-dev libscalapack-openmpi-dev clang libclang-rt-dev"
+BUILD_PKGS="gcc g++ make pkg-config python3 libutf8proc-dev libpcre2-dev libssl-dev libjansson-dev libcunit1-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools python3-h5py libxml2-utils libopenblas-dev libscalapack-openmpi-dev clang libclang-rt-dev"
+PKGS=${*:-$BUILD_PKGS}
 
 missing=""
 for p in $PKGS; do

@@ -375,6 +375,7 @@ int cmd_clusters(int argc, char **argv)
     }
     if (!path)
         die_usage("%s", clusters_usage);
+    require_output_path("--out", out, true);
 
     Loaded *l = offline_load(path);
     double *S;   /* (n, n) */

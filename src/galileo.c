@@ -1319,6 +1319,7 @@ int cmd_galileo(int argc, char **argv)
     }
     if ((!path && !generated) || (path && generated) || !method)
         die_usage("%s", galileo_usage);
+    require_output_path("--out", out, true);
     if (!strcmp(method, "assoc"))
         o.method = GAL_ASSOC;
     else if (!strcmp(method, "torgerson"))

@@ -1220,6 +1220,9 @@ static int cmd_run(int argc, char **argv)
         params_print(stdout, &r.p);
         exit(0);
     }
+    require_output_path("--json", json_path, false);
+    require_output_path("--checkpoint", r.ckpt_path, false);
+    require_output_path("--galileo", galileo_dir, true);
     if (r.follow_path && (batch || resume || ninputs))
         die_usage("--follow %s reads one input: no %s", r.follow_path,
                   batch ? "--batch" : resume ? "--resume (a followed stream is not resumed)" : "other INPUT files");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <x86intrin.h>
@@ -199,6 +200,59 @@ int make_dirs(const char *dir)
     }
     free(path);
     return rc;
+}
+
+/* The directory that holds `path` (a fresh string): "." for a bare name. */
+static char *parent_dir(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    while (n > 0 && path[n - 1] != '/')
+        n--;
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    return n ? xstrndup(path, n) : xstrdup(".");
+}
+
+const char *output_path_problem(const char *path, bool dir, char *buf, size_t len)
+{
+    struct stat st;
+    char *d;
+    if (dir) {
+        d = xstrdup(path);
+        /* up to the nearest part that exists */
+        while (stat(d, &st) != 0 && (errno == ENOENT || errno == ENOTDIR) && strcmp(d, ".") != 0 &&
+               strcmp(d, "/") != 0) {
+            char *up = parent_dir(d);
+            free(d);
+            d = up;
+        }
+    } else {
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(buf, len, "%s is a directory", path);
+            return buf;
+        }
+        d = parent_dir(path);
+    }
+    bool bad = true;
+    if (stat(d, &st) != 0)
+        snprintf(buf, len, errno == ENOENT ? "directory %s does not exist" : "%s: %s", d, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        snprintf(buf, len, "%s is not a directory", d);
+    else if (access(d, W_OK | X_OK) != 0)
+        snprintf(buf, len, "directory %s is not writable (%s)", d, strerror(errno));
+    else
+        bad = false;
+    free(d);
+    return bad ? buf : NULL;
+}
+
+void require_output_path(const char *option, const char *path, bool dir)
+{
+    char why[4200];
+    if (path && output_path_problem(path, dir, why, sizeof why))
+        die_usage("option %s %s: %s", option, path, why);
 }
 
 char *read_whole(FILE *f, size_t *len)

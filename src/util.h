@@ -56,6 +56,18 @@ void grow_array(void **p, size_t esz, size_t *cap, size_t need);
  * the path, or the path itself, is a file). */
 int make_dirs(const char *dir);
 
+/* Whether huey can write `path` when its run ends: for a file (dir false),
+ * its directory exists and is writable and the path is not a directory;
+ * for a directory that make_dirs will create (dir true), the nearest part
+ * that exists is a writable directory. NULL when it can, else the reason,
+ * written to buf ("directory /x does not exist"). Checked before learning,
+ * so that a mistyped output path costs no run. */
+const char *output_path_problem(const char *path, bool dir, char *buf, size_t len);
+
+/* Stops with a usage error ("option --json out/x.json: directory out does
+ * not exist") when output_path_problem finds one; nothing for path NULL. */
+void require_output_path(const char *option, const char *path, bool dir);
+
 /* The rest of an open file, NUL-terminated (the NUL not counted in *len);
  * NULL on a read error, with errno as the read left it. */
 char *read_whole(FILE *f, size_t *len);

@@ -79,6 +79,15 @@ expect 2 "connection_probability.*'1.5'" "probability out of range" -- run --con
 expect 2 "bad.conf:2" "malformed config names file:line" -- run --config "$OUT/bad.conf" "$OUT/ok.txt"
 expect 2 "unknown.conf:1.*no_such_key" "unknown config key" -- run --config "$OUT/unknown.conf" "$OUT/ok.txt"
 expect 2 "no input files" "no inputs" -- run --window-size 3
+# output paths are checked before learning: nothing else is written
+expect 2 "option --json $OUT/nodir/x.json: directory $OUT/nodir does not exist" "--json in a missing directory" \
+    -- run "$OUT/ok.txt" --checkpoint "$OUT/early.h5" --json "$OUT/nodir/x.json"
+if [ -e "$OUT/early.h5" ]; then fail "--json in a missing directory: the checkpoint was written before the check"; fi
+expect 2 "option --checkpoint $OUT/ok.txt/c.h5: $OUT/ok.txt is not a directory" "--checkpoint under a file" \
+    -- run "$OUT/ok.txt" --checkpoint "$OUT/ok.txt/c.h5"
+expect 2 "option --json $OUT: $OUT is a directory" "--json names a directory" -- run "$OUT/ok.txt" --json "$OUT"
+expect 2 "option --galileo $OUT/ok.txt/g: $OUT/ok.txt is not a directory" "--galileo under a file" \
+    -- run "$OUT/ok.txt" --galileo "$OUT/ok.txt/g"
 expect 2 "unknown command" "unknown command" -- frob
 
 # empty file: a warning, an empty network, exit 0

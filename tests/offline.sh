@@ -488,6 +488,10 @@ err "two words for fellows" 2 "takes 1 word" -- query "$C" fellows garden tomato
 err "no word for associations" 2 "at least 1 word" -- query "$C" associations
 err "export: unknown format" 2 "expected json, csv or reference-json" -- export "$C" --format yaml
 err "report: unknown option" 2 "unknown option" -- report "$C" --top 3
+err "galileo: --out under a file" 2 "option --out $OUT/conv.txt/s: $OUT/conv.txt is not a directory" \
+    -- galileo "$C" --method torgerson --out "$OUT/conv.txt/s"
+err "clusters: --out under a file" 2 "option --out $OUT/conv.txt/c: $OUT/conv.txt is not a directory" \
+    -- clusters "$C" --out "$OUT/conv.txt/c"
 learn "$OUT/conv.txt" --no-conversation-mode --checkpoint "$OUT/plain.h5"
 err "speakers with one speaker" 1 "compares speakers" -- query "$OUT/plain.h5" speakers
 

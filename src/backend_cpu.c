@@ -40,6 +40,7 @@
  * keep the count per slot and the stale pairs in a small hash set.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -336,8 +337,9 @@ static void *cpu_create(const Params *p, int nranks)
     const char *want512 = getenv("HUEY_CPU_AVX512");
     if (want512 && strcmp(want512, "0") == 0)
         s->avx512 = false;
+    static pthread_once_t tables_once = PTHREAD_ONCE_INIT;   /* every backend reads the same tables */
     if (s->avx2)
-        avx2_tables_init();
+        pthread_once(&tables_once, avx2_tables_init);
 #endif
     return s;
 }

@@ -192,10 +192,8 @@ static void publish(const Ckpt *c)
     sync_path(c->tmp, false);
     if (rename(c->tmp, c->path) != 0)
         die("checkpoint: cannot rename %s to %s: %s", c->tmp, c->path, strerror(errno));
-    char *dir = xstrdup(c->path), *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    sync_path(slash ? dir : ".", true);
+    char *dir = parent_dir(c->path);
+    sync_path(dir, true);
     free(dir);
 }
 

@@ -202,8 +202,7 @@ int make_dirs(const char *dir)
     return rc;
 }
 
-/* The directory that holds `path` (a fresh string): "." for a bare name. */
-static char *parent_dir(const char *path)
+char *parent_dir(const char *path)
 {
     size_t n = strlen(path);
     while (n > 1 && path[n - 1] == '/')

@@ -56,6 +56,10 @@ void grow_array(void **p, size_t esz, size_t *cap, size_t need);
  * the path, or the path itself, is a file). */
 int make_dirs(const char *dir);
 
+/* The directory that holds `path`, a fresh string: "." for a bare name,
+ * "/" for one in the root. */
+char *parent_dir(const char *path);
+
 /* Whether huey can write `path` when its run ends: for a file (dir false),
  * its directory exists and is writable and the path is not a directory;
  * for a directory that make_dirs will create (dir true), the nearest part

@@ -1,6 +1,7 @@
 /*
  * test_util.c — make_dirs, the mkdir -p behind every output folder option
- * (--galileo, --live, huey galileo/clusters --out); read_whole and
+ * (--galileo, --live, huey galileo/clusters --out); parent_dir and
+ * output_path_problem, the check of output paths before a run; read_whole and
  * read_path, behind config, kill and JSON files; the phase clock (clock_ticks, ticks_seconds)
  * behind the JSON's per-phase seconds.
  */
@@ -85,6 +86,63 @@ static void test_make_dirs_refuses_a_file_in_the_path(void)
     rmdir(base);
 }
 
+static void check_parent(const char *path, const char *want)
+{
+    char *d = parent_dir(path);
+    CU_ASSERT_STRING_EQUAL(d, want);
+    free(d);
+}
+
+static void test_parent_dir(void)
+{
+    check_parent("out.json", ".");
+    check_parent("a/out.json", "a");
+    check_parent("a//out.json", "a");
+    check_parent("/a/b/out.h5", "/a/b");
+    check_parent("/out.h5", "/");
+    check_parent("a/b/", "a");   /* a directory's own parent */
+}
+
+/* A file's directory must exist and be a directory; a directory to be
+ * made must have a directory as its nearest existing part; a file may not
+ * be a directory itself. The reason names the part that is wrong. */
+static void test_output_path_problem(void)
+{
+    char base[] = "/tmp/huey-util-XXXXXX", path[512], why[600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+    snprintf(path, sizeof path, "%s/out.json", base);
+    CU_ASSERT_PTR_NULL(output_path_problem(path, false, why, sizeof why));
+    CU_ASSERT_PTR_NULL(output_path_problem(base, true, why, sizeof why));   /* exists */
+    snprintf(path, sizeof path, "%s/new/deeper", base);
+    CU_ASSERT_PTR_NULL(output_path_problem(path, true, why, sizeof why));   /* made later */
+    CU_ASSERT(!is_dir(path));                                               /* not now */
+
+    char want[600];
+    snprintf(path, sizeof path, "%s/missing/out.json", base);
+    snprintf(want, sizeof want, "directory %s/missing does not exist", base);
+    CU_ASSERT_PTR_EQUAL(output_path_problem(path, false, why, sizeof why), why);
+    CU_ASSERT_STRING_EQUAL(why, want);
+
+    snprintf(want, sizeof want, "%s is a directory", base);
+    CU_ASSERT_PTR_EQUAL(output_path_problem(base, false, why, sizeof why), why);
+    CU_ASSERT_STRING_EQUAL(why, want);
+
+    char file[64];
+    snprintf(file, sizeof file, "%s/file", base);
+    FILE *f = fopen(file, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fclose(f);
+    snprintf(want, sizeof want, "%s is not a directory", file);
+    snprintf(path, sizeof path, "%s/out.json", file);
+    CU_ASSERT_PTR_EQUAL(output_path_problem(path, false, why, sizeof why), why);
+    CU_ASSERT_STRING_EQUAL(why, want);
+    snprintf(path, sizeof path, "%s/a/b", file);
+    CU_ASSERT_PTR_EQUAL(output_path_problem(path, true, why, sizeof why), why);
+    CU_ASSERT_STRING_EQUAL(why, want);
+    unlink(file);
+    rmdir(base);
+}
+
 static void test_read_whole_keeps_every_byte(void)
 {
     FILE *f = tmpfile();
@@ -141,6 +199,8 @@ void register_util(void)
     CU_pSuite s = CU_add_suite("util", NULL, NULL);
     CU_add_test(s, "make_dirs creates missing parents, accepts what exists", test_make_dirs_creates_parents_and_accepts_existing);
     CU_add_test(s, "make_dirs refuses a file in the path", test_make_dirs_refuses_a_file_in_the_path);
+    CU_add_test(s, "parent_dir: the directory of a path", test_parent_dir);
+    CU_add_test(s, "output_path_problem: the reason a path cannot be written", test_output_path_problem);
     CU_add_test(s, "read_whole: the whole rest of a file, NUL-terminated", test_read_whole_keeps_every_byte);
     CU_add_test(s, "read_path: a file's bytes, or NULL with errno", test_read_path_reads_a_file_or_says_why_not);
     CU_add_test(s, "phase clock: a sleep takes as long as by the monotonic clock", test_phase_clock_counts_seconds);

@@ -102,6 +102,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_OBJ := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.o,$(UNIT_SRC)) $(BUILD)/tests/unit_main.o
 UNIT_BIN := $(BUILD)/unit-tests
 CMP_BIN  := $(BUILD)/json-compare
+FLOOR_BIN := $(BUILD)/bench-floor
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
@@ -159,13 +160,17 @@ $(CMP_BIN): tests/json_compare.c $(BUILD)/util.o | $(DEPS_STAMP)
 unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
-e2e: $(BIN) $(CMP_BIN)
+e2e: $(BIN) $(CMP_BIN) $(FLOOR_BIN)
 	sh tests/json_compare_selftest.sh $(CMP_BIN)
-	HUEY=$(BIN) CMP=$(CMP_BIN) sh tests/e2e.sh
+	HUEY=$(BIN) CMP=$(CMP_BIN) FLOOR=$(FLOOR_BIN) sh tests/e2e.sh
 
 GEN_BIN  := $(BUILD)/gencorpus
 $(GEN_BIN): tools/gencorpus.c | $(DEPS_STAMP)
 	$(CC) -std=c11 -O2 -Wall -Wextra -o $@ $< -lm
+
+# The floor under the step's row work (make bench, section 9); e2e runs it once.
+$(FLOOR_BIN): tools/bench_floor.c | $(DEPS_STAMP)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Wshadow -ffp-contract=off -o $@ $<
 
 # One network over P ranks equals one rank (QUICK subset under sanitizers).
 mpi: $(BIN) $(GEN_BIN)
@@ -291,8 +296,8 @@ run: $(BIN)
 	@mkdir -p out
 	$(BIN) run tests/data/example_conversation.txt --json out/example.json
 
-bench: $(BIN)
-	HUEY=$(BIN) sh tools/bench.sh
+bench: $(BIN) $(FLOOR_BIN)
+	HUEY=$(BIN) FLOOR=$(FLOOR_BIN) sh tools/bench.sh
 
 clean:
 	rm -rf build bin out

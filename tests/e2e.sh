@@ -171,4 +171,20 @@ for k in $(grep -v '^#' configs/reference.conf | grep ' = ' | cut -d' ' -f1); do
 done
 if [ -z "$missing" ]; then pass "README lists every option"; else fail "README misses:$missing"; fi
 
+# make bench's floor tool (tools/bench_floor.c): holds the rows it is asked
+# for, and refuses counts it cannot hold (more rows than copies)
+if [ -n "${FLOOR:-}" ]; then
+    if "$FLOOR" 64 4 10 10 >"$OUT/floor" 2>&1 && grep -q "copies_held 64 rows 4 len 16 neurons 10 kernel" "$OUT/floor"; then
+        pass "bench-floor: 64 copies in 4 rows of 16"
+    else
+        fail "bench-floor 64 4 10 10:"; sed 's/^/     /' "$OUT/floor"
+    fi
+    "$FLOOR" 4 8 10 >/dev/null 2>"$OUT/floor"
+    if [ $? -eq 2 ] && grep -q "ROWS <= COPIES" "$OUT/floor"; then
+        pass "bench-floor: more rows than copies refused (exit 2)"
+    else
+        fail "bench-floor 4 8 10 was not refused"
+    fi
+fi
+
 finish e2e

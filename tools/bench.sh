@@ -64,8 +64,13 @@
 #    0.05 s (the floor: reading, learning, the snapshot and the writer).
 #    pause = the learning thread's wait per snapshot (wall, and its own CPU
 #    time), writer = the writer thread's time per snapshot (huey's line).
+# 9. The floor under the step: huey at max_neurons 500 on TrumpInterview
+#    and at 1e5 on the real corpus, next to tools/bench_floor.c
+#    (build/bench-floor), which does only the step's row work for the same
+#    connection copies and rows, laid out ideally; the ratio says how far
+#    huey's step is from it.
 #
-# Sections 1-3 (one process each) run on the core whose speed probe (a
+# Sections 1-3 and 9 (one process each) run on the core whose speed probe (a
 # fixed awk loop) was fastest, via taskset: a VM's cores can differ by
 # tens of per cent. The probe runs again at the end; a change of more than
 # 10 % is flagged.
@@ -95,7 +100,7 @@
 # Knobs (environment): BENCH_CELL_SECONDS (run B's budget, default 45),
 # BENCH_REPS (section 1 repeats, default 5), BENCH_MIN_SECONDS (section 1
 # target run length, default 1), BENCH_SECTIONS (which sections to run,
-# default "1 2 3 4 5 6 7 8"), HUEY_REFERENCE, BENCH_REF_CAPS,
+# default "1 2 3 4 5 6 7 8 9"), HUEY_REFERENCE, BENCH_REF_CAPS,
 # BENCH_REF_SECONDS (section 1's reference runs), BENCH_LIVE_SECONDS
 # (section 8's run length at 10 utterances/s; a quarter of it at 1 000/s).
 # shellcheck disable=SC1090,SC2046,SC2086,SC2154 # NAME_* set by hrun; splitting intended
@@ -106,7 +111,7 @@ LAUNCH=""    # an mpirun command line in section 4
 CELL_SECONDS=${BENCH_CELL_SECONDS:-45}
 REPS=${BENCH_REPS:-5}
 MIN_SECONDS=${BENCH_MIN_SECONDS:-1}
-SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8}
+SECTIONS=${BENCH_SECTIONS:-1 2 3 4 5 6 7 8 9}
 LIVE_SECONDS=${BENCH_LIVE_SECONDS:-20}
 SHARED=../shared
 TRUMP=$SHARED/data/TrumpInterview.txt
@@ -255,7 +260,7 @@ if [ -n "$pin_cpu" ]; then
     PIN="taskset -c $pin_cpu"
     probe_start=$(awk -v c="$pin_cpu" '$1 == c { print $2 }' "$TMP/cpus")
     echo "# speed probe (a fixed awk loop; less is faster):$(awk '!/fastest/ { printf " cpu%s %s s", $1, $2 }' "$TMP/cpus");" \
-        "sections 1-3 run on cpu$pin_cpu"
+        "sections 1-3 and 9 run on cpu$pin_cpu"
 fi
 echo "# huey is single-threaded; other processes on the machine disturb the numbers."
 echo "#"
@@ -767,6 +772,48 @@ PY
     done
     echo "#"
 fi
+# ---- 9. the floor under the step ----------------------------------------------
+if section 9; then
+    FLOOR=${FLOOR:-build/bench-floor}
+    ONE=$PIN
+    [ -x "$FLOOR" ] || fail "missing $FLOOR (make build/bench-floor)"
+    echo "# 9. The floor under the step: tools/bench_floor.c does only the step's row work (decay"
+    echo "#    every connection copy, keep each row's least weight for the prune test, the two sums"
+    echo "#    of each row) on rows of equal length back to back in memory, for the copies"
+    echo "#    (2 x connections) and rows (the work list) of huey's run B at its end, partners"
+    echo "#    random among the rows (ids spread over the cap); the least of 5 timings. huey's step_us is over the"
+    echo "#    windows between run A and run B (after the first copy or the fill); it also holds"
+    echo "#    sigma, the window rows' Hebbian copies, deletions, and rows where the allocator put"
+    echo "#    them. ratio = step_us / floor_us."
+    echo "#    case                           copies   rows   step_us  floor_us  ratio"
+    # floor_row LABEL NEURONS: huey's runs A and B are done (hrun A and B)
+    floor_row() {
+        lbl=$1 neurons=$2
+        wl=$(sed -n 's/.*"work_list": *\([0-9]*\).*/\1/p' "$TMP/B.json" | head -1)
+        [ -n "$wl" ] || fail "no timing.work_list in huey's JSON"
+        copies=$((2 * B_conns))
+        set -- $($PIN "$FLOOR" "$copies" "$wl" "$neurons")
+        [ "$1" = floor_ns_per_window ] || fail "bench-floor printed '$*'"
+        step=$(calc "%.3f" "1e6 * ($B_ts - $A_ts) / ($B_windows - $A_windows)")
+        printf '     %-30s %7d %6d %9s %9s %6s\n' "$lbl" "$copies" "$wl" "$step" "$(calc "%.3f" "$2 / 1e3")" \
+            "$(calc "%.2f" "$step * 1e3 / $2")"
+    }
+    set --
+    while [ $# -lt 40 ]; do set -- "$@" "$TRUMP"; done
+    hrun B --max-neurons 500 --progress-interval 0 "$@"
+    shift 20
+    hrun A --max-neurons 500 --progress-interval 0 "$@"
+    floor_row "TrumpInterview, 500 (x20..x40)" 500
+    if [ -f "$CORPUS/.complete" ]; then
+        hrun A --max-neurons 100000 --no-conversation-mode --max-windows 1500000 --progress-interval 0 "$CORPUS"/*.txt
+        hrun B --max-neurons 100000 --no-conversation-mode --max-windows 2500000 --progress-interval 0 "$CORPUS"/*.txt
+        floor_row "corpus, 10^5 (1.5 M..2.5 M)" 100000
+    else
+        echo "#    corpus at 10^5: SKIPPED (build/corpus is built by section 2)"
+    fi
+    echo "#"
+fi
+
 echo "# load average at end: $(loadavg)"
 probe_end=""
 [ -z "$pin_cpu" ] || probe_end=$(probe "$pin_cpu")

@@ -154,11 +154,10 @@ static Ckpt *create_file(const char *path, const char *file, bool parallel, cons
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
     c->file = H5Fcreate(file, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
-    if (c->file < 0) {
-        /* through MPI-IO errno is not the create's: say no more than HDF5 does */
-        die("%s %s: cannot create%s%s%s", what, file, parallel ? "" : " (", parallel ? "" : strerror(errno),
-            parallel ? " (MPI-IO)" : ")");
-    }
+    if (c->file < 0 && parallel)   /* through MPI-IO errno is not the create's */
+        die("%s %s: cannot create (MPI-IO)", what, file);
+    if (c->file < 0)
+        die("%s %s: cannot create (%s)", what, file, strerror(errno));
     c->group = H5Gopen2(c->file, "/", H5P_DEFAULT);
     return c;
 }

@@ -235,8 +235,10 @@ const char *output_path_problem(const char *path, bool dir, char *buf, size_t le
         d = parent_dir(path);
     }
     bool bad = true;
-    if (stat(d, &st) != 0)
-        snprintf(buf, len, errno == ENOENT ? "directory %s does not exist" : "%s: %s", d, strerror(errno));
+    if (stat(d, &st) != 0 && errno == ENOENT)
+        snprintf(buf, len, "directory %s does not exist", d);
+    else if (stat(d, &st) != 0)
+        snprintf(buf, len, "%s: %s", d, strerror(errno));
     else if (!S_ISDIR(st.st_mode))
         snprintf(buf, len, "%s is not a directory", d);
     else if (access(d, W_OK | X_OK) != 0)

@@ -103,42 +103,48 @@ static void test_parent_dir(void)
     check_parent("a/b/", "a");   /* a directory's own parent */
 }
 
+/* output_path_problem(path, dir) gives the reason want, or NULL for want NULL */
+static void check_problem(const char *path, bool dir, const char *want)
+{
+    char why[600];
+    const char *got = output_path_problem(path, dir, why, sizeof why);
+    if (!want) {
+        CU_ASSERT_PTR_NULL(got);
+        return;
+    }
+    CU_ASSERT_PTR_EQUAL_FATAL(got, why);
+    CU_ASSERT_STRING_EQUAL(why, want);
+}
+
 /* A file's directory must exist and be a directory; a directory to be
  * made must have a directory as its nearest existing part; a file may not
  * be a directory itself. The reason names the part that is wrong. */
 static void test_output_path_problem(void)
 {
-    char base[] = "/tmp/huey-util-XXXXXX", path[512], why[600];
+    char base[] = "/tmp/huey-util-XXXXXX", path[512], want[600], file[64];
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
     snprintf(path, sizeof path, "%s/out.json", base);
-    CU_ASSERT_PTR_NULL(output_path_problem(path, false, why, sizeof why));
-    CU_ASSERT_PTR_NULL(output_path_problem(base, true, why, sizeof why));   /* exists */
+    check_problem(path, false, NULL);
+    check_problem(base, true, NULL);   /* exists */
     snprintf(path, sizeof path, "%s/new/deeper", base);
-    CU_ASSERT_PTR_NULL(output_path_problem(path, true, why, sizeof why));   /* made later */
-    CU_ASSERT(!is_dir(path));                                               /* not now */
+    check_problem(path, true, NULL);   /* made later, */
+    CU_ASSERT(!is_dir(path));          /* not now */
 
-    char want[600];
     snprintf(path, sizeof path, "%s/missing/out.json", base);
     snprintf(want, sizeof want, "directory %s/missing does not exist", base);
-    CU_ASSERT_PTR_EQUAL(output_path_problem(path, false, why, sizeof why), why);
-    CU_ASSERT_STRING_EQUAL(why, want);
-
+    check_problem(path, false, want);
     snprintf(want, sizeof want, "%s is a directory", base);
-    CU_ASSERT_PTR_EQUAL(output_path_problem(base, false, why, sizeof why), why);
-    CU_ASSERT_STRING_EQUAL(why, want);
+    check_problem(base, false, want);
 
-    char file[64];
     snprintf(file, sizeof file, "%s/file", base);
     FILE *f = fopen(file, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fclose(f);
     snprintf(want, sizeof want, "%s is not a directory", file);
     snprintf(path, sizeof path, "%s/out.json", file);
-    CU_ASSERT_PTR_EQUAL(output_path_problem(path, false, why, sizeof why), why);
-    CU_ASSERT_STRING_EQUAL(why, want);
+    check_problem(path, false, want);
     snprintf(path, sizeof path, "%s/a/b", file);
-    CU_ASSERT_PTR_EQUAL(output_path_problem(path, true, why, sizeof why), why);
-    CU_ASSERT_STRING_EQUAL(why, want);
+    check_problem(path, true, want);
     unlink(file);
     rmdir(base);
 }

@@ -235,10 +235,11 @@ const char *output_path_problem(const char *path, bool dir, char *buf, size_t le
         d = parent_dir(path);
     }
     bool bad = true;
-    if (stat(d, &st) != 0 && errno == ENOENT)
+    int err = stat(d, &st) != 0 ? errno : 0;
+    if (err == ENOENT)
         snprintf(buf, len, "directory %s does not exist", d);
-    else if (stat(d, &st) != 0)
-        snprintf(buf, len, "%s: %s", d, strerror(errno));
+    else if (err)
+        snprintf(buf, len, "%s: %s", d, strerror(err));
     else if (!S_ISDIR(st.st_mode))
         snprintf(buf, len, "%s is not a directory", d);
     else if (access(d, W_OK | X_OK) != 0)

@@ -781,10 +781,10 @@ if section 9; then
     echo "#    every connection copy, keep each row's least weight for the prune test, the two sums"
     echo "#    of each row) on rows of equal length back to back in memory, for the copies"
     echo "#    (2 x connections) and rows (the work list) of huey's run B at its end, partners"
-    echo "#    random among the rows (ids spread over the cap); the least of 5 timings. huey's step_us is over the"
-    echo "#    windows between run A and run B (after the first copy or the fill); it also holds"
-    echo "#    sigma, the window rows' Hebbian copies, deletions, and rows where the allocator put"
-    echo "#    them. ratio = step_us / floor_us."
+    echo "#    random among the rows (ids spread over the cap); the least of 5 timings. huey's"
+    echo "#    step_us is over the windows between run A and run B (after the first copy or the"
+    echo "#    fill); it also holds sigma, the window rows' Hebbian copies, deletions, and rows"
+    echo "#    where the allocator put them. ratio = step_us / floor_us."
     echo "#    case                           copies   rows   step_us  floor_us  ratio"
     # floor_row LABEL NEURONS: huey's runs A and B are done (hrun A and B)
     floor_row() {

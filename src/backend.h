@@ -22,7 +22,7 @@
 
 #include "params.h"
 
-enum { MAX_WINDOW = 1024 + 1 };   /* window_size + speaker, upper bound for tables */
+enum { MAX_WINDOW = WINDOW_SIZE_MAX + 1 };   /* window_size + speaker, upper bound for tables */
 
 /* A pair of window members (di -> dj) as one int32 (hebbian_pairs):
  * MAX_WINDOW < 2^15. */

@@ -34,7 +34,7 @@ typedef struct Opt {
 static const Opt opts[] = {
     { "max_neurons", T_INT, OFF(max_neurons), 0, "500", 1, 1e15,
       "neuron cap; once the id counter reaches it, every new word evicts the least important neuron" },
-    { "window_size", T_INT, OFF(window_size), 0, "10", 1, 1000000,
+    { "window_size", T_INT, OFF(window_size), 0, "10", 1, WINDOW_SIZE_MAX,
       "tokens per sliding window (the speaker neuron is added in front)" },
     { "learning_rate", T_DOUBLE, OFF(learning_rate), 0, "0.15", -INF, INF,
       "the reference's learning_rate argument: stored, never used (§8)" },
@@ -187,7 +187,9 @@ static void set_opt(Params *p, const Opt *o, const char *value, const char *wher
         long long v = strtoll(value, &end, 10);
         if (!*value || *end || errno || (double)v < o->lo || (double)v > o->hi) {
             char expect[96];
-            if (o->lo >= 1)
+            if (o->hi < 1e15)
+                snprintf(expect, sizeof expect, "an integer from %.0f to %.0f", o->lo, o->hi);
+            else if (o->lo >= 1)
                 snprintf(expect, sizeof expect, "an integer >= %.0f", o->lo);
             else
                 snprintf(expect, sizeof expect, "an integer >= 0");

@@ -23,7 +23,7 @@ typedef enum { BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA } BackendChoice;
 typedef struct Params {
     /* learning (§5–§11) */
     int64_t max_neurons;
-    int64_t window_size;
+    int64_t window_size;             /* 1 .. WINDOW_SIZE_MAX */
     double learning_rate;            /* passed to the reference, never read */
     double hebbian_constant;         /* the effective rate η */
     bool conversation_mode;
@@ -67,6 +67,10 @@ typedef struct Params {
     double utterance_idle;           /* --follow: idle seconds that complete what is held; 0 = never */
     double follow_interval;          /* --follow: seconds between looks at a file that has not grown */
 } Params;
+
+/* The largest window_size: the per-window tables (backend.h MAX_WINDOW)
+ * are sized for it, and the pair codes need it below 2^15. */
+enum { WINDOW_SIZE_MAX = 1024 };
 
 void params_default(Params *p);
 /* Set KEY to VALUE; `where` names the source for errors ("--window-size"

@@ -75,6 +75,18 @@ expect 2 "unknown option '--frobnicate'" "unknown option" -- run --frobnicate 1 
 expect 2 "window_size.*'0'" "--window-size 0" -- run --window-size 0 "$OUT/ok.txt"
 expect 2 "window_size.*'-3'" "--window-size -3" -- run --window-size -3 "$OUT/ok.txt"
 expect 2 "window_size.*'abc'" "--window-size abc" -- run --window-size abc "$OUT/ok.txt"
+# the per-window tables hold 1024 tokens and the speaker: 1025 is refused
+# (it used to run, writing past them), 1024 learns a window of 1025 neurons
+expect 2 "window_size: expected an integer from 1 to 1024, got '1025'" "--window-size 1025" -- \
+    run --window-size 1025 "$OUT/ok.txt"
+awk 'BEGIN { for (i = 0; i < 1034; i++) printf "w%d ", i; printf "\n" }' > "$OUT/wide.txt"
+if "$HUEY" run "$OUT/wide.txt" --no-conversation-mode --window-size 1024 --max-neurons 2000 \
+       --progress-interval 0 --json "$OUT/wide.json" 2>"$OUT/stderr" &&
+   grep -q '"windows": 11,' "$OUT/wide.json" && grep -q '"living_neurons": 1035,' "$OUT/wide.json"; then
+    pass "--window-size 1024: 11 windows of 1025 neurons"
+else
+    fail "--window-size 1024"; sed 's/^/     /' "$OUT/stderr" | head -5
+fi
 expect 2 "connection_probability.*'1.5'" "probability out of range" -- run --connection-probability 1.5 "$OUT/ok.txt"
 expect 2 "bad.conf:2" "malformed config names file:line" -- run --config "$OUT/bad.conf" "$OUT/ok.txt"
 expect 2 "unknown.conf:1.*no_such_key" "unknown config key" -- run --config "$OUT/unknown.conf" "$OUT/ok.txt"

@@ -35,7 +35,7 @@ static const Opt opts[] = {
     { "max_neurons", T_INT, OFF(max_neurons), 0, "500", 1, 1e15,
       "neuron cap; once the id counter reaches it, every new word evicts the least important neuron" },
     { "window_size", T_INT, OFF(window_size), 0, "10", 1, WINDOW_SIZE_MAX,
-      "tokens per sliding window (the speaker neuron is added in front)" },
+      "tokens per sliding window, 1 to 1024 (the speaker neuron is added in front)" },
     { "learning_rate", T_DOUBLE, OFF(learning_rate), 0, "0.15", -INF, INF,
       "the reference's learning_rate argument: stored, never used (§8)" },
     { "hebbian_constant", T_DOUBLE, OFF(hebbian_constant), 0, "0.1", 0, INF,

@@ -86,7 +86,7 @@ static Space *space_new(const GalileoOpts *opt)
 
 static void space_alloc(Space *s, size_t n)
 {
-    s->n = n;
+    s->n = s->n_selected = n;
     s->labels = xcalloc(n + 1, sizeof *s->labels);
     s->ids = xcalloc(n + 1, sizeof *s->ids);
     s->mass = xcalloc(n + 1, sizeof *s->mass);
@@ -597,6 +597,7 @@ static void select_torgerson(Space *s, const Net *net, const NetOutputs *o, cons
     }
     qsort(cand, nc, sizeof *cand, cmp_cand);
     size_t n = nc < opt->num_concepts ? nc : opt->num_concepts;
+    s->n_selected = n;
     bool any_mass = false;
     for (size_t i = 0; i < n; i++)
         any_mass |= cand[i].mass > 0;
@@ -1345,7 +1346,7 @@ int cmd_galileo(int argc, char **argv)
     if (!s->error && s->n < GAL_DIMS)
         s->error = "fewer than 3 concepts: no 3-D space";
     if (s->error)
-        die("%s: %s (%zu concept%s)", path, s->error, s->n, s->n == 1 ? "" : "s");
+        die("%s: %s (%zu concept%s selected)", path, s->error, s->n_selected, s->n_selected == 1 ? "" : "s");
     if (comm_rank() == 0) {
         if (out) {
             space_write_dir(s, out);

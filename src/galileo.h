@@ -70,6 +70,7 @@ typedef struct Space {
     size_t num_concepts;     /* the options it was made with */
     double min_mass;
     const char *error;       /* non-NULL: no space (fewer than 3 concepts, no mass); static text */
+    size_t n_selected;       /* the concepts selected, also when error says why there is no space */
 
     size_t n;                /* concepts = matrix order */
     char **labels;           /* (n) */

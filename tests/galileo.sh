@@ -139,6 +139,8 @@ if [ -f "$T" ]; then
     else
         fail "--min-mass 1e9"; cat "$OUT/err"
     fi
+    expect 1 "fewer than 3 concepts: no 3-D space (2 concepts selected)" "--concepts 2: the count selected" -- \
+        galileo "$T" --method torgerson --concepts 2
 fi
 
 # the pictures of every space written above (run --galileo and huey galileo
@@ -197,7 +199,7 @@ if [ -f "$S" ]; then
 fi
 B=$OUT/blue.default.dump.h5
 if [ -f "$B" ]; then
-    expect 1 "fewer than 3 concepts" "assoc with 2 concepts" -- galileo "$B" --method assoc
+    expect 1 "fewer than 3 concepts: no 3-D space (2 concepts selected)" "assoc with 2 concepts" -- galileo "$B" --method assoc
 fi
 expect 2 "method" "no --method" -- galileo "$T"
 expect 2 "expected assoc or torgerson" "--method pca" -- galileo "$T" --method pca

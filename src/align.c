@@ -498,6 +498,8 @@ int cmd_align(int argc, char **argv)
     if (selection && !A.checkpoint && !B.checkpoint)
         warn("--concepts, --min-mass and --profile apply to checkpoints only; %s and %s are space files", A.path,
              B.path);
+    if (object && A.checkpoint && B.checkpoint)
+        warn("--object applies to space files only; %s and %s are checkpoints", A.path, B.path);
     if (A.p != B.p || A.q != B.q)
         die("the spaces have different blocks: %s has %zu real and %zu imaginary dimensions, %s has %zu and %zu",
             A.path, A.p, A.q, B.path, B.p, B.q);
@@ -507,8 +509,11 @@ int cmd_align(int argc, char **argv)
     for (const char *s = free_list; s && *s;) {
         const char *e = strchr(s, ',');
         size_t l = e ? (size_t)(e - s) : strlen(s);
-        if (l)
+        if (l) {
             strmap_put(&freeset, s, l, 1);
+            if (strmap_get(&A.index, s, l) < 0 || strmap_get(&B.index, s, l) < 0)
+                warn("--free %.*s: not a label of both %s and %s; nothing to free", (int)l, s, A.path, B.path);
+        }
         s += l + (e != NULL);
     }
 

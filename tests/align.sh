@@ -97,6 +97,12 @@ check "mirror image: a real residual, so a positive signed pseudo-norm" \
 "$HUEY" align "$OUT/a.json" "$OUT/b.json" --free d >"$OUT/free" 2>"$OUT/e"
 check "--free d: fitted on 4, d still reported" sh -c \
     'grep -q "^# matched 5 labels, fitted on 4 (1 free)" "$1" && grep -q " free  *d$" "$1"' sh "$OUT/free"
+check "--free d: no warning" sh -c '! grep -q . "$1"' sh "$OUT/e"
+"$HUEY" align "$OUT/a.json" "$OUT/b.json" --free d,zz,g >"$OUT/free" 2>"$OUT/e"
+check "--free d,zz,g: zz (in neither) and g (in A only) warned of, d freed" sh -c \
+    'grep -q "^# matched 5 labels, fitted on 4 (1 free)" "$1" && test "$(grep -c "nothing to free" "$2")" -eq 2 &&
+     grep -q -- "--free zz: not a label of both" "$2" && grep -q -- "--free g: not a label of both" "$2"' \
+    sh "$OUT/free" "$OUT/e"
 "$HUEY" align "$OUT/a.json" "$OUT/b.json" --json >"$OUT/j" 2>"$OUT/e"
 check "--json: matched, rms, rotations, concepts" sh -c \
     'grep -q "\"matched\": 5" "$1" && grep -q "\"rms_euclidean\":" "$1" && grep -q "\"rotation_imaginary\": \[\[1.0\]\]" "$1" &&
@@ -138,6 +144,9 @@ check "--conversation ex.txt: a batch file's network aligned with the single run
 "$HUEY" align "$OUT/a.json" "$OUT/b.json" --concepts 10 >/dev/null 2>"$OUT/e"
 check "--concepts with two space files: a warning, still aligned" sh -c \
     'test "$1" -eq 0 && grep -q "apply to checkpoints only" "$2"' sh $? "$OUT/e"
+"$HUEY" align "$OUT/c.h5" "$OUT/c.h5" --object web_torgerson_galileo >/dev/null 2>"$OUT/e"
+check "--object with two checkpoints: a warning, still aligned" sh -c \
+    'test "$1" -eq 0 && grep -q "object applies to space files only" "$2"' sh $? "$OUT/e"
 printf 'A: hello there\nB: hi\n' >"$OUT/tiny.txt"
 "$HUEY" run "$OUT/tiny.txt" --progress-interval 0 --checkpoint "$OUT/tiny.h5" 2>/dev/null
 check "a checkpoint without a space: its reason, exit 1" fails 1 "tiny.h5: fewer than 3 concepts" \

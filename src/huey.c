@@ -891,6 +891,25 @@ static size_t join_batch(const char *out, const char *failed, size_t failed_len)
     return held;
 }
 
+/* A rerun of a batch learns what is left with the settings of what is
+ * held (one file, one set of model settings): the conversation `name` of
+ * `path` must have been learnt with p's. Only OUT.h5 is asked: it is
+ * whole (written aside and renamed), where a part file left by kill -9
+ * may list a conversation whose settings never reached the disk. */
+static void check_batch_settings(const Params *p, const char *path, const char *name, const char *out)
+{
+    Ckpt *c = ckpt_open_conversation(path, name);
+    Params q;
+    params_default(&q);
+    offline_read_params(c, &q, path);
+    ckpt_close(c);
+    char held[4200], now[4200];
+    const char *key = params_model_difference(&q, p, held, now, sizeof held);
+    if (key)
+        die_usage("--checkpoint %s: its conversations were learnt with %s = %s, this run has %s = %s "
+                  "(give the same settings, or another --checkpoint)", out, key, held, key, now);
+}
+
 /* `huey run --batch LIST|DIR --checkpoint OUT.h5`: every conversation its
  * own network, learnt by whichever rank is free (largest first); finished
  * ones go to per-rank part files, joined into OUT.h5 at the end. A rerun
@@ -914,6 +933,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
             if (!ckpt_is_batch(out))
                 die_usage("--checkpoint %s: exists and is not a batch file (choose another name)", out);
             done = ckpt_conversations(out, &ndone);
+            if (ndone)
+                check_batch_settings(p, out, done[0], out);
         }
         char *pattern = xmalloc(strlen(out) + 16);
         sprintf(pattern, "%s.part-*.h5", out);
@@ -1036,23 +1057,6 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
 /* ---- argument parsing --------------------------------------------------- */
 
 /* The checkpoint's model settings; run control keeps its defaults. */
-typedef struct LoadParams {
-    Params *p;
-    Ckpt *c;
-    const char *where;
-} LoadParams;
-
-static void load_param(void *ctx, const char *key, const char *value)
-{
-    LoadParams *l = ctx;
-    (void)value;
-    if (params_is_run_control(key) || !ckpt_has_attr(l->c, key))
-        return;
-    char *v = ckpt_get_str(l->c, key);
-    params_set(l->p, key, v, l->where);
-    free(v);
-}
-
 typedef struct Setting {
     char key[128];
     const char *value, *where;
@@ -1073,19 +1077,8 @@ static void check_unchanged(const Params *p, const Setting *st)
 {
     Params q = *p;
     params_set(&q, st->key, st->value, st->where);
-    char *a = NULL, *b = NULL;
-    size_t la = 0, lb = 0;
-    FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
-    if (!fa || !fb)
-        die("out of memory");
-    params_print(fa, p);
-    params_print(fb, &q);
-    fclose(fa);
-    fclose(fb);
-    bool same = la == lb && memcmp(a, b, la) == 0;
-    free(a);
-    free(b);
-    if (!same)
+    char va[4200], vb[4200];
+    if (params_model_difference(p, &q, va, vb, sizeof va))
         die_usage("option %s cannot change when resuming: the network was learnt with the checkpoint's settings",
                   st->where);
 }
@@ -1201,11 +1194,7 @@ static int cmd_run(int argc, char **argv)
         ck = ckpt_open(resume);
         char where[4200];
         snprintf(where, sizeof where, "checkpoint %s", resume);
-        ckpt_group(ck, "/params");
-        LoadParams lp = { &r.p, ck, where };
-        Params keys;
-        params_default(&keys);
-        params_each(&keys, load_param, &lp);
+        offline_read_params(ck, &r.p, where);
         for (size_t k = 0; k < nset; k++)
             if (!params_is_run_control(set[k].key))
                 check_unchanged(&r.p, &set[k]);

@@ -16,17 +16,30 @@
 #include "params.h"
 #include "util.h"
 
-static void load_param(void *ctx, const char *key, const char *value)
+typedef struct ReadParams {
+    Params *p;
+    Ckpt *c;
+    const char *where;
+} ReadParams;
+
+static void read_param(void *ctx, const char *key, const char *value)
 {
-    void **lp = ctx;
-    Params *p = lp[0];
-    Ckpt *c = lp[1];
+    ReadParams *r = ctx;
     (void)value;
-    if (params_is_run_control(key) || !ckpt_has_attr(c, key))
+    if (params_is_run_control(key) || !ckpt_has_attr(r->c, key))
         return;
-    char *v = ckpt_get_str(c, key);
-    params_set(p, key, v, ckpt_path(c));
+    char *v = ckpt_get_str(r->c, key);
+    params_set(r->p, key, v, r->where);
     free(v);
+}
+
+void offline_read_params(Ckpt *c, Params *p, const char *where)
+{
+    ckpt_group(c, "/params");
+    ReadParams r = { p, c, where };
+    Params keys;
+    params_default(&keys);
+    params_each(&keys, read_param, &r);
 }
 
 const char *offline_conversation;
@@ -36,12 +49,9 @@ Loaded *offline_load(const char *path)
     Loaded *l = xcalloc(1, sizeof *l);
     l->path = xstrdup(path);
     Ckpt *c = ckpt_open_conversation(path, offline_conversation);
-    Params p, keys;
+    Params p;
     params_default(&p);
-    params_default(&keys);
-    ckpt_group(c, "/params");
-    void *lp[2] = { &p, c };
-    params_each(&keys, load_param, lp);
+    offline_read_params(c, &p, ckpt_path(c));
     params_validate(&p);
 
     ckpt_group(c, "/kill_list");

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "checkpoint.h"
 #include "export.h"
 #include "net.h"
 
@@ -25,6 +26,9 @@ typedef struct Loaded {
  * single checkpoint. */
 extern const char *offline_conversation;
 Loaded *offline_load(const char *path);
+/* The model settings stored in the checkpoint (its /params group) over p;
+ * `where` names the file in an error. Run control is never stored. */
+void offline_read_params(Ckpt *c, Params *p, const char *where);
 void offline_free(Loaded *l);
 
 /* `huey info|concepts|query|export|report FILE.h5 ...`: exit status. */

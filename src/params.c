@@ -480,6 +480,19 @@ bool params_is_run_control(const char *key)
     return false;
 }
 
+const char *params_model_difference(const Params *a, const Params *b, char *va, char *vb, size_t n)
+{
+    for (int i = 0; i < NOPTS; i++) {
+        if (params_is_run_control(opts[i].key))
+            continue;
+        format_value(&opts[i], a, va, n);
+        format_value(&opts[i], b, vb, n);
+        if (strcmp(va, vb) != 0)
+            return opts[i].key;
+    }
+    return NULL;
+}
+
 static void json_list(JsonWriter *j, const char (*list)[PRONOUN_LEN], int n)
 {
     json_begin_array(j);

@@ -91,6 +91,9 @@ void params_each(const Params *p, void (*fn)(void *ctx, const char *key, const c
 const char *params_backend_name(BackendChoice b);
 /* Run-control keys may change when a run resumes; the others are the model. */
 bool params_is_run_control(const char *key);
+/* The first model setting (not run control) in which a and b differ, with
+ * both values as config text in va and vb (n bytes each); NULL if none. */
+const char *params_model_difference(const Params *a, const Params *b, char *va, char *vb, size_t n);
 
 struct JsonWriter;
 /* The `params` object of the JSON export (reference names first). */

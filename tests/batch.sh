@@ -151,6 +151,17 @@ done
     pass "kill -9: $nparts part file(s) left; the rerun ($(grep -o '[0-9]* already in' "$OUT/kerr")) completes the batch" ||
     fail "rerun after kill -9 ($nparts part files)"
 
+# a rerun with other model settings than the file's: refused before any
+# work, the file untouched; run control (--max-windows) may change
+cp "$OUT/k.h5" "$OUT/k-before.h5"
+expect 2 "k.h5: its conversations were learnt with max_neurons = 300, this run has max_neurons = 200" \
+    "rerun with another max_neurons: refused" -- run --batch "$G" --checkpoint "$OUT/k.h5" --max-neurons 200
+cmp -s "$OUT/k.h5" "$OUT/k-before.h5" && ! ls "$OUT"/k.h5.part-* >/dev/null 2>&1 &&
+    pass "the refused rerun left the batch file as it was" || fail "the refused rerun changed $OUT/k.h5"
+"$HUEY" run --batch "$G" --checkpoint "$OUT/k.h5" --max-neurons 300 --max-windows 5 2>"$OUT/kerr"; rc=$?
+[ $rc -eq 0 ] && grep -q "24 already in" "$OUT/kerr" && pass "rerun with the same settings and another --max-windows: accepted" ||
+    fail "rerun with --max-windows (rc $rc)"
+
 # usage errors
 "$HUEY" run --batch "$D" 2>/dev/null; rc1=$?
 "$HUEY" run --batch "$D" --checkpoint "$OUT/x.h5" "$D/a.txt" 2>/dev/null; rc2=$?

@@ -10,7 +10,8 @@
 #     resumes with SLURM_RESTART_COUNT=1, and ends in the state of an
 #     uninterrupted run; its log holds both runs (--open-mode=append);
 #   * huey-batch-array.sbatch as an array of 3 splits a list of
-#     conversations into 3 batch files that together hold all of them.
+#     conversations into 3 batch files that together hold all of them;
+#     ids 1-5:2 give the same shares; ids 0,1,5 are refused by every task.
 # Needs root (SLURM daemons); prints SKIPPED otherwise.
 set -u
 if [ "$(id -u)" != 0 ]; then
@@ -116,6 +117,29 @@ if wait_state "$id" COMPLETED 120; then
     [ $n -eq 6 ] && pass "array of 3: 3 batch files hold the 6 conversations" || fail "array of 3: $n conversations"
 else
     fail "array job (state $(state "$id"))"; cat "$OUT"/arr-*.log
+fi
+# ids from 1 with a step: shares 0, 1, 2 all the same (task 1 took share 0)
+id=$(LIST="$OUT/convs.list" OUT_DIR="$OUT/arr2" HUEY_ARGS="--max-neurons 200" \
+    $SB --array=1-5:2 --output="$OUT/arr2-%a.log" jobs/huey-batch-array.sbatch)
+if wait_state "$id" COMPLETED 120; then
+    ok=1
+    for k in 0 1 2; do
+        "$HUEY" info "$OUT/arr2/batch-$k.h5" 2>/dev/null | grep '^  /' > "$OUT/a2-$k"
+        "$HUEY" info "$OUT/arr/batch-$k.h5" 2>/dev/null | grep '^  /' > "$OUT/a1-$k"
+        [ -s "$OUT/a2-$k" ] && cmp -s "$OUT/a1-$k" "$OUT/a2-$k" || ok=0
+    done
+    [ $ok -eq 1 ] && pass "array 1-5:2: the same 3 shares as 0-2" || fail "array 1-5:2: other shares"
+else
+    fail "array 1-5:2 (state $(state "$id"))"; cat "$OUT"/arr2-*.log
+fi
+# ids that are no evenly spaced range: every task refuses, nothing learnt
+id=$(LIST="$OUT/convs.list" OUT_DIR="$OUT/arr3" $SB --array=0,1,5 --output="$OUT/arr3-%a.log" jobs/huey-batch-array.sbatch)
+i=0   # every task FAILED (wait_state stops at the first failed record)
+while [ "$(state "$id")" != "FAILED " ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+if grep -q "not one evenly spaced range" "$OUT/arr3-5.log" 2>/dev/null && ! ls "$OUT"/arr3/*.h5 >/dev/null 2>&1; then
+    pass "array 0,1,5: refused with a reason, nothing learnt"
+else
+    fail "array 0,1,5 (state $(state "$id"))"; cat "$OUT"/arr3-*.log
 fi
 
 finish slurm-test

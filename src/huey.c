@@ -964,7 +964,8 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
         for (size_t i = 0; i < ndone; i++)
             free(done[i]);
         free(done);
-        qsort(todo.job, todo.n, sizeof *todo.job, cmp_job_size);
+        if (todo.n)   /* a rerun with nothing left: todo.job is NULL */
+            qsort(todo.job, todo.n, sizeof *todo.job, cmp_job_size);
         size_t cap = 0;
         char session[64];
         snprintf(session, sizeof session, "%llx%05x", (unsigned long long)time(NULL), (unsigned)getpid() & 0xfffff);

@@ -81,6 +81,13 @@ CUDA_STAMP := $(BUILD)/cuda/.mode
 CUDA_MODE  := $(if $(NVCC),$(NVCC) $(CUDA_ARCH),none)
 $(shell mkdir -p $(BUILD)/cuda; [ "$$(cat $(CUDA_STAMP) 2>/dev/null)" = "$(CUDA_MODE)" ] || echo "$(CUDA_MODE)" > $(CUDA_STAMP))
 
+# Which huey this is (src/version.h): git describe of this checkout,
+# compiled into version.o alone, which a stamp rebuilds when it changes.
+HUEY_VERSION := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION_STAMP := $(BUILD)/.version
+$(shell [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(HUEY_VERSION)" ] || echo "$(HUEY_VERSION)" > $(VERSION_STAMP))
+$(BUILD)/version.o: CPPFLAGS += -DHUEY_VERSION='"$(HUEY_VERSION)"'
+
 SRC      := $(wildcard src/*.c)
 SRC_OBJ  := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/huey.c,$(SRC)))
 LIB_OBJ  := $(SRC_OBJ) $(CUDA_OBJ)
@@ -108,6 +115,8 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit e2e mpi checkpoint offline batch align galileo clusters live cuda bench-cuda slurm-test check-html run bench clean fuzz fuzz-regress fault
 all: $(BIN)
+
+$(BUILD)/version.o: $(VERSION_STAMP)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): tools/install-deps.sh

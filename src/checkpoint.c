@@ -23,6 +23,7 @@
 
 #include "comm.h"
 #include "util.h"
+#include "version.h"
 
 struct Ckpt {
     char *path, *tmp;
@@ -681,16 +682,17 @@ char *ckpt_escape_name(const char *name)
     return e;
 }
 
-static void put_root_format(Ckpt *c, const char *format)
+void ckpt_put_format(Ckpt *c, const char *format)
 {
     ckpt_put_str(c, "format", format);
     ckpt_put_i64(c, "format_version", CKPT_FORMAT_VERSION);
+    ckpt_put_str(c, "huey_version", huey_version());
 }
 
 Ckpt *ckpt_part_create(const char *path)
 {
     Ckpt *c = create_file(path, path, false, "batch part file");   /* written in place */
-    put_root_format(c, "huey-batch");
+    ckpt_put_format(c, "huey-batch");
     return c;
 }
 
@@ -847,7 +849,7 @@ size_t ckpt_merge(const char *path, const char *const *src, size_t nsrc)
     char *tmp = tmp_name(path);
     Ckpt *c = create_file(path, tmp, false, "checkpoint");   /* rank 0 alone joins */
     free(tmp);
-    put_root_format(c, "huey-batch");
+    ckpt_put_format(c, "huey-batch");
     size_t total = 0;
     static const char *const tops[] = { "/conversations", "/summaries" };
     for (int t = 0; t < 2; t++) {

@@ -28,6 +28,9 @@ typedef struct Ckpt Ckpt;
 Ckpt *ckpt_create(const char *path);
 /* Flush, close, rename NAME.tmp -> NAME, sync the directory (collective). */
 void ckpt_commit(Ckpt *c);
+/* The current group's format attributes: format (huey-checkpoint or
+ * huey-batch), format_version and huey_version (the writer's version.h). */
+void ckpt_put_format(Ckpt *c, const char *format);
 /* Open for reading (collective); a missing, truncated, foreign or newer
  * file dies with a clear message. */
 Ckpt *ckpt_open(const char *path);

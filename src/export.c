@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "util.h"
+#include "version.h"
 
 typedef struct NeuronRec {
     int64_t id;
@@ -142,6 +143,7 @@ static void write_input(JsonWriter *j, const Net *n, const RunInfo *ri)
 static void write_timing(JsonWriter *j, const Net *n, const NetOutputs *o, const RunInfo *ri)
 {
     json_begin_object(j);
+    json_key(j, "huey_version"); json_string(j, huey_version());
     json_key(j, "processing_seconds"); json_double(j, ri->seconds);
     double sec = ri->seconds > 0 ? ri->seconds : 1e-300;
     json_key(j, "words_per_second"); json_double(j, (double)n->c.words / sec);

@@ -31,6 +31,7 @@
 #include "params.h"
 #include "text.h"
 #include "util.h"
+#include "version.h"
 
 enum { SUMMARY_TOP = 10 };   /* concepts in the summary line and the batch CSV */
 
@@ -609,8 +610,7 @@ static void put_param(void *ctx, const char *key, const char *value)
 static void save_run(Run *r, Ckpt *c)
 {
     ckpt_group(c, "/");
-    ckpt_put_str(c, "format", "huey-checkpoint");
-    ckpt_put_i64(c, "format_version", CKPT_FORMAT_VERSION);
+    ckpt_put_format(c, "huey-checkpoint");
     ckpt_group(c, "/params");
     params_each(&r->p, put_param, c);
 
@@ -1473,6 +1473,12 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         comm_finalize();
         return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        if (comm_world_rank() == 0)
+            huey_print_version(stdout);
+        comm_finalize();
+        return 0;
     }
     if (strcmp(argv[1], "run") != 0)
         argc = take_conversation(argc, argv);

@@ -29,6 +29,7 @@
 #include "json.h"
 #include "query.h"
 #include "util.h"
+#include "version.h"
 
 enum { LIVE_FORMAT_VERSION = 1 };
 
@@ -338,6 +339,7 @@ static void state_file(FILE *f, const void *ctx)
     json_begin_object(&j);
     json_key(&j, "format"); json_string(&j, "huey-live");
     json_key(&j, "format_version"); json_int(&j, LIVE_FORMAT_VERSION);
+    json_key(&j, "huey_version"); json_string(&j, huey_version());
     json_key(&j, "sequence"); json_uint(&j, s->seq);
     json_key(&j, "final"); json_bool(&j, in->final);
     json_key(&j, "taken_unix_seconds"); json_double(&j, s->unix_time);

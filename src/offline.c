@@ -49,6 +49,8 @@ Loaded *offline_load(const char *path)
     Loaded *l = xcalloc(1, sizeof *l);
     l->path = xstrdup(path);
     Ckpt *c = ckpt_open_conversation(path, offline_conversation);
+    ckpt_group(c, "/");
+    l->huey_version = ckpt_has_attr(c, "huey_version") ? ckpt_get_str(c, "huey_version") : NULL;
     Params p;
     params_default(&p);
     offline_read_params(c, &p, ckpt_path(c));
@@ -131,6 +133,7 @@ void offline_free(Loaded *l)
     free(l->self);
     net_free(l->net);
     free(l->path);
+    free(l->huey_version);
     free(l);
 }
 
@@ -159,6 +162,11 @@ static void info_json(const Loaded *l)
     json_begin_object(j);
     json_key(j, "checkpoint"); json_string(j, l->path);
     json_key(j, "format_version"); json_int(j, CKPT_FORMAT_VERSION);
+    json_key(j, "written_by_huey");
+    if (l->huey_version)
+        json_string(j, l->huey_version);
+    else
+        json_null(j);
     json_key(j, "network");
     json_begin_object(j);
     json_key(j, "living_neurons"); json_int(j, n->nliving);
@@ -264,7 +272,8 @@ int cmd_info(int argc, char **argv)
         offline_free(l);
         return 0;
     }
-    printf("checkpoint %s (format version %d)\n", l->path, CKPT_FORMAT_VERSION);
+    printf("checkpoint %s (format version %d, written by huey %s)\n", l->path, CKPT_FORMAT_VERSION,
+           l->huey_version ? l->huey_version : "of a version that did not record it");
     printf("network: %d living neurons, %lld ids issued, %zu connections, %zu concepts, %llu evictions\n",
            n->nliving, (long long)n->id_counter, l->out.nedges, n->nconcepts, (unsigned long long)n->c.evictions);
     printf("learnt from: %llu utterances, %llu words, %llu tokens, %llu windows\n",

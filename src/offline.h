@@ -20,6 +20,7 @@ typedef struct Loaded {
     SelfConcept *self;       /* (net->nspeakers) */
     size_t n_kill_words;
     char *path;
+    char *huey_version;      /* the writer's (root attribute huey_version); NULL: not recorded */
 } Loaded;
 
 /* The network of a batch file to load (`--conversation NAME`); NULL for a

@@ -177,6 +177,19 @@ else
     fail "--config configs/reference.conf"
 fi
 
+# which huey wrote an output: --version, the JSON's timing line and the
+# checkpoint (huey info) name the same version; in a git checkout it is
+# git describe's
+v=$("$HUEY" --version | sed -n 's/^huey //p')
+"$HUEY" run "$OUT/ok.txt" --progress-interval 0 --json "$OUT/v.json" --checkpoint "$OUT/v.h5" 2>/dev/null
+if [ -n "$v" ] && grep -q "\"huey_version\": \"$v\"" "$OUT/v.json" &&
+   "$HUEY" info "$OUT/v.h5" | grep -q "^checkpoint $OUT/v.h5 (format version 1, written by huey $v)$" &&
+   { [ ! -e .git ] || [ "$v" = "$(git describe --always --dirty)" ]; }; then
+    pass "huey --version ($v) = the JSON's huey_version = the checkpoint's"
+else
+    fail "huey --version '$v' and the outputs' versions differ"
+fi
+
 # README documents every key
 missing=""
 for k in $(grep -v '^#' configs/reference.conf | grep ' = ' | cut -d' ' -f1); do

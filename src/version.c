@@ -1,0 +1,30 @@
+/*
+ * version.c — huey_version and `huey --version` (version.h).
+ */
+#include "version.h"
+
+#include <hdf5.h>
+#include <mpi.h>
+#include <string.h>
+
+#include "cuda_api.h"
+
+#ifndef HUEY_VERSION
+#define HUEY_VERSION "unknown"
+#endif
+
+const char *huey_version(void) { return HUEY_VERSION; }
+
+void huey_print_version(FILE *f)
+{
+    fprintf(f, "huey %s\n", HUEY_VERSION);
+    unsigned maj, min, rel;
+    H5get_libversion(&maj, &min, &rel);
+    fprintf(f, "HDF5 %u.%u.%u\n", maj, min, rel);
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    MPI_Get_library_version(mpi, &len);
+    mpi[strcspn(mpi, "\n,")] = '\0';   /* its first part: name and version */
+    fprintf(f, "MPI %s\n", mpi);
+    fprintf(f, "CUDA backend: %s\n", cuda_compiled() ? "built in (used where a device is found)" : "not built (cuda/stub.c)");
+}

@@ -1057,7 +1057,6 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
 
 /* ---- argument parsing --------------------------------------------------- */
 
-/* The checkpoint's model settings; run control keeps its defaults. */
 typedef struct Setting {
     char key[128];
     const char *value, *where;

@@ -247,11 +247,11 @@ cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo 2>/dev/null | head -1)
 # virtual machines often name only the vendor ("AMD EPYC"): family/model/stepping tell the generation
 cpu_fms=$(awk -F': *' '/^cpu family/ { f = $2 } /^model[^ ]*\t*:/ && $1 ~ /^model[ \t]*$/ { m = $2 } /^stepping/ { s = $2; exit }
     END { if (f != "") printf "family %s model %s stepping %s", f, m, s }' /proc/cpuinfo 2>/dev/null)
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+version=$("$HUEY" --version 2>/dev/null | sed -n 's/^huey //p')   # git describe at build time, -dirty if changed
 echo "# huey throughput benchmark"
 bin_sum=$(sha256sum "$BIN" 2>/dev/null | cut -c1-12)
 echo "# binary $HUEY (sha256 ${bin_sum:-?}, built $(date -u -r "$HUEY" '+%H:%M UTC' 2>/dev/null || echo '?');"
-echo "#   commit $commit, the working tree may differ), run $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "#   huey ${version:-?}), run $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# cpu: ${cpu:-unknown} (${cpu_fms:-family ?}), $(nproc 2>/dev/null || echo '?') cores for this run; load average at start: $(loadavg)"
 PIN="" probe_start=""
 sh tools/fastest-cpu.sh >"$TMP/cpus" 2>/dev/null || : >"$TMP/cpus"   # no pinning where taskset cannot

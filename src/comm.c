@@ -252,6 +252,15 @@ uint64_t comm_exscan(uint64_t v, uint64_t *total)
 
 bool comm_mpi_on(void) { return mpi_on; }
 
+void comm_library_version(char *buf, size_t len)
+{
+    char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int n = 0;
+    MPI_Get_library_version(v, &n);
+    v[strcspn(v, "\n,")] = '\0';   /* its first part: name and version */
+    snprintf(buf, len, "%s", v);
+}
+
 /* ---- batch mode ------------------------------------------------------------ */
 
 void comm_set_local(bool local)

@@ -46,6 +46,8 @@ void comm_barrier(void);
 uint64_t comm_exscan(uint64_t v, uint64_t *total);
 /* Whether MPI runs (parallel HDF5 needs to know). */
 bool comm_mpi_on(void);
+/* The MPI library's name and version ("Open MPI v4.1.4"), for --version. */
+void comm_library_version(char *buf, size_t len);
 
 /* ---- batch mode: independent work per rank ----------------------------- */
 

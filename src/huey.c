@@ -893,15 +893,15 @@ static size_t join_batch(const char *out, const char *failed, size_t failed_len)
 
 /* A rerun of a batch learns what is left with the settings of what is
  * held (one file, one set of model settings): the conversation `name` of
- * `path` must have been learnt with p's. Only OUT.h5 is asked: it is
+ * `out` (OUT.h5) must have been learnt with p's. Only OUT.h5 is asked: it is
  * whole (written aside and renamed), where a part file left by kill -9
  * may list a conversation whose settings never reached the disk. */
-static void check_batch_settings(const Params *p, const char *path, const char *name, const char *out)
+static void check_batch_settings(const Params *p, const char *out, const char *name)
 {
-    Ckpt *c = ckpt_open_conversation(path, name);
+    Ckpt *c = ckpt_open_conversation(out, name);
     Params q;
     params_default(&q);
-    offline_read_params(c, &q, path);
+    offline_read_params(c, &q, out);
     ckpt_close(c);
     char held[4200], now[4200];
     const char *key = params_model_difference(&q, p, held, now, sizeof held);
@@ -934,7 +934,7 @@ static int run_batch(const Params *p, KillList *kill, const char *arg, const cha
                 die_usage("--checkpoint %s: exists and is not a batch file (choose another name)", out);
             done = ckpt_conversations(out, &ndone);
             if (ndone)
-                check_batch_settings(p, out, done[0], out);
+                check_batch_settings(p, out, done[0]);
         }
         char *pattern = xmalloc(strlen(out) + 16);
         sprintf(pattern, "%s.part-*.h5", out);

@@ -4,9 +4,8 @@
 #include "version.h"
 
 #include <hdf5.h>
-#include <mpi.h>
-#include <string.h>
 
+#include "comm.h"
 #include "cuda_api.h"
 
 #ifndef HUEY_VERSION
@@ -21,10 +20,8 @@ void huey_print_version(FILE *f)
     unsigned maj, min, rel;
     H5get_libversion(&maj, &min, &rel);
     fprintf(f, "HDF5 %u.%u.%u\n", maj, min, rel);
-    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
-    int len = 0;
-    MPI_Get_library_version(mpi, &len);
-    mpi[strcspn(mpi, "\n,")] = '\0';   /* its first part: name and version */
+    char mpi[256];
+    comm_library_version(mpi, sizeof mpi);
     fprintf(f, "MPI %s\n", mpi);
     fprintf(f, "CUDA backend: %s\n", cuda_compiled() ? "built in (used where a device is found)" : "not built (cuda/stub.c)");
 }
